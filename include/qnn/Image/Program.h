@@ -1,0 +1,201 @@
+//===- Program.h - What a flash-programming image holds ----------*- C++ -*-===//
+///
+/// \file
+/// The in-memory model of an image: the contract between the compiler, which
+/// fills it from the scheduled IR and serializes it (ImageWriter.h), and the
+/// runtime, which reads and verifies it (ImageReader.h) and executes it on
+/// the chip model. The byte layout is in docs/image-format.md.
+///
+/// Activations are stored as integers (their quantized values) or floats;
+/// every step reads and writes tensors by index into Program::Tensors.
+///
+//===----------------------------------------------------------------------===//
+#ifndef QNN_IMAGE_PROGRAM_H
+#define QNN_IMAGE_PROGRAM_H
+
+#include "qnn/Support/DType.h"
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace qnn::image {
+
+/// A tensor the program reads or writes. Dimension -1 is the batch.
+struct TensorDesc {
+  std::string Name;
+  DType Type = DType::U8;
+  std::vector<int64_t> Dims;
+  /// Quantization (empty Scale for float or plain integer tensors).
+  std::vector<float> Scale;
+  std::vector<int32_t> ZeroPoint;
+  int32_t Axis = -1;
+};
+
+/// One crossbar array's programmed cell levels.
+struct ArrayImage {
+  uint32_t Tile = 0;
+  uint32_t IndexInTile = 0;
+  uint32_t Rows = 0, Cols = 0; ///< the target's array size
+  /// Full-scale column current in units of one level times one DAC step: the
+  /// ADC code is round(I / FullScale * (2^adc_bits - 1)).
+  double FullScale = 0;
+  std::vector<uint8_t> Levels; ///< Rows * Cols, row-major, each < 2^cell_bits
+};
+
+/// A physical column of an MVM layer: its sliced cells contribute
+/// Sign * (column sum) << Shift to output Output.
+struct PhysColumn {
+  uint32_t Output = 0;
+  int8_t Sign = 1;
+  uint8_t Shift = 0;
+};
+
+/// A rectangle of an MVM layer's sliced weight matrix placed on one array:
+/// logical rows [KBegin, KBegin + KCount) sit on array rows [RowOffset, ...),
+/// layer physical columns [ColBegin, ColBegin + ColCount) on array columns
+/// [ColOffset, ...).
+struct Block {
+  uint32_t Array = 0; ///< index into Program::Arrays
+  uint32_t RowOffset = 0, ColOffset = 0;
+  uint32_t KBegin = 0, KCount = 0;
+  uint32_t ColBegin = 0, ColCount = 0;
+};
+
+enum class PolarityMode : uint8_t { Differential = 0, Offset = 1, Unipolar = 2 };
+
+enum class RequantMode : uint8_t {
+  None = 0,  ///< the output is the int32 accumulator (ConvInteger, MatMulInteger)
+  Scale = 1, ///< per-output multiplier, rounding, zero point, clamp
+};
+
+/// How the input vectors of an MVM are gathered from its input tensor.
+/// Conv2d: input [B, C, H, W] (H = 1 for 1-D conv), one vector of
+/// Channels * KernelH * KernelW per output pixel, output [B, N, OutH, OutW].
+/// Rows: input [..., K], one vector per row, output [..., N].
+enum class WindowKind : uint8_t { Conv2d = 0, Rows = 1 };
+
+struct MvmStep {
+  WindowKind Window = WindowKind::Rows;
+  // Conv2d geometry (per sample).
+  uint32_t InChannels = 0, InH = 0, InW = 0;
+  uint32_t ChannelBegin = 0, Channels = 0; ///< group slice of the input
+  uint32_t KernelH = 1, KernelW = 1;
+  uint32_t StrideH = 1, StrideW = 1;
+  uint32_t DilationH = 1, DilationW = 1;
+  uint32_t PadTop = 0, PadLeft = 0, PadBottom = 0, PadRight = 0;
+  uint32_t OutH = 1, OutW = 1;
+  /// Output channel offset and the total channel count of the output tensor
+  /// (group convolutions write their slice of a shared output).
+  uint32_t OutChannelBegin = 0, OutChannelsTotal = 0;
+
+  uint32_t K = 0; ///< rows of the logical weight matrix
+  uint32_t N = 0; ///< outputs
+  /// Added to each stored input element to make it unsigned (128 for int8).
+  int32_t InputShift = 0;
+  /// Zero point of the unsigned input (input zero point + InputShift); padding
+  /// elements take this value.
+  int32_t InputZeroPoint = 0;
+  PolarityMode Polarity = PolarityMode::Differential;
+  /// Offset mode: stored level sum = w + Offset; the NMPU subtracts
+  /// Offset * sum(x) per output.
+  int64_t Offset = 0;
+  std::vector<PhysColumn> Columns;
+  std::vector<Block> Blocks;
+
+  // NMPU post-processing per output n:
+  //   acc = sum_cols Sign * readout << Shift  (- Offset * sum(x))  + Bias[n]
+  //   fp32:  y = clamp(nearbyint(float(acc) * Multiplier[n]) + OutZeroPoint)
+  //   fixed: y = clamp(rounding_shift(acc * FixedMultiplier[n], FixedShift[n]) + OutZeroPoint)
+  /// Bias including the input zero-point correction: bias - zx * sum_k w_kn.
+  std::vector<int64_t> Bias;
+  RequantMode Requant = RequantMode::Scale;
+  std::vector<float> Multiplier;
+  std::vector<int32_t> FixedMultiplier;
+  std::vector<int8_t> FixedShift;
+  int32_t OutZeroPoint = 0;
+  int32_t ClampMin = 0, ClampMax = 255; ///< fused Relu/Clip and the output type
+};
+
+/// Element-wise float <-> quantized conversions at the chip boundary.
+struct QuantizeStep {
+  std::vector<float> Scale;
+  std::vector<int32_t> ZeroPoint;
+  int32_t Axis = -1;     ///< -1 per-tensor
+  int32_t BlockSize = 0; ///< blocked quantization along Axis
+};
+
+struct PoolStep {
+  bool IsMax = true;
+  bool Global = false;
+  uint32_t KernelH = 1, KernelW = 1, StrideH = 1, StrideW = 1;
+  uint32_t DilationH = 1, DilationW = 1;
+  uint32_t PadTop = 0, PadLeft = 0, PadBottom = 0, PadRight = 0;
+  bool CountIncludePad = false;
+  /// Average pooling rescales from the input to the output quantization.
+  float Multiplier = 1;
+  int32_t FixedMultiplier = 0;
+  int8_t FixedShift = 0;
+  int32_t InZeroPoint = 0, OutZeroPoint = 0;
+  int32_t ClampMin = 0, ClampMax = 255;
+};
+
+/// Element-wise add (with broadcasting) or concat of quantized inputs; each
+/// input is rescaled to the output scale in fixed point or fp32.
+struct CombineStep {
+  bool IsConcat = false;
+  int32_t Axis = 1; ///< concat axis
+  std::vector<float> InMultiplier;
+  std::vector<int32_t> InFixedMultiplier;
+  std::vector<int8_t> InFixedShift;
+  std::vector<int32_t> InZeroPoint;
+  int32_t OutZeroPoint = 0;
+  int32_t ClampMin = 0, ClampMax = 255;
+};
+
+/// A reshape (Flatten/Reshape): the data is copied as it is.
+struct ReshapeStep {};
+
+/// Element-wise clamp of a quantized tensor (a Relu/Clip that did not fuse).
+struct ClampStep {
+  int32_t ClampMin = 0, ClampMax = 255;
+};
+
+enum class StepKind : uint8_t {
+  Mvm = 0,
+  Quantize = 1,
+  Dequantize = 2,
+  Pool = 3,
+  Combine = 4,
+  Reshape = 5,
+  Clamp = 6,
+};
+
+struct Step {
+  StepKind Kind = StepKind::Mvm;
+  std::string Layer;              ///< the model's node name
+  std::vector<uint32_t> Inputs;   ///< indices into Program::Tensors
+  std::vector<uint32_t> Outputs;
+  uint32_t Tile = 0;              ///< where the step runs
+  // Cost-model timing from the scheduler (per sample).
+  uint64_t StartCycle = 0, Cycles = 0;
+  // Exactly the member named by Kind is meaningful.
+  MvmStep Mvm;
+  QuantizeStep Quant;
+  PoolStep Pool;
+  CombineStep Combine;
+  ClampStep Clamp;
+};
+
+struct Program {
+  std::string TargetJson;       ///< canonical JSON of the target
+  uint64_t TargetFingerprint = 0;
+  std::string ModelName;
+  std::vector<TensorDesc> Tensors;
+  std::vector<uint32_t> Inputs, Outputs; ///< graph inputs and outputs
+  std::vector<ArrayImage> Arrays;
+  std::vector<Step> Steps; ///< in execution order
+};
+
+} // namespace qnn::image
+
+#endif

@@ -1,0 +1,114 @@
+//===- NmpuArith.h - Integer and float arithmetic of the NMPU ----*- C++ -*-===//
+///
+/// \file
+/// The arithmetic that decides bits: rounding, saturation and
+/// re-quantization. The reference interpreter, the lowered-IR interpreter and
+/// the runtime's NMPU all call these functions, so "bit-exact" means the same
+/// formula, not three formulas kept in step by hand. docs/nmpu.md states the
+/// rules in prose.
+///
+//===----------------------------------------------------------------------===//
+#ifndef QNN_TARGET_NMPUARITH_H
+#define QNN_TARGET_NMPUARITH_H
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
+namespace qnn::nmpu {
+
+/// Round half to even in float32, as ONNX's QuantizeLinear and QLinear* ops
+/// (and std::nearbyint in the default rounding mode) do.
+inline float roundHalfEven(float V) { return std::nearbyintf(V); }
+
+inline int64_t saturate(int64_t V, int64_t Lo, int64_t Hi) { return std::clamp(V, Lo, Hi); }
+
+/// ONNX QuantizeLinear: saturate(round_half_even(x / scale) + zero_point),
+/// the division in float32.
+inline int64_t quantizeLinear(float X, float Scale, int64_t ZeroPoint, int64_t Lo, int64_t Hi) {
+  float Q = roundHalfEven(X / Scale);
+  if (std::isnan(Q))
+    return saturate(ZeroPoint, Lo, Hi);
+  if (Q > 4e18f)
+    return Hi;
+  if (Q < -4e18f)
+    return Lo;
+  return saturate(static_cast<int64_t>(Q) + ZeroPoint, Lo, Hi);
+}
+
+/// ONNX DequantizeLinear: (q - zero_point) * scale in float32.
+inline float dequantizeLinear(int64_t Q, float Scale, int64_t ZeroPoint) {
+  return static_cast<float>(Q - ZeroPoint) * Scale;
+}
+
+/// The float multiplier of a QLinearConv/QLinearMatMul output channel,
+/// computed as onnxruntime does: (x_scale * w_scale) / y_scale in float32.
+inline float requantMultiplier(float InScale, float WeightScale, float OutScale) {
+  return (InScale * WeightScale) / OutScale;
+}
+
+/// fp32 NMPU re-quantization: clamp(round_half_even(float(acc) * m) + zp).
+inline int64_t requantFloat(int64_t Acc, float Multiplier, int64_t ZeroPoint, int64_t Lo,
+                            int64_t Hi) {
+  return quantizeLinear(static_cast<float>(Acc) * Multiplier, 1.0f, ZeroPoint, Lo, Hi);
+}
+
+/// A real multiplier as Mult * 2^-Shift with Mult a signed integer of MultBits.
+struct FixedMultiplier {
+  int32_t Mult = 0;
+  int32_t Shift = 0;
+};
+
+/// Nearest representation of a positive real multiplier. Mult is normalized
+/// to [2^(MultBits-2), 2^(MultBits-1)); Shift is kept in [0, 62] (tiny
+/// multipliers lose mantissa bits instead). Multipliers of 2^(MultBits-1) or
+/// more are out of range: the compiler refuses them before calling this.
+inline FixedMultiplier quantizeMultiplier(double Real, unsigned MultBits) {
+  FixedMultiplier F;
+  if (!(Real > 0))
+    return F;
+  int Exp = 0;
+  double Frac = std::frexp(Real, &Exp); // Real = Frac * 2^Exp, Frac in [0.5, 1)
+  int64_t One = int64_t(1) << (MultBits - 1);
+  int64_t M = std::llround(Frac * static_cast<double>(One));
+  if (M == One) {
+    M /= 2;
+    ++Exp;
+  }
+  int32_t Shift = static_cast<int32_t>(MultBits - 1) - Exp;
+  while (Shift > 62) {
+    M = (M + 1) >> 1;
+    --Shift;
+  }
+  F.Mult = static_cast<int32_t>(M);
+  F.Shift = Shift;
+  return F;
+}
+
+/// (Acc * Mult) >> Shift rounded half up (toward +infinity on ties), exact in
+/// 128-bit intermediate arithmetic.
+inline int64_t applyFixedMultiplier(int64_t Acc, FixedMultiplier F) {
+  __int128 Product = static_cast<__int128>(Acc) * F.Mult;
+  if (F.Shift <= 0)
+    return static_cast<int64_t>(Product << -F.Shift);
+  __int128 Half = static_cast<__int128>(1) << (F.Shift - 1);
+  return static_cast<int64_t>((Product + Half) >> F.Shift);
+}
+
+/// Fixed-point NMPU re-quantization.
+inline int64_t requantFixed(int64_t Acc, FixedMultiplier F, int64_t ZeroPoint, int64_t Lo,
+                            int64_t Hi) {
+  return saturate(applyFixedMultiplier(Acc, F) + ZeroPoint, Lo, Hi);
+}
+
+/// Saturates an accumulator to AccBits signed bits.
+inline int64_t saturateAccumulator(int64_t Acc, unsigned AccBits) {
+  if (AccBits >= 64)
+    return Acc;
+  int64_t Hi = (int64_t(1) << (AccBits - 1)) - 1;
+  return saturate(Acc, -Hi - 1, Hi);
+}
+
+} // namespace qnn::nmpu
+
+#endif
