@@ -84,9 +84,6 @@ struct MvmStep {
   uint32_t DilationH = 1, DilationW = 1;
   uint32_t PadTop = 0, PadLeft = 0, PadBottom = 0, PadRight = 0;
   uint32_t OutH = 1, OutW = 1;
-  /// Output channel offset and the total channel count of the output tensor
-  /// (group convolutions write their slice of a shared output).
-  uint32_t OutChannelBegin = 0, OutChannelsTotal = 0;
 
   uint32_t K = 0; ///< rows of the logical weight matrix
   uint32_t N = 0; ///< outputs
@@ -131,23 +128,27 @@ struct PoolStep {
   uint32_t DilationH = 1, DilationW = 1;
   uint32_t PadTop = 0, PadLeft = 0, PadBottom = 0, PadRight = 0;
   bool CountIncludePad = false;
-  /// Average pooling rescales from the input to the output quantization.
-  float Multiplier = 1;
-  int32_t FixedMultiplier = 0;
-  int8_t FixedShift = 0;
+  /// Average pooling goes from the input to the output quantization. fp32
+  /// mode computes as the reference does (dequantize, average in float32,
+  /// quantize); fixed mode sums integers and applies one fixed multiplier
+  /// InScale / (OutScale * count) per window size.
+  float InScale = 1, OutScale = 1;
   int32_t InZeroPoint = 0, OutZeroPoint = 0;
   int32_t ClampMin = 0, ClampMax = 255;
 };
 
-/// Element-wise add (with broadcasting) or concat of quantized inputs; each
-/// input is rescaled to the output scale in fixed point or fp32.
+/// Element-wise add (with broadcasting), concat, or a single-input rescale of
+/// quantized inputs to the output quantization. fp32 mode computes as the
+/// reference does (dequantize in float32, add, quantize); fixed mode rescales
+/// each input by InFixedMultiplier (InScale / OutScale) before adding.
 struct CombineStep {
-  bool IsConcat = false;
+  enum class Op : uint8_t { Add = 0, Concat = 1, Rescale = 2 } Kind = Op::Add;
   int32_t Axis = 1; ///< concat axis
-  std::vector<float> InMultiplier;
+  std::vector<float> InScale;
+  std::vector<int32_t> InZeroPoint;
   std::vector<int32_t> InFixedMultiplier;
   std::vector<int8_t> InFixedShift;
-  std::vector<int32_t> InZeroPoint;
+  float OutScale = 1;
   int32_t OutZeroPoint = 0;
   int32_t ClampMin = 0, ClampMax = 255;
 };
