@@ -36,9 +36,12 @@ struct ArrayImage {
   uint32_t Tile = 0;
   uint32_t IndexInTile = 0;
   uint32_t Rows = 0, Cols = 0; ///< the target's array size
-  /// Full-scale column current in units of one level times one DAC step: the
-  /// ADC code is round(I / FullScale * (2^adc_bits - 1)).
-  double FullScale = 0;
+  /// The array's full-scale column current is FS = (2^adc_bits - 1) << ReadShift
+  /// in units of (one cell level x one DAC step). The ADC code of column
+  /// current I is d = clamp(floor(I * (2^adc_bits - 1) / FS + 1/2), 0, 2^adc_bits - 1)
+  /// and the NMPU takes d << ReadShift. ReadShift 0 with column sums that fit
+  /// the ADC is an exact read-out.
+  uint8_t ReadShift = 0;
   std::vector<uint8_t> Levels; ///< Rows * Cols, row-major, each < 2^cell_bits
 };
 

@@ -1,0 +1,42 @@
+//===- TensorIO.h - Tensors in and out of files ------------------*- C++ -*-===//
+///
+/// \file
+/// ONNX TensorProto (.pb) and NumPy (.npy) files, and the TensorProto <->
+/// Tensor conversion the importer uses for initializers. Part of the runtime
+/// side (qnn-support), so qnn-run and qnnc share one implementation.
+///
+//===----------------------------------------------------------------------===//
+#ifndef QNN_SUPPORT_TENSORIO_H
+#define QNN_SUPPORT_TENSORIO_H
+
+#include "qnn/Support/Tensor.h"
+#include "llvm/Support/Error.h"
+
+namespace onnx {
+class TensorProto;
+}
+
+namespace qnn {
+
+struct NamedTensor {
+  std::string Name; ///< TensorProto name; empty for .npy
+  Tensor Value;
+};
+
+/// Converts a TensorProto (raw_data or typed fields; int4/uint4/int2/uint2
+/// packed; float16; external data refused) to a Tensor. Types qnn does not
+/// compute (float8, float4, bfloat16) are an error naming the type.
+llvm::Expected<Tensor> tensorFromProto(const onnx::TensorProto &P, llvm::StringRef Context);
+/// Converts a Tensor to a TensorProto (raw_data, little-endian).
+void tensorToProto(const Tensor &T, llvm::StringRef Name, onnx::TensorProto &P);
+
+/// Reads a .npy or a TensorProto .pb file (chosen by extension; anything that
+/// is not .npy is read as a TensorProto).
+llvm::Expected<NamedTensor> readTensorFile(llvm::StringRef Path);
+/// Writes .npy (format 1.0, little-endian, C order) or .pb, atomically.
+llvm::Error writeNpyFile(const Tensor &T, llvm::StringRef Path);
+llvm::Error writeTensorProtoFile(const Tensor &T, llvm::StringRef Name, llvm::StringRef Path);
+
+} // namespace qnn
+
+#endif
