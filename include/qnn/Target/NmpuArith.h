@@ -109,6 +109,15 @@ inline int64_t saturateAccumulator(int64_t Acc, unsigned AccBits) {
   return saturate(Acc, -Hi - 1, Hi);
 }
 
+/// Ideal read-out of one array column (docs/chip-model.md, step 4): the ADC
+/// code of column sum \p Sum with full scale (2^AdcBits - 1) << ReadShift,
+/// rounded half up and clamped to the ADC range, scaled back by << ReadShift.
+inline int64_t idealReadout(int64_t Sum, unsigned AdcBits, unsigned ReadShift) {
+  int64_t MaxCode = (int64_t(1) << AdcBits) - 1;
+  int64_t Code = ReadShift == 0 ? Sum : (Sum + (int64_t(1) << (ReadShift - 1))) >> ReadShift;
+  return saturate(Code, 0, MaxCode) << ReadShift;
+}
+
 } // namespace qnn::nmpu
 
 #endif

@@ -1,0 +1,95 @@
+//===- CompilerOptions.cpp - Options shared by qnnc and qnn-opt ----------===//
+#include "qnn/Driver/CompilerOptions.h"
+#include "qnn/IR/Parser.h"
+#include "qnn/Import/OnnxImporter.h"
+#include "qnn/Support/Diagnostics.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+using namespace llvm;
+
+namespace qnn {
+
+cl::OptionCategory &compilerOptionCategory() {
+  static cl::OptionCategory Category("Compiler options");
+  return Category;
+}
+
+namespace {
+cl::list<std::string> Bindings("bind", cl::desc("Bind graph input NAME to the tensor in FILE (.pb or .npy)"),
+                               cl::value_desc("NAME=FILE"), cl::cat(compilerOptionCategory()));
+cl::list<std::string> Shapes("shape", cl::desc("Give the sizes of input NAME's symbolic dimensions"),
+                             cl::value_desc("NAME=D0,D1,..."), cl::cat(compilerOptionCategory()));
+cl::opt<std::string> TargetName("target", cl::desc("Target preset name or target description file"),
+                                cl::value_desc("PRESET|FILE.json"), cl::cat(compilerOptionCategory()));
+cl::list<std::string> PassOptions("pass-option", cl::desc("Option for the mapping passes (see docs/passes.md)"),
+                                  cl::value_desc("KEY=VALUE"), cl::cat(compilerOptionCategory()));
+cl::opt<std::string> Polarity("polarity",
+                              cl::desc("Weight polarity mode for every layer (default: cheapest exact)"),
+                              cl::value_desc("differential|offset|unipolar"),
+                              cl::cat(compilerOptionCategory()));
+cl::opt<std::string> Readout("readout", cl::desc("Row limit policy: exact (default) or lossy"),
+                             cl::value_desc("exact|lossy"), cl::cat(compilerOptionCategory()));
+cl::list<std::string> PrintAfter("print-after", cl::desc("Print the IR after the named pass"),
+                                 cl::value_desc("PASS"), cl::CommaSeparated,
+                                 cl::cat(compilerOptionCategory()));
+cl::opt<bool> PrintAfterAll("print-after-all", cl::desc("Print the IR after every pass"),
+                            cl::cat(compilerOptionCategory()));
+} // namespace
+
+Expected<std::unique_ptr<Graph>> loadInputModel(StringRef Path) {
+  StringRef Ext = sys::path::extension(Path);
+  if (Ext == ".onnx" || Ext == ".onnxtext") {
+    ImportOptions Opts;
+    for (const std::string &B : Bindings)
+      if (Error E = addBindingOption(Opts, B))
+        return std::move(E);
+    for (const std::string &S : Shapes)
+      if (Error E = addShapeOption(Opts, S))
+        return std::move(E);
+    if (Ext == ".onnx")
+      return importOnnxFile(Path, Opts);
+    auto Buf = MemoryBuffer::getFileOrSTDIN(Path);
+    if (!Buf)
+      return makeError("{}: {}", Path.str(), Buf.getError().message());
+    return importOnnxText((*Buf)->getBuffer(), Path, Opts);
+  }
+  if (!Bindings.empty() || !Shapes.empty())
+    return makeError("--bind and --shape apply to ONNX models (.onnx, .onnxtext), not to '{}'",
+                     Path.str());
+  auto Buf = MemoryBuffer::getFileOrSTDIN(Path);
+  if (!Buf)
+    return makeError("{}: {}", Path.str(), Buf.getError().message());
+  return parseGraph((*Buf)->getBuffer(), Path == "-" ? "<stdin>" : Path);
+}
+
+Expected<PassContext> makePassContext(StringRef SourceName) {
+  PassContext Ctx;
+  Ctx.SourceName = SourceName.str();
+  if (!TargetName.empty()) {
+    Expected<Target> T = loadTarget(TargetName);
+    if (!T)
+      return T.takeError();
+    Ctx.TargetDesc = std::move(*T);
+  }
+  for (const std::string &Opt : PassOptions) {
+    auto [Key, Value] = StringRef(Opt).split('=');
+    if (Key.empty() || Value.empty())
+      return makeError("--pass-option expects KEY=VALUE, got '{}'", Opt);
+    Ctx.Options[Key] = Value.str();
+  }
+  if (!Polarity.empty())
+    Ctx.Options["polarity"] = Polarity;
+  if (!Readout.empty())
+    Ctx.Options["readout"] = Readout;
+  return Ctx;
+}
+
+PassManagerOptions passManagerOptions() {
+  PassManagerOptions Opts;
+  Opts.PrintAfterAll = PrintAfterAll;
+  Opts.PrintAfter.insert(PrintAfter.begin(), PrintAfter.end());
+  return Opts;
+}
+
+} // namespace qnn

@@ -1,0 +1,193 @@
+//===- KernelUtils.cpp - Index helpers shared by interpreter kernels ------===//
+#include "qnn/Interp/KernelUtils.h"
+#include "qnn/Support/Diagnostics.h"
+#include "llvm/ADT/STLExtras.h"
+
+namespace qnn {
+
+llvm::Expected<Shape> broadcastShapes(const Shape &A, const Shape &B) {
+  size_t Rank = std::max(A.size(), B.size());
+  Shape Out(Rank);
+  for (size_t I = 0; I < Rank; ++I) {
+    int64_t DA = I < Rank - A.size() ? 1 : A[I - (Rank - A.size())];
+    int64_t DB = I < Rank - B.size() ? 1 : B[I - (Rank - B.size())];
+    if (DA == DB || DB == 1)
+      Out[I] = DA;
+    else if (DA == 1)
+      Out[I] = DB;
+    else if (DA < 0 || DB < 0)
+      Out[I] = std::max(DA, DB);
+    else
+      return makeError("shapes {} and {} do not broadcast (dimension {} vs {})",
+                       shapeToString(A), shapeToString(B), DA, DB);
+  }
+  return Out;
+}
+
+std::vector<int64_t> broadcastIndices(const Shape &In, const Shape &Out) {
+  size_t Rank = Out.size(), Lead = Rank - In.size();
+  std::vector<int64_t> InStrides = stridesOf(In);
+  // Stride 0 along the dimensions that are broadcast.
+  std::vector<int64_t> Strides(Rank, 0);
+  for (size_t I = 0; I < In.size(); ++I)
+    Strides[Lead + I] = In[I] == 1 ? 0 : InStrides[I];
+  int64_t N = numElements(Out);
+  std::vector<int64_t> Result(N);
+  std::vector<int64_t> Coord(Rank, 0);
+  int64_t Index = 0;
+  for (int64_t E = 0; E < N; ++E) {
+    Result[E] = Index;
+    for (size_t D = Rank; D-- > 0;) {
+      Index += Strides[D];
+      if (++Coord[D] < Out[D])
+        break;
+      Index -= Strides[D] * Coord[D];
+      Coord[D] = 0;
+    }
+  }
+  return Result;
+}
+
+llvm::Expected<int64_t> normalizeAxis(int64_t Axis, int64_t Rank, llvm::StringRef What) {
+  if (Axis < -Rank || Axis >= std::max<int64_t>(Rank, 1))
+    return makeError("{} {} is out of range for rank {}", What.str(), Axis, Rank);
+  return Axis < 0 ? Axis + Rank : Axis;
+}
+
+Shape WindowGeometry::outputShape() const {
+  Shape S{Batch, OutChannels};
+  S.insert(S.end(), OutSpatial.begin(), OutSpatial.end());
+  return S;
+}
+
+namespace {
+
+/// Fills strides, dilations, pads and the output size from the attributes
+/// once InSpatial and Kernel are known.
+llvm::Error fillWindow(WindowGeometry &G, const AttrMap &Attrs, bool CeilMode) {
+  size_t Rank = G.InSpatial.size();
+  for (int64_t D : G.InSpatial)
+    if (D < 0)
+      return makeError("spatial dimensions must be static, input has {}",
+                       shapeToString(G.InSpatial));
+  G.Strides = Attrs.getInts("strides", Shape(Rank, 1));
+  G.Dilations = Attrs.getInts("dilations", Shape(Rank, 1));
+  Shape Pads = Attrs.getInts("pads", Shape(2 * Rank, 0));
+  if (G.Strides.size() != Rank || G.Dilations.size() != Rank || Pads.size() != 2 * Rank)
+    return makeError("strides, dilations and pads must have {}, {} and {} entries for {} "
+                     "spatial dimensions",
+                     Rank, Rank, 2 * Rank, Rank);
+  for (size_t D = 0; D < Rank; ++D)
+    if (G.Strides[D] < 1 || G.Dilations[D] < 1 || Pads[D] < 0 || Pads[Rank + D] < 0 ||
+        G.Kernel[D] < 1)
+      return makeError("kernel sizes, strides and dilations must be positive and pads "
+                       "non-negative");
+  G.PadsBegin.assign(Pads.begin(), Pads.begin() + Rank);
+  G.PadsEnd.assign(Pads.begin() + Rank, Pads.end());
+  std::string AutoPad = Attrs.getString("auto_pad", "NOTSET");
+  G.OutSpatial.resize(Rank);
+  for (size_t D = 0; D < Rank; ++D) {
+    int64_t In = G.InSpatial[D], S = G.Strides[D];
+    int64_t Extent = (G.Kernel[D] - 1) * G.Dilations[D] + 1;
+    if (AutoPad == "SAME_UPPER" || AutoPad == "SAME_LOWER") {
+      int64_t Out = (In + S - 1) / S;
+      int64_t Total = std::max<int64_t>(0, (Out - 1) * S + Extent - In);
+      G.PadsBegin[D] = AutoPad == "SAME_UPPER" ? Total / 2 : Total - Total / 2;
+      G.PadsEnd[D] = Total - G.PadsBegin[D];
+    } else if (AutoPad == "VALID") {
+      G.PadsBegin[D] = G.PadsEnd[D] = 0;
+    } else if (AutoPad != "NOTSET") {
+      return makeError("auto_pad '{}' is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID",
+                       AutoPad);
+    }
+    int64_t Span = In + G.PadsBegin[D] + G.PadsEnd[D] - Extent;
+    if (Span < 0)
+      return makeError("the window ({} with dilation {}) is larger than the padded input "
+                       "dimension {}",
+                       G.Kernel[D], G.Dilations[D], In + G.PadsBegin[D] + G.PadsEnd[D]);
+    int64_t Out = (CeilMode ? (Span + S - 1) / S : Span / S) + 1;
+    // A last window that would start in the end padding is dropped (ONNX).
+    if (CeilMode && (Out - 1) * S >= In + G.PadsBegin[D])
+      --Out;
+    G.OutSpatial[D] = Out;
+  }
+  return llvm::Error::success();
+}
+
+} // namespace
+
+llvm::Expected<WindowGeometry> convGeometry(const Shape &X, const Shape &W,
+                                            const AttrMap &Attrs) {
+  if (X.size() < 3 || W.size() != X.size())
+    return makeError("input {} and weight {} must both be [N, C, spatial...] of the same "
+                     "rank (at least 3)",
+                     shapeToString(X), shapeToString(W));
+  WindowGeometry G;
+  G.Batch = X[0];
+  G.InChannels = X[1];
+  G.OutChannels = W[0];
+  G.Group = Attrs.getInt("group", 1);
+  G.InSpatial.assign(X.begin() + 2, X.end());
+  G.Kernel.assign(W.begin() + 2, W.end());
+  if (Attrs.has("kernel_shape") && Attrs.getInts("kernel_shape") != G.Kernel)
+    return makeError("kernel_shape does not match the weight shape {}", shapeToString(W));
+  if (G.Group < 1 || G.InChannels % G.Group != 0 || G.OutChannels % G.Group != 0 ||
+      W[1] * G.Group != G.InChannels)
+    return makeError("group {} does not divide input channels {} and output channels {} "
+                     "(weight {})",
+                     G.Group, G.InChannels, G.OutChannels, shapeToString(W));
+  if (llvm::Error E = fillWindow(G, Attrs, /*CeilMode=*/false))
+    return std::move(E);
+  return G;
+}
+
+llvm::Expected<WindowGeometry> poolGeometry(const Shape &X, const AttrMap &Attrs) {
+  if (X.size() < 3)
+    return makeError("input {} must be [N, C, spatial...]", shapeToString(X));
+  WindowGeometry G;
+  G.Batch = X[0];
+  G.InChannels = G.OutChannels = G.Group = X[1];
+  G.InSpatial.assign(X.begin() + 2, X.end());
+  G.Kernel = Attrs.getInts("kernel_shape");
+  if (G.Kernel.size() != G.InSpatial.size())
+    return makeError("kernel_shape must have one entry per spatial dimension ({})",
+                     G.InSpatial.size());
+  if (llvm::Error E = fillWindow(G, Attrs, Attrs.getInt("ceil_mode", 0) != 0))
+    return std::move(E);
+  return G;
+}
+
+llvm::Expected<MatMulGeometry> matMulGeometry(const Shape &A, const Shape &B) {
+  if (A.empty() || B.empty())
+    return makeError("matmul operands must not be scalars");
+  Shape A2 = A, B2 = B;
+  if (A2.size() == 1)
+    A2.insert(A2.begin(), 1);
+  if (B2.size() == 1)
+    B2.push_back(1);
+  MatMulGeometry G;
+  G.M = A2[A2.size() - 2];
+  G.K = A2.back();
+  G.N = B2.back();
+  if (B2[B2.size() - 2] != G.K)
+    return makeError("inner dimensions of {} and {} differ", shapeToString(A),
+                     shapeToString(B));
+  Shape ABatch(A2.begin(), A2.end() - 2), BBatch(B2.begin(), B2.end() - 2);
+  auto Batch = broadcastShapes(ABatch, BBatch);
+  if (!Batch)
+    return Batch.takeError();
+  G.OutShape = *Batch;
+  if (A.size() > 1)
+    G.OutShape.push_back(G.M);
+  if (B.size() > 1)
+    G.OutShape.push_back(G.N);
+  if (llvm::all_of(*Batch, [](int64_t D) { return D >= 0; })) {
+    for (int64_t I : broadcastIndices(ABatch, *Batch))
+      G.AOffsets.push_back(I * G.M * G.K);
+    for (int64_t I : broadcastIndices(BBatch, *Batch))
+      G.BOffsets.push_back(I * G.K * G.N);
+  }
+  return G;
+}
+
+} // namespace qnn

@@ -1,0 +1,140 @@
+//===- MvmKernel.cpp - Interpreter kernel of the "mvm" op -----------------===//
+//
+// Follows docs/chip-model.md step by step: gather, input phases, per-block
+// column sums with the ideal read-out, shift-add, polarity correction, bias,
+// accumulator saturation and re-quantization.
+//
+//===----------------------------------------------------------------------===//
+#include "qnn/Lower/MvmLayer.h"
+#include "qnn/Lower/MvmOp.h"
+#include "qnn/Target/NmpuArith.h"
+
+namespace qnn {
+
+namespace {
+
+/// Fills \p Vec with the unsigned input vector of output pixel (OH, OW) of
+/// sample \p Sample, in (channel, kh, kw) order.
+void gatherConv(const MvmLayer &L, const Tensor &X, int64_t Sample, int64_t OH, int64_t OW,
+                std::vector<int64_t> &Vec) {
+  int64_t K = 0;
+  for (int64_t C = L.ChannelBegin; C < L.ChannelBegin + L.Channels; ++C)
+    for (int64_t I = 0; I < L.KernelH; ++I)
+      for (int64_t J = 0; J < L.KernelW; ++J, ++K) {
+        int64_t H = OH * L.StrideH - L.PadTop + I * L.DilationH;
+        int64_t W = OW * L.StrideW - L.PadLeft + J * L.DilationW;
+        if (H < 0 || H >= L.InH || W < 0 || W >= L.InW) {
+          Vec[K] = L.InputZeroPoint;
+          continue;
+        }
+        size_t Index = ((Sample * L.InC + C) * L.InH + H) * L.InW + W;
+        Vec[K] = static_cast<int64_t>(X.Data[Index]) + L.InputShift;
+      }
+}
+
+/// The accumulators (before polarity correction and bias) of one vector.
+void accumulate(const MvmLayer &L, const Tensor &W, llvm::ArrayRef<int64_t> Vec,
+                std::vector<int64_t> &Acc) {
+  int64_t C = L.physicalColumns();
+  auto Level = [&](int64_t K, int64_t Col) {
+    return static_cast<int64_t>(W.Data[K * C + Col]);
+  };
+  if (L.Blocks.empty()) {
+    for (int64_t Col = 0; Col < C; ++Col) {
+      int64_t Sum = 0;
+      for (int64_t K = 0; K < L.K; ++K)
+        Sum += Vec[K] * Level(K, Col);
+      MvmColumn M = L.column(Col);
+      Acc[M.Output] += M.Sign * Sum * (int64_t(1) << M.Shift);
+    }
+    return;
+  }
+  int64_t Mask = (int64_t(1) << L.DacBits) - 1;
+  std::vector<int64_t> Phase(Vec.size());
+  for (int64_t P = 0; P < L.InputPhases; ++P) {
+    for (size_t K = 0; K < Vec.size(); ++K)
+      Phase[K] = (Vec[K] >> (P * L.DacBits)) & Mask;
+    for (const MvmBlock &B : L.Blocks)
+      for (int64_t Col = B.ColBegin; Col < B.ColBegin + B.ColCount; ++Col) {
+        int64_t Sum = 0;
+        for (int64_t K = B.KBegin; K < B.KBegin + B.KCount; ++K)
+          Sum += Phase[K] * Level(K, Col);
+        int64_t V = nmpu::idealReadout(Sum, L.AdcBits, B.ReadShift);
+        MvmColumn M = L.column(Col);
+        Acc[M.Output] += M.Sign * (V << (M.Shift + P * L.DacBits));
+      }
+  }
+}
+
+/// Polarity correction, bias, saturation and re-quantization of one vector;
+/// writes output n at Out[n * Stride].
+void finish(const MvmLayer &L, const Tensor &Bias, llvm::ArrayRef<int64_t> Vec,
+            std::vector<int64_t> &Acc, const EvalContext &Ctx, double *Out, int64_t Stride) {
+  int64_t Correction = 0;
+  if (L.Polarity == image::PolarityMode::Offset)
+    for (int64_t X : Vec)
+      Correction += L.Offset * X;
+  for (int64_t N = 0; N < L.N; ++N) {
+    int64_t A = nmpu::saturateAccumulator(
+        Acc[N] - Correction + static_cast<int64_t>(Bias.Data[N]), L.AccBits);
+    int64_t Y;
+    if (!L.Requant)
+      Y = nmpu::saturate(A, L.ActMin, L.ActMax);
+    else if (Ctx.Nmpu == NmpuMode::Fp32)
+      Y = nmpu::requantFloat(A, static_cast<float>(L.Multipliers[N]), L.OutZeroPoint, L.ActMin,
+                             L.ActMax);
+    else
+      Y = nmpu::requantFixed(A, nmpu::quantizeMultiplier(L.Multipliers[N], L.MultBits),
+                             L.OutZeroPoint, L.ActMin, L.ActMax);
+    Out[N * Stride] = static_cast<double>(Y);
+  }
+}
+
+} // namespace
+
+llvm::Error evalMvm(const Op &O, llvm::ArrayRef<const Tensor *> Operands,
+                    std::vector<Tensor> &Results, const EvalContext &Ctx) {
+  llvm::Expected<MvmLayer> Layer = readMvmLayer(O);
+  if (!Layer)
+    return Layer.takeError();
+  const MvmLayer &L = *Layer;
+  const Tensor &X = *Operands[0], &W = *Operands[1], &Bias = *Operands[2];
+  Tensor &Y = Results[0];
+  Y.Type = O.result()->Type.Elem;
+  std::vector<int64_t> Vec(L.K), Acc(L.N);
+
+  if (L.Window == image::WindowKind::Conv2d) {
+    if (X.Dims.size() != 4 || X.Dims[1] != L.InC || X.Dims[2] != L.InH || X.Dims[3] != L.InW)
+      return opError(O, "input of shape " + shapeToString(X.Dims) + " does not match in_chw");
+    int64_t Batch = X.Dims[0];
+    Y.Dims = {Batch, L.N, L.OutH, L.OutW};
+    Y.Data.assign(numElements(Y.Dims), 0);
+    int64_t Plane = L.OutH * L.OutW;
+    for (int64_t B = 0; B < Batch; ++B)
+      for (int64_t OH = 0; OH < L.OutH; ++OH)
+        for (int64_t OW = 0; OW < L.OutW; ++OW) {
+          gatherConv(L, X, B, OH, OW, Vec);
+          std::fill(Acc.begin(), Acc.end(), 0);
+          accumulate(L, W, Vec, Acc);
+          finish(L, Bias, Vec, Acc, Ctx, &Y.Data[B * L.N * Plane + OH * L.OutW + OW], Plane);
+        }
+    return llvm::Error::success();
+  }
+
+  if (X.Dims.empty() || X.Dims.back() != L.K)
+    return opError(O, "input of shape " + shapeToString(X.Dims) + " does not end in k");
+  Y.Dims = X.Dims;
+  Y.Dims.back() = L.N;
+  Y.Data.assign(numElements(Y.Dims), 0);
+  int64_t RowsCount = X.size() / L.K;
+  for (int64_t R = 0; R < RowsCount; ++R) {
+    for (int64_t K = 0; K < L.K; ++K)
+      Vec[K] = static_cast<int64_t>(X.Data[R * L.K + K]) + L.InputShift;
+    std::fill(Acc.begin(), Acc.end(), 0);
+    accumulate(L, W, Vec, Acc);
+    finish(L, Bias, Vec, Acc, Ctx, &Y.Data[R * L.N], 1);
+  }
+  return llvm::Error::success();
+}
+
+} // namespace qnn

@@ -1,0 +1,148 @@
+//===- KernelUtils.h - Index helpers shared by interpreter kernels -*- C++ -*-===//
+///
+/// \file
+/// Broadcasting, convolution / pooling windows and batched matrix products:
+/// the index arithmetic every interpreter kernel family needs (ONNX-level and
+/// canonical ops alike), written once. The loops are templates so the
+/// kernels' accumulator types and per-element arithmetic stay their own.
+///
+/// Shapes may hold -1 for the symbolic batch dimension wherever a shape is
+/// only being inferred; the loops themselves need static shapes.
+///
+//===----------------------------------------------------------------------===//
+#ifndef QNN_INTERP_KERNELUTILS_H
+#define QNN_INTERP_KERNELUTILS_H
+
+#include "qnn/IR/Attribute.h"
+#include "qnn/Support/Tensor.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/Error.h"
+
+namespace qnn {
+
+//===-- Broadcasting ------------------------------------------------------===//
+
+/// numpy broadcasting of two shapes ('?' meets 1 or '?' as '?', a size as
+/// that size). The error says which dimensions disagree.
+llvm::Expected<Shape> broadcastShapes(const Shape &A, const Shape &B);
+/// For each element of \p Out in row-major order, the row-major index of the
+/// element of \p In (broadcastable to \p Out) that it reads.
+std::vector<int64_t> broadcastIndices(const Shape &In, const Shape &Out);
+
+/// Normalizes a possibly negative \p Axis of a rank-\p Rank tensor; the
+/// error names the attribute.
+llvm::Expected<int64_t> normalizeAxis(int64_t Axis, int64_t Rank, llvm::StringRef What);
+
+//===-- Convolution and pooling windows -----------------------------------===//
+
+/// A sliding window over an [N, C, spatial...] tensor (convolution kernel or
+/// pooling window). Spatial vectors all have the input's spatial rank.
+struct WindowGeometry {
+  int64_t Batch = 0;
+  int64_t InChannels = 0;
+  int64_t OutChannels = 0;
+  int64_t Group = 1;
+  Shape InSpatial, Kernel, OutSpatial, Strides, Dilations, PadsBegin, PadsEnd;
+
+  int64_t inSpatialSize() const { return numElements(InSpatial); }
+  int64_t outSpatialSize() const { return numElements(OutSpatial); }
+  int64_t kernelSize() const { return numElements(Kernel); }
+  /// [Batch, OutChannels, OutSpatial...].
+  Shape outputShape() const;
+};
+
+/// Geometry of ONNX Conv / ConvInteger / QLinearConv of input \p X and weight
+/// \p W ([M, C/group, k...]) from the attributes kernel_shape, strides, pads,
+/// dilations, group and auto_pad.
+llvm::Expected<WindowGeometry> convGeometry(const Shape &X, const Shape &W,
+                                            const AttrMap &Attrs);
+/// Geometry of ONNX MaxPool / AveragePool (kernel_shape required; also
+/// ceil_mode). OutChannels = InChannels.
+llvm::Expected<WindowGeometry> poolGeometry(const Shape &X, const AttrMap &Attrs);
+
+/// Calls F(KernelIndex, InIndex) for each tap of the window at flattened
+/// output position \p OutPos; InIndex is the flattened spatial input index,
+/// or -1 where the tap lies in the padding.
+template <typename Fn>
+void forEachWindowTap(const WindowGeometry &G, int64_t OutPos, Fn &&F) {
+  size_t Rank = G.InSpatial.size();
+  llvm::SmallVector<int64_t, 4> Origin(Rank), Tap(Rank, 0);
+  for (size_t D = Rank; D-- > 0;) {
+    Origin[D] = (OutPos % G.OutSpatial[D]) * G.Strides[D] - G.PadsBegin[D];
+    OutPos /= G.OutSpatial[D];
+  }
+  int64_t Taps = G.kernelSize();
+  for (int64_t K = 0; K < Taps; ++K) {
+    int64_t In = 0;
+    for (size_t D = 0; D < Rank; ++D) {
+      int64_t P = Origin[D] + Tap[D] * G.Dilations[D];
+      if (P < 0 || P >= G.InSpatial[D]) {
+        In = -1;
+        break;
+      }
+      In = In * G.InSpatial[D] + P;
+    }
+    F(K, In);
+    for (size_t D = Rank; D-- > 0;) {
+      if (++Tap[D] < G.Kernel[D])
+        break;
+      Tap[D] = 0;
+    }
+  }
+}
+
+/// The convolution loop shared by every conv kernel: for each output element
+/// sums Tap(XIndex, WIndex) over the input channels of its group and the
+/// kernel taps that are not padding (padding contributes zero: x - zx = 0 in
+/// the quantized kernels), then calls Store(OutIndex, OutChannel, Acc).
+template <typename Acc, typename TapFn, typename StoreFn>
+void convolve(const WindowGeometry &G, TapFn &&Tap, StoreFn &&Store) {
+  int64_t InPerGroup = G.InChannels / G.Group, OutPerGroup = G.OutChannels / G.Group;
+  int64_t InSize = G.inSpatialSize(), OutSize = G.outSpatialSize(), KSize = G.kernelSize();
+  for (int64_t N = 0; N < G.Batch; ++N)
+    for (int64_t M = 0; M < G.OutChannels; ++M) {
+      int64_t FirstC = (M / OutPerGroup) * InPerGroup;
+      for (int64_t P = 0; P < OutSize; ++P) {
+        Acc Sum = 0;
+        forEachWindowTap(G, P, [&](int64_t K, int64_t In) {
+          if (In < 0)
+            return;
+          for (int64_t C = 0; C < InPerGroup; ++C)
+            Sum += Tap(((N * G.InChannels + FirstC + C) * InSize) + In,
+                       ((M * InPerGroup + C) * KSize) + K);
+        });
+        Store((N * G.OutChannels + M) * OutSize + P, M, Sum);
+      }
+    }
+}
+
+//===-- Batched matrix products -------------------------------------------===//
+
+/// numpy.matmul of [..., M, K] by [..., K, N] (1-D operands promoted and the
+/// promoted dimension dropped from the result, batch dimensions broadcast).
+struct MatMulGeometry {
+  Shape OutShape;
+  int64_t M = 0, K = 0, N = 0;
+  /// Per output matrix, the element offsets of its A and B matrices.
+  std::vector<int64_t> AOffsets, BOffsets;
+};
+llvm::Expected<MatMulGeometry> matMulGeometry(const Shape &A, const Shape &B);
+
+/// Calls Store(OutIndex, Row, Col, Acc) with Acc the sum over k of
+/// Tap(AIndex, BIndex), for each element of the product.
+template <typename Acc, typename TapFn, typename StoreFn>
+void matMul(const MatMulGeometry &G, TapFn &&Tap, StoreFn &&Store) {
+  int64_t Out = 0;
+  for (size_t B = 0; B < G.AOffsets.size(); ++B)
+    for (int64_t I = 0; I < G.M; ++I)
+      for (int64_t J = 0; J < G.N; ++J, ++Out) {
+        Acc Sum = 0;
+        for (int64_t K = 0; K < G.K; ++K)
+          Sum += Tap(G.AOffsets[B] + I * G.K + K, G.BOffsets[B] + K * G.N + J);
+        Store(Out, I, J, Sum);
+      }
+}
+
+} // namespace qnn
+
+#endif

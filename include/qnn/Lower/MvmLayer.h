@@ -1,0 +1,122 @@
+//===- MvmLayer.h - The attributes of an "mvm" op, decoded ---------*- C++ -*-===//
+///
+/// \file
+/// An "mvm" op (operands: input x, weight/level matrix W [K, C], bias [N])
+/// carries its whole mapping in attributes that the lowering passes add one
+/// stage after another (docs/passes.md lists them). MvmLayer is their decoded
+/// form: every pass reads it, changes its part and writes it back, and the
+/// verifier, the interpreter kernel, the emitter and the report read it, so
+/// the attribute names and their checks live in one place.
+///
+/// Matrix semantics at every stage: physical column c of W contributes
+/// Sign[c] * (sum_k x[k] * W[k][c]) << Shift[c] to output Output[c]. Before
+/// split-polarity there is no column map: column n is output n, sign +1.
+///
+//===----------------------------------------------------------------------===//
+#ifndef QNN_LOWER_MVMLAYER_H
+#define QNN_LOWER_MVMLAYER_H
+
+#include "qnn/IR/Graph.h"
+#include "qnn/Image/Program.h"
+#include "llvm/Support/Error.h"
+#include <optional>
+
+namespace qnn {
+
+/// The mapping stages of an mvm op, in pass order; each includes the previous.
+enum class MvmStage { Lowered, Polarized, Sliced, Tiled, Partitioned, Placed, Scheduled };
+
+struct MvmColumn {
+  int64_t Output = 0;
+  int64_t Sign = 1;
+  int64_t Shift = 0;
+};
+
+/// A rectangle of W: rows [KBegin, KBegin + KCount), columns [ColBegin,
+/// ColBegin + ColCount), read with ReadShift; placed (after `place`) at
+/// RowOffset/ColOffset of global array Array (tile * arrays_per_tile + index).
+struct MvmBlock {
+  int64_t KBegin = 0, KCount = 0, ColBegin = 0, ColCount = 0;
+  int64_t ReadShift = 0;
+  int64_t Array = -1, RowOffset = 0, ColOffset = 0;
+};
+
+/// The per-layer cost figures the schedule pass computes (per sample).
+struct MvmCost {
+  int64_t Vectors = 0;        ///< input vectors per sample (output pixels or rows)
+  int64_t ReadGroups = 0;     ///< sequential array reads per input phase and vector
+  int64_t ArrayReads = 0;     ///< block read-groups fired, all arrays, per sample
+  int64_t AdcConversions = 0; ///< per sample
+  int64_t DacDrives = 0;      ///< row drives per sample
+  int64_t NmpuOps = 0;        ///< per sample
+  int64_t CellsUsed = 0;      ///< cells holding this layer's levels
+  int64_t Macs = 0;           ///< K * N * vectors of the canonical op
+};
+
+struct MvmLayer {
+  image::WindowKind Window = image::WindowKind::Rows;
+  // Conv2d geometry (per sample): input [InC, InH, InW].
+  int64_t InC = 0, InH = 0, InW = 0;
+  int64_t ChannelBegin = 0, Channels = 0;
+  int64_t KernelH = 1, KernelW = 1, StrideH = 1, StrideW = 1, DilationH = 1, DilationW = 1;
+  int64_t PadTop = 0, PadLeft = 0, PadBottom = 0, PadRight = 0;
+  int64_t OutH = 1, OutW = 1;
+
+  int64_t K = 0, N = 0;
+  int64_t InputShift = 0, InputZeroPoint = 0;
+  /// Bits of the unsigned (shifted) input elements.
+  int64_t InputBits = 8;
+  /// False for int32 results (ConvInteger/MatMulInteger): no re-quantization.
+  bool Requant = true;
+  std::vector<double> Multipliers; ///< per output, float32 values
+  int64_t OutZeroPoint = 0, ActMin = 0, ActMax = 255;
+  int64_t AccBits = 32, MultBits = 32;
+
+  // split-polarity.
+  std::optional<image::PolarityMode> Polarity;
+  int64_t Offset = 0;
+  std::vector<MvmColumn> Columns;
+  int64_t Cells = 0, DifferentialCells = 0; ///< cells of this mode and of differential
+
+  // slice-bits.
+  int64_t Slices = 0;
+  int64_t CellBits = 0;
+
+  // tile.
+  std::vector<MvmBlock> Blocks;
+  int64_t DacBits = 0, AdcBits = 0, InputPhases = 0;
+
+  // partition.
+  int64_t Tile = -1;
+  int64_t ArrayBegin = 0, ArrayCount = 0;
+
+  // schedule.
+  std::optional<MvmCost> Cost;
+
+  MvmStage stage() const;
+  /// Physical columns (C): the column map's size, or N before split-polarity.
+  int64_t physicalColumns() const {
+    return Columns.empty() ? N : static_cast<int64_t>(Columns.size());
+  }
+  /// The column map entry of physical column \p C (identity before polarity).
+  MvmColumn column(int64_t C) const { return Columns.empty() ? MvmColumn{C, 1, 0} : Columns[C]; }
+  bool isExact() const {
+    for (const MvmBlock &B : Blocks)
+      if (B.ReadShift != 0)
+        return false;
+    return true;
+  }
+};
+
+llvm::StringRef polarityName(image::PolarityMode M);
+std::optional<image::PolarityMode> parsePolarity(llvm::StringRef Name);
+
+/// Decodes the attributes of mvm op \p O; an error names the op and the
+/// attribute that is missing or inconsistent.
+llvm::Expected<MvmLayer> readMvmLayer(const Op &O);
+/// Writes \p L into \p Attrs (replacing every mvm attribute).
+void writeMvmLayer(const MvmLayer &L, AttrMap &Attrs);
+
+} // namespace qnn
+
+#endif

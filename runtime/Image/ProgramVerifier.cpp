@@ -1,0 +1,233 @@
+//===- ProgramVerifier.cpp - Every index and size of a Program in range ---===//
+//
+// The runtime indexes arrays, tensors and columns with the values checked
+// here and nowhere else, so anything an image can say must be checked.
+//
+//===----------------------------------------------------------------------===//
+#include "qnn/Runtime/ImageLayout.h"
+#include "qnn/Support/Diagnostics.h"
+#include "llvm/ADT/DenseSet.h"
+
+namespace qnn::image {
+
+namespace {
+
+class ProgramVerifier {
+public:
+  ProgramVerifier(const Program &P, const Target &T, llvm::StringRef Name)
+      : P(P), T(T), Name(Name.str()) {}
+
+  llvm::Error verify() {
+    if (llvm::Error E = verifyTensors())
+      return E;
+    if (llvm::Error E = verifyArrays())
+      return E;
+    for (size_t I = 0; I < P.Steps.size(); ++I)
+      if (llvm::Error E = verifyStep(I, P.Steps[I]))
+        return E;
+    return llvm::Error::success();
+  }
+
+private:
+  const Program &P;
+  const Target &T;
+  std::string Name;
+
+  llvm::Error tensorIndices(const std::vector<uint32_t> &Indices, llvm::StringRef What) {
+    for (uint32_t I : Indices)
+      if (I >= P.Tensors.size())
+        return makeError("{}: {} tensor index {} out of range ({} tensors)", Name, What.str(), I,
+                         P.Tensors.size());
+    return llvm::Error::success();
+  }
+
+  llvm::Error verifyTensors() {
+    for (size_t I = 0; I < P.Tensors.size(); ++I) {
+      const TensorDesc &D = P.Tensors[I];
+      auto Bad = [&](const std::string &Why) {
+        return makeError("{}: tensor {} ('{}'): {}", Name, I, D.Name, Why);
+      };
+      if (!isSupported(D.Type))
+        return Bad(fmt::format("element type {} is not supported", dtypeName(D.Type).str()));
+      for (size_t J = 0; J < D.Dims.size(); ++J)
+        if (D.Dims[J] < (J == 0 ? -1 : 0) || D.Dims[J] > (int64_t(1) << 40))
+          return Bad(fmt::format("dimension {} is {}", J, D.Dims[J]));
+      if (D.ZeroPoint.size() != D.Scale.size())
+        return Bad(fmt::format("{} scales but {} zero points", D.Scale.size(),
+                               D.ZeroPoint.size()));
+      if (D.Axis < -1 || D.Axis >= static_cast<int64_t>(D.Dims.size()) ||
+          (D.Axis == -1 && D.Scale.size() > 1))
+        return Bad(fmt::format("quantization axis {} does not fit its rank {} and {} scales",
+                               D.Axis, D.Dims.size(), D.Scale.size()));
+    }
+    if (llvm::Error E = tensorIndices(P.Inputs, "graph input"))
+      return E;
+    return tensorIndices(P.Outputs, "graph output");
+  }
+
+  llvm::Error verifyArrays() {
+    if (P.Arrays.size() > T.totalArrays())
+      return makeError("{}: {} arrays, the target '{}' has {}", Name, P.Arrays.size(), T.Name,
+                       T.totalArrays());
+    llvm::DenseSet<uint64_t> Seen;
+    for (size_t I = 0; I < P.Arrays.size(); ++I) {
+      const ArrayImage &A = P.Arrays[I];
+      auto Bad = [&](const std::string &Why) {
+        return makeError("{}: array {}: {}", Name, I, Why);
+      };
+      if (A.Tile >= T.Tiles || A.IndexInTile >= T.ArraysPerTile)
+        return Bad(fmt::format("position tile {} array {} is outside the target ({} tiles of {})",
+                               A.Tile, A.IndexInTile, T.Tiles, T.ArraysPerTile));
+      if (!Seen.insert((uint64_t(A.Tile) << 32) | A.IndexInTile).second)
+        return Bad(fmt::format("tile {} array {} is programmed twice", A.Tile, A.IndexInTile));
+      if (A.Rows != T.Rows || A.Cols != T.Cols)
+        return Bad(fmt::format("size {}x{} differs from the target's {}x{}", A.Rows, A.Cols,
+                               T.Rows, T.Cols));
+      if (A.Levels.size() != uint64_t(A.Rows) * A.Cols)
+        return Bad(fmt::format("{} levels for {} cells", A.Levels.size(), A.Rows * A.Cols));
+      for (uint8_t L : A.Levels)
+        if (L > T.maxCellLevel())
+          return Bad(fmt::format("level {} does not fit cell_bits = {}", L, T.CellBits));
+      if (A.ReadShift + T.AdcBits > 62)
+        return Bad(fmt::format("read shift {} is too large", A.ReadShift));
+    }
+    return llvm::Error::success();
+  }
+
+  llvm::Error verifyStep(size_t Index, const Step &S) {
+    auto Bad = [&](const std::string &Why) {
+      return makeError("{}: step {} ('{}'): {}", Name, Index, S.Layer, Why);
+    };
+    if (llvm::Error E = tensorIndices(S.Inputs, "step " + std::to_string(Index) + " input"))
+      return E;
+    if (llvm::Error E = tensorIndices(S.Outputs, "step " + std::to_string(Index) + " output"))
+      return E;
+    if (S.Tile >= T.Tiles)
+      return Bad(fmt::format("runs on tile {}, the target has {}", S.Tile, T.Tiles));
+    size_t MinInputs = 1, MaxInputs = 1;
+    if (S.Kind == StepKind::Combine && S.Combine.Kind == CombineStep::Op::Add)
+      MinInputs = MaxInputs = 2;
+    if (S.Kind == StepKind::Combine && S.Combine.Kind == CombineStep::Op::Concat)
+      MaxInputs = 1u << 16;
+    if (S.Inputs.size() < MinInputs || S.Inputs.size() > MaxInputs || S.Outputs.size() != 1)
+      return Bad(fmt::format("has {} inputs and {} outputs", S.Inputs.size(), S.Outputs.size()));
+    switch (S.Kind) {
+    case StepKind::Mvm:
+      return verifyMvm(S.Mvm, Bad);
+    case StepKind::Quantize:
+    case StepKind::Dequantize:
+      if (S.Quant.Scale.empty() || S.Quant.ZeroPoint.size() != S.Quant.Scale.size())
+        return Bad(fmt::format("{} scales and {} zero points", S.Quant.Scale.size(),
+                               S.Quant.ZeroPoint.size()));
+      if (S.Quant.Axis < -1 || S.Quant.BlockSize < 0 ||
+          (S.Quant.Axis == -1 && (S.Quant.Scale.size() != 1 || S.Quant.BlockSize != 0)))
+        return Bad(fmt::format("quantization axis {} block size {} with {} scales", S.Quant.Axis,
+                               S.Quant.BlockSize, S.Quant.Scale.size()));
+      return llvm::Error::success();
+    case StepKind::Pool: {
+      const PoolStep &Q = S.Pool;
+      if (!Q.Global && (!Q.KernelH || !Q.KernelW || !Q.StrideH || !Q.StrideW || !Q.DilationH ||
+                        !Q.DilationW))
+        return Bad("pooling kernel, strides and dilations must be positive");
+      if (!(Q.InScale > 0) || !(Q.OutScale > 0) || Q.ClampMin > Q.ClampMax)
+        return Bad("pooling scales must be positive and clamp_min <= clamp_max");
+      return llvm::Error::success();
+    }
+    case StepKind::Combine: {
+      const CombineStep &C = S.Combine;
+      size_t N = S.Inputs.size();
+      if (C.InScale.size() != N || C.InZeroPoint.size() != N || C.InFixedMultiplier.size() != N ||
+          C.InFixedShift.size() != N)
+        return Bad(fmt::format("{} inputs but {}/{}/{}/{} input scales/zero points/multipliers/"
+                               "shifts",
+                               N, C.InScale.size(), C.InZeroPoint.size(),
+                               C.InFixedMultiplier.size(), C.InFixedShift.size()));
+      if (C.ClampMin > C.ClampMax)
+        return Bad("clamp_min > clamp_max");
+      return llvm::Error::success();
+    }
+    case StepKind::Clamp:
+      if (S.Clamp.ClampMin > S.Clamp.ClampMax)
+        return Bad("clamp_min > clamp_max");
+      return llvm::Error::success();
+    case StepKind::Reshape:
+      return llvm::Error::success();
+    }
+    llvm_unreachable("step kinds are checked when decoding");
+  }
+
+  template <typename BadFn> llvm::Error verifyMvm(const MvmStep &M, BadFn Bad) {
+    if (M.K == 0 || M.N == 0)
+      return Bad(fmt::format("K = {} and N = {} must be positive", M.K, M.N));
+    if (M.InputShift < 0 || M.InputZeroPoint < 0 ||
+        M.InputZeroPoint > (int64_t(1) << T.ActBits) - 1)
+      return Bad(fmt::format("input shift {} / zero point {} do not fit act_bits = {}",
+                             M.InputShift, M.InputZeroPoint, T.ActBits));
+    if (M.Window == WindowKind::Conv2d) {
+      if (!M.StrideH || !M.StrideW || !M.DilationH || !M.DilationW || !M.KernelH || !M.KernelW)
+        return Bad("kernel, strides and dilations must be positive");
+      if (uint64_t(M.ChannelBegin) + M.Channels > M.InChannels ||
+          uint64_t(M.Channels) * M.KernelH * M.KernelW != M.K)
+        return Bad(fmt::format("channels [{}, {}) of {} with a {}x{} kernel do not make K = {}",
+                               M.ChannelBegin, M.ChannelBegin + M.Channels, M.InChannels,
+                               M.KernelH, M.KernelW, M.K));
+      auto OutDim = [](uint64_t In, uint64_t PadA, uint64_t PadB, uint64_t Kernel,
+                       uint64_t Stride, uint64_t Dilation) -> int64_t {
+        int64_t Span = int64_t(In + PadA + PadB) - int64_t(Dilation * (Kernel - 1) + 1);
+        return Span < 0 ? 0 : Span / int64_t(Stride) + 1;
+      };
+      if (OutDim(M.InH, M.PadTop, M.PadBottom, M.KernelH, M.StrideH, M.DilationH) != M.OutH ||
+          OutDim(M.InW, M.PadLeft, M.PadRight, M.KernelW, M.StrideW, M.DilationW) != M.OutW)
+        return Bad(fmt::format("output {}x{} does not follow from input {}x{}, kernel, pads, "
+                               "strides and dilations",
+                               M.OutH, M.OutW, M.InH, M.InW));
+    }
+    if (M.Polarity != PolarityMode::Offset && M.Offset != 0)
+      return Bad("a correction offset outside offset polarity mode");
+    for (size_t C = 0; C < M.Columns.size(); ++C) {
+      const PhysColumn &Col = M.Columns[C];
+      if (Col.Output >= M.N || (Col.Sign != 1 && Col.Sign != -1) || Col.Shift > 32)
+        return Bad(fmt::format("column {} (output {}, sign {}, shift {}) is out of range (N = "
+                               "{}, sign +-1, shift <= 32)",
+                               C, Col.Output, Col.Sign, Col.Shift, M.N));
+    }
+    for (size_t B = 0; B < M.Blocks.size(); ++B) {
+      const Block &Bl = M.Blocks[B];
+      if (Bl.Array >= P.Arrays.size())
+        return Bad(fmt::format("block {} uses array {}, the image has {}", B, Bl.Array,
+                               P.Arrays.size()));
+      const ArrayImage &A = P.Arrays[Bl.Array];
+      if (uint64_t(Bl.RowOffset) + Bl.KCount > A.Rows ||
+          uint64_t(Bl.ColOffset) + Bl.ColCount > A.Cols)
+        return Bad(fmt::format("block {} (rows [{}, {}), columns [{}, {})) does not fit its "
+                               "{}x{} array {}",
+                               B, Bl.RowOffset, uint64_t(Bl.RowOffset) + Bl.KCount, Bl.ColOffset,
+                               uint64_t(Bl.ColOffset) + Bl.ColCount, A.Rows, A.Cols, Bl.Array));
+      if (uint64_t(Bl.KBegin) + Bl.KCount > M.K ||
+          uint64_t(Bl.ColBegin) + Bl.ColCount > M.Columns.size())
+        return Bad(fmt::format("block {} (K rows [{}, {}), layer columns [{}, {})) exceeds K = {} "
+                               "or the {} columns",
+                               B, Bl.KBegin, uint64_t(Bl.KBegin) + Bl.KCount, Bl.ColBegin,
+                               uint64_t(Bl.ColBegin) + Bl.ColCount, M.K, M.Columns.size()));
+    }
+    if (M.Bias.size() != M.N)
+      return Bad(fmt::format("{} biases for N = {}", M.Bias.size(), M.N));
+    if (M.Requant == RequantMode::Scale &&
+        (M.Multiplier.size() != M.N || M.FixedMultiplier.size() != M.N ||
+         M.FixedShift.size() != M.N))
+      return Bad(fmt::format("{}/{}/{} multipliers/fixed multipliers/shifts for N = {}",
+                             M.Multiplier.size(), M.FixedMultiplier.size(), M.FixedShift.size(),
+                             M.N));
+    if (M.ClampMin > M.ClampMax)
+      return Bad("clamp_min > clamp_max");
+    return llvm::Error::success();
+  }
+};
+
+} // namespace
+
+llvm::Error verifyProgram(const Program &P, const Target &T, llvm::StringRef Name) {
+  return ProgramVerifier(P, T, Name).verify();
+}
+
+} // namespace qnn::image

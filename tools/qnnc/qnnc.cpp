@@ -1,0 +1,122 @@
+//===- qnnc.cpp - The qnn compiler driver ----------------------------------===//
+//
+// qnnc MODEL --target=PRESET|FILE.json -o IMAGE
+//
+// Imports a quantized ONNX model, runs the whole pass pipeline for the target
+// and writes the flash-programming image. --emit stops at a stage and prints
+// it instead.
+//
+//===----------------------------------------------------------------------===//
+#include "qnn/Driver/CompilerOptions.h"
+#include "qnn/Emit/Emit.h"
+#include "qnn/IR/OpRegistry.h"
+#include "qnn/IR/Printer.h"
+#include "qnn/IR/Verifier.h"
+#include "qnn/Image/ImageWriter.h"
+#include "qnn/Pass/PassManager.h"
+#include "qnn/Support/Diagnostics.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+using namespace llvm;
+using namespace qnn;
+
+namespace {
+
+enum class EmitKind { Image, Import, Canonical, Mvm, Mapped, Report, ReportJson };
+
+cl::OptionCategory QnncCategory("qnnc options");
+cl::opt<std::string> InputFile(cl::Positional, cl::desc("<model .onnx|.onnxtext|.qnn>"),
+                               cl::Required, cl::cat(QnncCategory));
+cl::opt<std::string> OutputFile("o", cl::desc("Output image (or text with --emit)"),
+                                cl::value_desc("FILE"), cl::cat(QnncCategory));
+cl::opt<EmitKind> Emit(
+    "emit", cl::desc("What to produce"), cl::init(EmitKind::Image),
+    cl::values(clEnumValN(EmitKind::Image, "image", "the flash-programming image (default)"),
+               clEnumValN(EmitKind::Import, "import", "IR as imported from ONNX"),
+               clEnumValN(EmitKind::Canonical, "canonical", "IR after legalize-quant"),
+               clEnumValN(EmitKind::Mvm, "mvm", "IR after lower-to-mvm"),
+               clEnumValN(EmitKind::Mapped, "mapped", "IR after the whole pipeline"),
+               clEnumValN(EmitKind::Report, "report", "the mapping report"),
+               clEnumValN(EmitKind::ReportJson, "report-json", "the mapping report in JSON")),
+    cl::cat(QnncCategory));
+
+/// The last pass an --emit stage needs.
+StringRef lastPassFor(EmitKind K) {
+  switch (K) {
+  case EmitKind::Import:
+    return "";
+  case EmitKind::Canonical:
+    return "legalize-quant";
+  case EmitKind::Mvm:
+    return "lower-to-mvm";
+  default:
+    return "schedule";
+  }
+}
+
+constexpr StringRef Tool = "qnnc";
+
+} // namespace
+
+int main(int argc, char **argv) {
+  InitLLVM X(argc, argv);
+  cl::HideUnrelatedOptions({&QnncCategory, &compilerOptionCategory()});
+  cl::ParseCommandLineOptions(argc, argv,
+                              "qnnc: compile a quantized ONNX model for a compute-in-memory chip\n");
+  registerAllOps();
+  if (Emit == EmitKind::Image && OutputFile.empty())
+    reportErrorAndExit(Tool, makeError("no output file: give -o IMAGE (or --emit=report to print "
+                                       "the mapping without writing an image)"));
+
+  Expected<PassContext> Ctx = makePassContext(InputFile);
+  if (!Ctx)
+    reportErrorAndExit(Tool, Ctx.takeError());
+  if (!Ctx->TargetDesc && Emit != EmitKind::Import && Emit != EmitKind::Canonical)
+    reportErrorAndExit(Tool, makeError("no target: give --target=PRESET|FILE.json (presets are in "
+                                       "{})",
+                                       presetDirectory()));
+
+  Expected<std::unique_ptr<Graph>> G = loadInputModel(InputFile);
+  if (!G)
+    reportErrorAndExit(Tool, G.takeError());
+  if (Error E = verifyGraph(**G))
+    reportErrorAndExit(Tool, addContext(std::move(E), InputFile + ": invalid IR"));
+
+  PassManagerOptions PMOpts = passManagerOptions();
+  PMOpts.PrintStream = &errs();
+  PassManager PM(PMOpts);
+  StringRef Last = lastPassFor(Emit);
+  if (!Last.empty())
+    for (const std::string &Name : defaultPipeline()) {
+      if (Error E = PM.addPass(Name))
+        reportErrorAndExit(Tool, std::move(E));
+      if (Name == Last)
+        break;
+    }
+  if (Error E = PM.run(**G, *Ctx))
+    reportErrorAndExit(Tool, addContext(std::move(E), InputFile));
+
+  if (Emit == EmitKind::Image) {
+    Expected<image::Program> P = emitProgram(**G, *Ctx->TargetDesc);
+    if (!P)
+      reportErrorAndExit(Tool, addContext(P.takeError(), InputFile));
+    if (Error E = image::writeImageFile(*P, OutputFile))
+      reportErrorAndExit(Tool, std::move(E));
+    return 0;
+  }
+
+  std::error_code EC;
+  ToolOutputFile Out(OutputFile.empty() ? "-" : OutputFile, EC, sys::fs::OF_Text);
+  if (EC)
+    reportErrorAndExit(Tool, makeError("{}: {}", OutputFile.getValue(), EC.message()));
+  if (Emit == EmitKind::Report)
+    printMappingReport(**G, *Ctx->TargetDesc, Out.os());
+  else if (Emit == EmitKind::ReportJson)
+    Out.os() << formatv("{0:2}", mappingReportJson(**G, *Ctx->TargetDesc)) << '\n';
+  else
+    printGraph(**G, Out.os());
+  Out.keep();
+  return 0;
+}
