@@ -13,6 +13,7 @@
 #include "qnn/IR/Verifier.h"
 #include "qnn/Pass/PassManager.h"
 #include "qnn/Support/Diagnostics.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/ToolOutputFile.h"
 

@@ -15,6 +15,7 @@
 #include "qnn/Image/ImageWriter.h"
 #include "qnn/Pass/PassManager.h"
 #include "qnn/Support/Diagnostics.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/ToolOutputFile.h"
@@ -108,7 +109,7 @@ int main(int argc, char **argv) {
   }
 
   std::error_code EC;
-  ToolOutputFile Out(OutputFile.empty() ? "-" : OutputFile, EC, sys::fs::OF_Text);
+  ToolOutputFile Out(OutputFile.empty() ? std::string("-") : OutputFile.getValue(), EC, sys::fs::OF_Text);
   if (EC)
     reportErrorAndExit(Tool, makeError("{}: {}", OutputFile.getValue(), EC.message()));
   if (Emit == EmitKind::Report)
