@@ -1,7 +1,6 @@
 //===- OnnxOpTable.cpp - Registration of the supported ONNX ops -----------===//
 #include "OnnxOps.h"
 #include "llvm/ADT/StringMap.h"
-#include <cmath>
 
 namespace qnn {
 namespace onnx_ops {
@@ -22,57 +21,19 @@ llvm::Expected<const Tensor *> InferContext::require(unsigned I, llvm::StringRef
   if (const Tensor *T = known(I))
     return T;
   MissingValue = true;
-  return makeError("{} must be known when the model is compiled (a constant or computed "
-                   "from constants); make it an initializer or bind it with --bind",
+  return makeError("{} must be known when the model is compiled (computed from constants and "
+                   "static shapes only); make it an initializer, bind the inputs it depends "
+                   "on with --bind or fix their shapes with --shape",
                    What.str());
 }
 
-llvm::Expected<std::vector<int64_t>> InferContext::requireInts(unsigned I,
-                                                              llvm::StringRef What) {
+llvm::Expected<std::vector<int64_t>> InferContext::requireInts(unsigned I, llvm::StringRef What) {
   auto T = require(I, What);
   if (!T)
     return T.takeError();
   if (!isInteger((*T)->Type))
     return makeError("{} must be integers, it is {}", What.str(), dtypeName((*T)->Type).str());
   return std::vector<int64_t>((*T)->Data.begin(), (*T)->Data.end());
-}
-
-double storeAs(DType T, double V) {
-  switch (T) {
-  case DType::F32:
-    return roundToF32(V);
-  case DType::F16:
-    return halfToFloat(floatToHalf(static_cast<float>(V)));
-  case DType::F64:
-    return V;
-  case DType::Bool:
-    return V != 0 ? 1.0 : 0.0;
-  default:
-    break;
-  }
-  if (!std::isfinite(V))
-    return 0;
-  unsigned Bits = bitWidth(T);
-  if (Bits >= 64)
-    return std::trunc(V);
-  // Two's-complement wrap of the integer part to the type's width.
-  uint64_t U = static_cast<uint64_t>(static_cast<int64_t>(std::fmod(std::trunc(V), 18446744073709551616.0)));
-  uint64_t Mask = (uint64_t(1) << Bits) - 1;
-  U &= Mask;
-  if (isSigned(T) && (U >> (Bits - 1)) & 1)
-    return static_cast<double>(static_cast<int64_t>(U | ~Mask));
-  return static_cast<double>(U);
-}
-
-llvm::Expected<DType> dtypeAttr(int64_t OnnxType, llvm::StringRef What) {
-  std::optional<DType> T = dtypeFromOnnx(static_cast<int32_t>(OnnxType));
-  if (!T)
-    return makeError("{} names ONNX element type {}, which qnnc does not know", What.str(),
-                     OnnxType);
-  if (!isSupported(*T))
-    return makeError("{} is {}, which qnnc does not support", What.str(),
-                     dtypeName(*T).str());
-  return *T;
 }
 
 namespace {
@@ -84,6 +45,7 @@ const llvm::StringMap<OnnxOpInfo> &table() {
     appendConvOps(Ops);
     appendElementwiseOps(Ops);
     appendShapeOps(Ops);
+    appendMicrosoftOps(Ops);
     llvm::StringMap<OnnxOpInfo> Map;
     for (const OnnxOpInfo &Info : Ops)
       Map.try_emplace(Info.Kind, Info);
@@ -129,15 +91,14 @@ llvm::Error verifyOnnxOp(const Op &O) {
     const TensorType &Have = O.Results[I]->Type;
     if (Have.Elem != C.Results[I].Elem || Have.Dims != C.Results[I].Dims)
       return opError(O, "result '" + O.Results[I]->Name + "' has type " +
-                            dtypeName(Have.Elem) + "[" + shapeToString(Have.Dims) +
-                            "], its operands give " + dtypeName(C.Results[I].Elem) + "[" +
-                            shapeToString(C.Results[I].Dims) + "]");
+                            typeString(Have.Elem, Have.Dims) + ", its operands give " +
+                            typeString(C.Results[I].Elem, C.Results[I].Dims));
   }
   return llvm::Error::success();
 }
 
-llvm::Error evalOnnxOp(const Op &O, llvm::ArrayRef<const Tensor *> In,
-                       std::vector<Tensor> &Out, const EvalContext &) {
+llvm::Error evalOnnxOp(const Op &O, llvm::ArrayRef<const Tensor *> In, std::vector<Tensor> &Out,
+                       const EvalContext &) {
   const OnnxOpInfo *Info = lookupOnnxOp(O.Kind);
   assert(Info && "interpreter called for an unregistered ONNX op");
   if (llvm::Error E = evaluate(*Info, O, In, Out))
@@ -156,7 +117,8 @@ llvm::Error checkAttributes(const OnnxOpInfo &Info, const Op &O) {
   llvm::SmallVector<llvm::StringRef, 8> Specs;
   llvm::StringRef(Info.Attrs).split(Specs, ' ', -1, /*KeepEmpty=*/false);
   for (const auto &[Name, Value] : O.Attrs) {
-    auto Spec = llvm::find_if(Specs, [&](llvm::StringRef S) { return S.rsplit(':').first == Name; });
+    auto Spec =
+        llvm::find_if(Specs, [&](llvm::StringRef S) { return S.rsplit(':').first == Name; });
     if (Spec == Specs.end())
       return makeError("attribute '{}' is not supported", Name);
     char Kind = Spec->back();

@@ -22,7 +22,7 @@ namespace qnn::onnx_ops {
 class InferContext {
 public:
   InferContext(const Op &O, llvm::ArrayRef<const Tensor *> Known, unsigned NumResults)
-      : O(O), Known(Known), Results(NumResults) {}
+      : O(O), Results(NumResults), Known(Known) {}
 
   const Op &O;
   std::vector<TensorType> Results;
@@ -75,6 +75,7 @@ void appendQuantOps(std::vector<OnnxOpInfo> &Ops);
 void appendConvOps(std::vector<OnnxOpInfo> &Ops);
 void appendElementwiseOps(std::vector<OnnxOpInfo> &Ops);
 void appendShapeOps(std::vector<OnnxOpInfo> &Ops);
+void appendMicrosoftOps(std::vector<OnnxOpInfo> &Ops);
 
 /// The entry of \p Kind, or null.
 const OnnxOpInfo *lookupOnnxOp(llvm::StringRef Kind);
@@ -90,9 +91,30 @@ llvm::Error evaluate(const OnnxOpInfo &Info, const Op &O, llvm::ArrayRef<const T
 /// Rounds \p V to what a store into \p T keeps: float32 / float16 rounding,
 /// integer truncation with two's-complement wrap, bool as 0/1.
 double storeAs(DType T, double V);
+/// A type as the IR prints it ("u8[?,3,4,4]"), for messages.
+std::string typeString(DType Elem, const Shape &Dims);
 /// Element type from an ONNX TensorProto data type number (attribute "to",
 /// "output_dtype"); refuses unknown and unsupported types.
 llvm::Expected<DType> dtypeAttr(int64_t OnnxType, llvm::StringRef What);
+
+/// Checks that operand \p I holds one element.
+llvm::Error checkScalar(InferContext &C, unsigned I, llvm::StringRef What);
+/// Checks a per-tensor or per-row parameter of an [..., M, K] matrix.
+llvm::Error checkRowParam(InferContext &C, unsigned I, int64_t M, llvm::StringRef What);
+/// Checks a per-tensor or per-column parameter of a [..., K, N] matrix.
+llvm::Error checkColumnParam(InferContext &C, unsigned I, int64_t N, llvm::StringRef What);
+/// Zero point \p I (element \p Index) or 0 when it is absent.
+int64_t zeroPoint(llvm::ArrayRef<const Tensor *> In, unsigned I, int64_t Index = 0);
+/// A per-tensor or per-channel parameter (one element or one per channel)
+/// for channel \p C; \p Default when the operand is absent.
+double perChannel(const Tensor *T, int64_t C, double Default = 0);
+/// Values of \p T minus a zero point that depends on the element index.
+template <typename ZpFn> std::vector<int64_t> centered(const Tensor &T, ZpFn &&Zp) {
+  std::vector<int64_t> Out(T.Data.size());
+  for (size_t I = 0; I < Out.size(); ++I)
+    Out[I] = static_cast<int64_t>(T.Data[I]) - Zp(static_cast<int64_t>(I));
+  return Out;
+}
 
 } // namespace qnn::onnx_ops
 

@@ -18,8 +18,8 @@ llvm::Expected<Shape> broadcastShapes(const Shape &A, const Shape &B) {
     else if (DA < 0 || DB < 0)
       Out[I] = std::max(DA, DB);
     else
-      return makeError("shapes {} and {} do not broadcast (dimension {} vs {})",
-                       shapeToString(A), shapeToString(B), DA, DB);
+      return makeError("shapes {} and {} do not broadcast (dimension {} vs {})", shapeToString(A),
+                       shapeToString(B), DA, DB);
   }
   return Out;
 }
@@ -116,8 +116,7 @@ llvm::Error fillWindow(WindowGeometry &G, const AttrMap &Attrs, bool CeilMode) {
 
 } // namespace
 
-llvm::Expected<WindowGeometry> convGeometry(const Shape &X, const Shape &W,
-                                            const AttrMap &Attrs) {
+llvm::Expected<WindowGeometry> convGeometry(const Shape &X, const Shape &W, const AttrMap &Attrs) {
   if (X.size() < 3 || W.size() != X.size())
     return makeError("input {} and weight {} must both be [N, C, spatial...] of the same "
                      "rank (at least 3)",
@@ -137,7 +136,7 @@ llvm::Expected<WindowGeometry> convGeometry(const Shape &X, const Shape &W,
                      "(weight {})",
                      G.Group, G.InChannels, G.OutChannels, shapeToString(W));
   if (llvm::Error E = fillWindow(G, Attrs, /*CeilMode=*/false))
-    return std::move(E);
+    return E;
   return G;
 }
 
@@ -153,7 +152,7 @@ llvm::Expected<WindowGeometry> poolGeometry(const Shape &X, const AttrMap &Attrs
     return makeError("kernel_shape must have one entry per spatial dimension ({})",
                      G.InSpatial.size());
   if (llvm::Error E = fillWindow(G, Attrs, Attrs.getInt("ceil_mode", 0) != 0))
-    return std::move(E);
+    return E;
   return G;
 }
 
@@ -170,8 +169,7 @@ llvm::Expected<MatMulGeometry> matMulGeometry(const Shape &A, const Shape &B) {
   G.K = A2.back();
   G.N = B2.back();
   if (B2[B2.size() - 2] != G.K)
-    return makeError("inner dimensions of {} and {} differ", shapeToString(A),
-                     shapeToString(B));
+    return makeError("inner dimensions of {} and {} differ", shapeToString(A), shapeToString(B));
   Shape ABatch(A2.begin(), A2.end() - 2), BBatch(B2.begin(), B2.end() - 2);
   auto Batch = broadcastShapes(ABatch, BBatch);
   if (!Batch)
@@ -188,6 +186,27 @@ llvm::Expected<MatMulGeometry> matMulGeometry(const Shape &A, const Shape &B) {
       G.BOffsets.push_back(I * G.K * G.N);
   }
   return G;
+}
+
+llvm::Expected<Shape> concatShape(llvm::ArrayRef<Shape> Inputs, int64_t Axis) {
+  if (Inputs.empty())
+    return makeError("concatenation needs at least one input");
+  Shape Out = Inputs.front();
+  if (Axis < 0 || Axis >= static_cast<int64_t>(Out.size()))
+    return makeError("axis {} is out of range for rank {}", Axis, Out.size());
+  for (const Shape &S : Inputs.drop_front()) {
+    if (S.size() != Out.size())
+      return makeError("inputs of rank {} and {} cannot be concatenated", Out.size(), S.size());
+    for (size_t D = 0; D < S.size(); ++D) {
+      if (static_cast<int64_t>(D) == Axis)
+        continue;
+      if (S[D] != Out[D])
+        return makeError("shapes {} and {} differ outside axis {}", shapeToString(Out),
+                         shapeToString(S), Axis);
+    }
+    Out[Axis] = (Out[Axis] < 0 || S[Axis] < 0) ? -1 : Out[Axis] + S[Axis];
+  }
+  return Out;
 }
 
 } // namespace qnn

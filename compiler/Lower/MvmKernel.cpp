@@ -32,37 +32,72 @@ void gatherConv(const MvmLayer &L, const Tensor &X, int64_t Sample, int64_t OH, 
       }
 }
 
-/// The accumulators (before polarity correction and bias) of one vector.
-void accumulate(const MvmLayer &L, const Tensor &W, llvm::ArrayRef<int64_t> Vec,
-                std::vector<int64_t> &Acc) {
+/// Adds Sign * (sum_k In[k] * W[k][c]) << (Shift + InShift) of the columns
+/// [ColBegin, ColBegin + ColCount) over rows [KBegin, KBegin + KCount) to
+/// \p Acc, each column sum read out with \p ReadOut first.
+template <typename ReadOutFn>
+void addColumns(const MvmLayer &L, const Tensor &W, llvm::ArrayRef<int64_t> In, int64_t KBegin,
+                int64_t KCount, int64_t ColBegin, int64_t ColCount, int64_t InShift,
+                ReadOutFn ReadOut, std::vector<int64_t> &Sums, std::vector<int64_t> &Acc) {
   int64_t C = L.physicalColumns();
-  auto Level = [&](int64_t K, int64_t Col) {
-    return static_cast<int64_t>(W.Data[K * C + Col]);
-  };
+  Sums.assign(ColCount, 0);
+  for (int64_t K = KBegin; K < KBegin + KCount; ++K) {
+    int64_t X = In[K];
+    if (X == 0)
+      continue;
+    const double *Row = &W.Data[K * C + ColBegin];
+    for (int64_t J = 0; J < ColCount; ++J)
+      Sums[J] += X * static_cast<int64_t>(Row[J]);
+  }
+  for (int64_t J = 0; J < ColCount; ++J) {
+    MvmColumn M = L.column(ColBegin + J);
+    Acc[M.Output] += M.Sign * ReadOut(Sums[J]) * (int64_t(1) << (M.Shift + InShift));
+  }
+}
+
+/// Whether every read of block \p B is exact whatever the input: then the
+/// input phases sum back to the plain product and need not be split.
+bool alwaysExact(const MvmLayer &L, const Tensor &W, const MvmBlock &B) {
+  if (B.ReadShift != 0)
+    return false;
+  int64_t C = L.physicalColumns(), DacMax = (int64_t(1) << L.DacBits) - 1;
+  for (int64_t J = B.ColBegin; J < B.ColBegin + B.ColCount; ++J) {
+    int64_t Sum = 0;
+    for (int64_t K = B.KBegin; K < B.KBegin + B.KCount; ++K)
+      Sum += static_cast<int64_t>(W.Data[K * C + J]);
+    if (DacMax * Sum > (int64_t(1) << L.AdcBits) - 1)
+      return false;
+  }
+  return true;
+}
+
+/// The accumulators (before polarity correction and bias) of one vector.
+/// \p Exact flags the blocks for which alwaysExact holds.
+void accumulate(const MvmLayer &L, const Tensor &W, llvm::ArrayRef<int64_t> Vec,
+                const std::vector<bool> &Exact, std::vector<int64_t> &Acc) {
+  std::vector<int64_t> Sums;
+  auto Identity = [](int64_t V) { return V; };
   if (L.Blocks.empty()) {
-    for (int64_t Col = 0; Col < C; ++Col) {
-      int64_t Sum = 0;
-      for (int64_t K = 0; K < L.K; ++K)
-        Sum += Vec[K] * Level(K, Col);
-      MvmColumn M = L.column(Col);
-      Acc[M.Output] += M.Sign * Sum * (int64_t(1) << M.Shift);
-    }
+    addColumns(L, W, Vec, 0, L.K, 0, L.physicalColumns(), 0, Identity, Sums, Acc);
     return;
   }
   int64_t Mask = (int64_t(1) << L.DacBits) - 1;
   std::vector<int64_t> Phase(Vec.size());
-  for (int64_t P = 0; P < L.InputPhases; ++P) {
-    for (size_t K = 0; K < Vec.size(); ++K)
-      Phase[K] = (Vec[K] >> (P * L.DacBits)) & Mask;
-    for (const MvmBlock &B : L.Blocks)
-      for (int64_t Col = B.ColBegin; Col < B.ColBegin + B.ColCount; ++Col) {
-        int64_t Sum = 0;
-        for (int64_t K = B.KBegin; K < B.KBegin + B.KCount; ++K)
-          Sum += Phase[K] * Level(K, Col);
-        int64_t V = nmpu::idealReadout(Sum, L.AdcBits, B.ReadShift);
-        MvmColumn M = L.column(Col);
-        Acc[M.Output] += M.Sign * (V << (M.Shift + P * L.DacBits));
-      }
+  for (size_t I = 0; I < L.Blocks.size(); ++I) {
+    const MvmBlock &B = L.Blocks[I];
+    if (Exact[I]) {
+      addColumns(L, W, Vec, B.KBegin, B.KCount, B.ColBegin, B.ColCount, 0, Identity, Sums, Acc);
+      continue;
+    }
+    auto ReadOut = [&](int64_t Sum) {
+      return nmpu::idealReadout(Sum, L.AdcBits, B.ReadShift);
+    };
+    for (int64_t P = 0; P < L.InputPhases; ++P) {
+      for (int64_t K = B.KBegin; K < B.KBegin + B.KCount; ++K)
+        Phase[K] = (Vec[K] >> (P * L.DacBits)) & Mask;
+      addColumns(L, W, Phase, B.KBegin, B.KCount, B.ColBegin, B.ColCount, P * L.DacBits, ReadOut,
+                 Sums, Acc);
+    }
   }
 }
 
@@ -79,7 +114,7 @@ void finish(const MvmLayer &L, const Tensor &Bias, llvm::ArrayRef<int64_t> Vec,
         Acc[N] - Correction + static_cast<int64_t>(Bias.Data[N]), L.AccBits);
     int64_t Y;
     if (!L.Requant)
-      Y = nmpu::saturate(A, L.ActMin, L.ActMax);
+      Y = A; // the int32 result of ConvInteger/MatMulInteger, as the chip stores it
     else if (Ctx.Nmpu == NmpuMode::Fp32)
       Y = nmpu::requantFloat(A, static_cast<float>(L.Multipliers[N]), L.OutZeroPoint, L.ActMin,
                              L.ActMax);
@@ -101,6 +136,9 @@ llvm::Error evalMvm(const Op &O, llvm::ArrayRef<const Tensor *> Operands,
   const Tensor &X = *Operands[0], &W = *Operands[1], &Bias = *Operands[2];
   Tensor &Y = Results[0];
   Y.Type = O.result()->Type.Elem;
+  std::vector<bool> Exact;
+  for (const MvmBlock &B : L.Blocks)
+    Exact.push_back(alwaysExact(L, W, B));
   std::vector<int64_t> Vec(L.K), Acc(L.N);
 
   if (L.Window == image::WindowKind::Conv2d) {
@@ -115,7 +153,7 @@ llvm::Error evalMvm(const Op &O, llvm::ArrayRef<const Tensor *> Operands,
         for (int64_t OW = 0; OW < L.OutW; ++OW) {
           gatherConv(L, X, B, OH, OW, Vec);
           std::fill(Acc.begin(), Acc.end(), 0);
-          accumulate(L, W, Vec, Acc);
+          accumulate(L, W, Vec, Exact, Acc);
           finish(L, Bias, Vec, Acc, Ctx, &Y.Data[B * L.N * Plane + OH * L.OutW + OW], Plane);
         }
     return llvm::Error::success();
@@ -131,7 +169,7 @@ llvm::Error evalMvm(const Op &O, llvm::ArrayRef<const Tensor *> Operands,
     for (int64_t K = 0; K < L.K; ++K)
       Vec[K] = static_cast<int64_t>(X.Data[R * L.K + K]) + L.InputShift;
     std::fill(Acc.begin(), Acc.end(), 0);
-    accumulate(L, W, Vec, Acc);
+    accumulate(L, W, Vec, Exact, Acc);
     finish(L, Bias, Vec, Acc, Ctx, &Y.Data[R * L.N], 1);
   }
   return llvm::Error::success();

@@ -147,11 +147,10 @@ llvm::Expected<MvmLayer> readMvmLayer(const Op &O) {
     std::vector<int64_t> Signs = R.ints("col_sign", Outputs.size());
     L.Cells = R.integer("cells");
     L.DifferentialCells = R.integer("cells_differential");
-    std::vector<int64_t> Shifts(Outputs.size(), 0);
+    std::vector<int64_t> Shifts = R.ints("col_shift", Outputs.size());
     if (O.Attrs.has("slices")) {
       L.Slices = R.integer("slices");
       L.CellBits = R.integer("cell_bits");
-      Shifts = R.ints("col_shift", Outputs.size());
     }
     for (size_t I = 0; I < Outputs.size(); ++I)
       L.Columns.push_back({Outputs[I], Signs[I], Shifts[I]});
@@ -192,7 +191,7 @@ llvm::Expected<MvmLayer> readMvmLayer(const Op &O) {
     L.Cost = C;
   }
   if (llvm::Error E = R.takeError())
-    return std::move(E);
+    return E;
   return L;
 }
 
@@ -236,10 +235,10 @@ void writeMvmLayer(const MvmLayer &L, AttrMap &A) {
     }
     A.set("col_output", Outputs);
     A.set("col_sign", Signs);
+    A.set("col_shift", Shifts);
     A.set("cells", L.Cells);
     A.set("cells_differential", L.DifferentialCells);
     if (L.Slices > 0) {
-      A.set("col_shift", Shifts);
       A.set("slices", L.Slices);
       A.set("cell_bits", L.CellBits);
     }
@@ -286,6 +285,34 @@ void writeMvmLayer(const MvmLayer &L, AttrMap &A) {
     A.set("cells_used", L.Cost->CellsUsed);
     A.set("macs", L.Cost->Macs);
   }
+}
+
+
+llvm::Error forEachMvm(Graph &G, MvmStage Required, llvm::StringRef PassName,
+                       llvm::StringRef Previous,
+                       llvm::function_ref<llvm::Error(Op &, MvmLayer &)> Fn) {
+  std::vector<Op *> Mvms;
+  for (const auto &O : G.ops())
+    if (O->Kind == "mvm")
+      Mvms.push_back(O.get());
+  for (Op *O : Mvms) {
+    llvm::Expected<MvmLayer> L = readMvmLayer(*O);
+    if (!L)
+      return L.takeError();
+    if (L->stage() < Required)
+      return opError(*O, "pass '" + PassName + "' needs the result of '" + Previous +
+                             "'; run it first");
+    if (L->stage() > Required)
+      return opError(*O, "pass '" + PassName + "' has already run on this layer");
+    if (llvm::Error E = Fn(*O, *L))
+      return E;
+    writeMvmLayer(*L, O->Attrs);
+  }
+  return llvm::Error::success();
+}
+
+void setMvmMatrix(Graph &G, Op &O, Tensor W, llvm::StringRef Suffix) {
+  O.Operands[1] = G.addConstant(O.Name + "." + Suffix.str(), std::move(W));
 }
 
 } // namespace qnn

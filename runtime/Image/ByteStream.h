@@ -40,7 +40,9 @@ public:
     for (const T &E : V)
       write(E);
   }
-  void writeBytes(llvm::ArrayRef<uint8_t> Bytes) { Out.insert(Out.end(), Bytes.begin(), Bytes.end()); }
+  void writeBytes(llvm::ArrayRef<uint8_t> Bytes) {
+    Out.insert(Out.end(), Bytes.begin(), Bytes.end());
+  }
   size_t size() const { return Out.size(); }
 
 private:
@@ -122,7 +124,8 @@ private:
 class SectionEncoder {
 public:
   static constexpr bool Reading = false;
-  SectionEncoder(std::vector<uint8_t> &Out, StringTableBuilder &Strings) : W(Out), Strings(Strings) {}
+  SectionEncoder(std::vector<uint8_t> &Out, StringTableBuilder &Strings)
+      : W(Out), Strings(Strings) {}
 
   template <typename T> void scalar(const T &V) { W.write(V); }
   template <typename T> void vector(const std::vector<T> &V) { W.writeVector(V); }

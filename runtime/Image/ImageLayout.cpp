@@ -8,8 +8,8 @@
 namespace qnn::image {
 
 namespace {
-const char *const SectionNames[NumSections] = {"target", "strings",  "graph",   "tensors",
-                                               "arrays", "layers",   "schedule"};
+const char *const SectionNames[NumSections] = {"target", "strings", "graph",   "tensors",
+                                               "arrays", "layers",  "schedule"};
 } // namespace
 
 llvm::StringRef sectionName(SectionId Id) {
@@ -51,10 +51,10 @@ llvm::Expected<ImageHeader> readImageHeader(llvm::ArrayRef<uint8_t> Bytes, llvm:
       !std::equal(std::begin(ImageMagic), std::end(ImageMagic), Bytes.begin()))
     return makeError("{}: not a qnn image (bad magic)", File);
   if (Bytes.size() < HeaderSize)
-    return makeError("{}: truncated image ({} bytes, the header alone has {})", File,
-                     Bytes.size(), HeaderSize);
+    return makeError("{}: truncated image ({} bytes, the header alone has {})", File, Bytes.size(),
+                     HeaderSize);
   ByteReader R(Bytes);
-  R.readBytes(sizeof(ImageMagic));
+  (void)R.readBytes(sizeof(ImageMagic));
   ImageHeader H;
   H.Version = R.read<uint32_t>();
   if (H.Version != ImageVersion)

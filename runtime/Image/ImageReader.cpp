@@ -54,15 +54,10 @@ llvm::Expected<Program> readImage(llvm::ArrayRef<uint8_t> Bytes, llvm::StringRef
   Program P;
   llvm::ArrayRef<uint8_t> TargetBytes = Data(SectionId::Target);
   P.TargetJson.assign(TargetBytes.begin(), TargetBytes.end());
-  llvm::Expected<Target> T = parseTarget(P.TargetJson, Name + ": embedded target");
+  llvm::Expected<Target> T = parseTarget(P.TargetJson, (Name + ": embedded target").str());
   if (!T)
     return T.takeError();
   P.TargetFingerprint = H->TargetFingerprint;
-  if (targetFingerprint(*T) != P.TargetFingerprint)
-    return makeError("{}: target fingerprint mismatch (the header says {:#018x}, the embedded "
-                     "target '{}' hashes to {:#018x}); the image is damaged or was built for "
-                     "another target",
-                     Name.str(), P.TargetFingerprint, T->Name, targetFingerprint(*T));
 
   llvm::Expected<std::vector<std::string>> Strings = decodeStrings(Data(SectionId::Strings), Name);
   if (!Strings)
@@ -79,11 +74,11 @@ llvm::Expected<Program> readImage(llvm::ArrayRef<uint8_t> Bytes, llvm::StringRef
         D.vector(P.Inputs);
         D.vector(P.Outputs);
       }))
-    return std::move(E);
+    return E;
   if (llvm::Error E = Decode(SectionId::Tensors, [&](SectionDecoder &D) {
         mapRecords(D, P.Tensors, [](SectionDecoder &I, TensorDesc &TD) { mapTensor(I, TD); });
       }))
-    return std::move(E);
+    return E;
   uint8_t CellBits = static_cast<uint8_t>(T->CellBits);
   if (llvm::Error E = Decode(SectionId::Arrays, [&](SectionDecoder &D) {
         if (!D.reader().canRead(4))
@@ -96,19 +91,19 @@ llvm::Expected<Program> readImage(llvm::ArrayRef<uint8_t> Bytes, llvm::StringRef
         mapRecords(D, P.Arrays,
                    [&](SectionDecoder &I, ArrayImage &A) { mapArray(I, A, CellBits); });
       }))
-    return std::move(E);
+    return E;
   std::vector<Step> Constants, Schedule;
   if (llvm::Error E = Decode(SectionId::Layers, [&](SectionDecoder &D) {
         mapRecords(D, Constants, [](SectionDecoder &I, Step &S) { mapStepConstants(I, S); });
       }))
-    return std::move(E);
+    return E;
   if (llvm::Error E = Decode(SectionId::Schedule, [&](SectionDecoder &D) {
         mapRecords(D, Schedule, [](SectionDecoder &I, Step &S) { mapStepSchedule(I, S); });
       }))
-    return std::move(E);
+    return E;
   if (Constants.size() != Schedule.size())
-    return makeError("{}: the 'layers' section has {} steps, the 'schedule' section {}",
-                     Name.str(), Constants.size(), Schedule.size());
+    return makeError("{}: the 'layers' section has {} steps, the 'schedule' section {}", Name.str(),
+                     Constants.size(), Schedule.size());
   for (size_t I = 0; I < Constants.size(); ++I) {
     Step S = std::move(Constants[I]);
     S.Layer = std::move(Schedule[I].Layer);
@@ -120,7 +115,7 @@ llvm::Expected<Program> readImage(llvm::ArrayRef<uint8_t> Bytes, llvm::StringRef
     P.Steps.push_back(std::move(S));
   }
   if (llvm::Error E = verifyProgram(P, *T, Name))
-    return std::move(E);
+    return E;
   return P;
 }
 

@@ -48,8 +48,8 @@ SectionPayloads encodeSections(const Program &P, unsigned CellBits) {
   W.write(static_cast<uint32_t>(Strings.strings().size()));
   for (const std::string &Str : Strings.strings()) {
     W.write(static_cast<uint32_t>(Str.size()));
-    W.writeBytes(llvm::ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(Str.data()),
-                                         Str.size()));
+    W.writeBytes(
+        llvm::ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(Str.data()), Str.size()));
   }
   At(SectionId::Target).assign(P.TargetJson.begin(), P.TargetJson.end());
   return S;
@@ -107,7 +107,7 @@ llvm::Expected<std::vector<uint8_t>> writeImage(const Program &P) {
   if (!T)
     return T.takeError();
   if (llvm::Error E = verifyProgram(P, *T, "model '" + P.ModelName + "'"))
-    return std::move(E);
+    return E;
   return encodeImage(P);
 }
 

@@ -18,6 +18,11 @@ public:
       : P(P), T(T), Name(Name.str()) {}
 
   llvm::Error verify() {
+    if (targetFingerprint(T) != P.TargetFingerprint)
+      return makeError("{}: target fingerprint mismatch (the image says {:#018x}, its target "
+                       "'{}' hashes to {:#018x}); the image is damaged or was built for another "
+                       "target",
+                       Name, P.TargetFingerprint, T.Name, targetFingerprint(T));
     if (llvm::Error E = verifyTensors())
       return E;
     if (llvm::Error E = verifyArrays())
@@ -53,8 +58,7 @@ private:
         if (D.Dims[J] < (J == 0 ? -1 : 0) || D.Dims[J] > (int64_t(1) << 40))
           return Bad(fmt::format("dimension {} is {}", J, D.Dims[J]));
       if (D.ZeroPoint.size() != D.Scale.size())
-        return Bad(fmt::format("{} scales but {} zero points", D.Scale.size(),
-                               D.ZeroPoint.size()));
+        return Bad(fmt::format("{} scales but {} zero points", D.Scale.size(), D.ZeroPoint.size()));
       if (D.Axis < -1 || D.Axis >= static_cast<int64_t>(D.Dims.size()) ||
           (D.Axis == -1 && D.Scale.size() > 1))
         return Bad(fmt::format("quantization axis {} does not fit its rank {} and {} scales",
@@ -81,15 +85,17 @@ private:
       if (!Seen.insert((uint64_t(A.Tile) << 32) | A.IndexInTile).second)
         return Bad(fmt::format("tile {} array {} is programmed twice", A.Tile, A.IndexInTile));
       if (A.Rows != T.Rows || A.Cols != T.Cols)
-        return Bad(fmt::format("size {}x{} differs from the target's {}x{}", A.Rows, A.Cols,
-                               T.Rows, T.Cols));
+        return Bad(fmt::format("size {}x{} differs from the target's {}x{}", A.Rows, A.Cols, T.Rows,
+                               T.Cols));
       if (A.Levels.size() != uint64_t(A.Rows) * A.Cols)
         return Bad(fmt::format("{} levels for {} cells", A.Levels.size(), A.Rows * A.Cols));
       for (uint8_t L : A.Levels)
         if (L > T.maxCellLevel())
           return Bad(fmt::format("level {} does not fit cell_bits = {}", L, T.CellBits));
-      if (A.ReadShift + T.AdcBits > 62)
-        return Bad(fmt::format("read shift {} is too large", A.ReadShift));
+      // Keeps every shifted read-out far inside the 64-bit accumulator.
+      if (A.ReadShift + T.AdcBits > 24)
+        return Bad(fmt::format("read shift {} is too large for {}-bit ADCs (at most {})",
+                               A.ReadShift, T.AdcBits, 24 - int(std::min(24u, T.AdcBits))));
     }
     return llvm::Error::success();
   }
@@ -126,8 +132,8 @@ private:
       return llvm::Error::success();
     case StepKind::Pool: {
       const PoolStep &Q = S.Pool;
-      if (!Q.Global && (!Q.KernelH || !Q.KernelW || !Q.StrideH || !Q.StrideW || !Q.DilationH ||
-                        !Q.DilationW))
+      if (!Q.Global &&
+          (!Q.KernelH || !Q.KernelW || !Q.StrideH || !Q.StrideW || !Q.DilationH || !Q.DilationW))
         return Bad("pooling kernel, strides and dilations must be positive");
       if (!(Q.InScale > 0) || !(Q.OutScale > 0) || Q.ClampMin > Q.ClampMax)
         return Bad("pooling scales must be positive and clamp_min <= clamp_max");
@@ -169,10 +175,10 @@ private:
       if (uint64_t(M.ChannelBegin) + M.Channels > M.InChannels ||
           uint64_t(M.Channels) * M.KernelH * M.KernelW != M.K)
         return Bad(fmt::format("channels [{}, {}) of {} with a {}x{} kernel do not make K = {}",
-                               M.ChannelBegin, M.ChannelBegin + M.Channels, M.InChannels,
-                               M.KernelH, M.KernelW, M.K));
-      auto OutDim = [](uint64_t In, uint64_t PadA, uint64_t PadB, uint64_t Kernel,
-                       uint64_t Stride, uint64_t Dilation) -> int64_t {
+                               M.ChannelBegin, M.ChannelBegin + M.Channels, M.InChannels, M.KernelH,
+                               M.KernelW, M.K));
+      auto OutDim = [](uint64_t In, uint64_t PadA, uint64_t PadB, uint64_t Kernel, uint64_t Stride,
+                       uint64_t Dilation) -> int64_t {
         int64_t Span = int64_t(In + PadA + PadB) - int64_t(Dilation * (Kernel - 1) + 1);
         return Span < 0 ? 0 : Span / int64_t(Stride) + 1;
       };
@@ -182,20 +188,21 @@ private:
                                "strides and dilations",
                                M.OutH, M.OutW, M.InH, M.InW));
     }
-    if (M.Polarity != PolarityMode::Offset && M.Offset != 0)
-      return Bad("a correction offset outside offset polarity mode");
+    if ((M.Polarity != PolarityMode::Offset && M.Offset != 0) || M.Offset < 0 ||
+        M.Offset > (1 << 16))
+      return Bad(fmt::format("polarity correction offset {} is out of range", M.Offset));
     for (size_t C = 0; C < M.Columns.size(); ++C) {
       const PhysColumn &Col = M.Columns[C];
-      if (Col.Output >= M.N || (Col.Sign != 1 && Col.Sign != -1) || Col.Shift > 32)
+      if (Col.Output >= M.N || (Col.Sign != 1 && Col.Sign != -1) || Col.Shift > 16)
         return Bad(fmt::format("column {} (output {}, sign {}, shift {}) is out of range (N = "
-                               "{}, sign +-1, shift <= 32)",
+                               "{}, sign +-1, shift <= 16)",
                                C, Col.Output, Col.Sign, Col.Shift, M.N));
     }
     for (size_t B = 0; B < M.Blocks.size(); ++B) {
       const Block &Bl = M.Blocks[B];
       if (Bl.Array >= P.Arrays.size())
-        return Bad(fmt::format("block {} uses array {}, the image has {}", B, Bl.Array,
-                               P.Arrays.size()));
+        return Bad(
+            fmt::format("block {} uses array {}, the image has {}", B, Bl.Array, P.Arrays.size()));
       const ArrayImage &A = P.Arrays[Bl.Array];
       if (uint64_t(Bl.RowOffset) + Bl.KCount > A.Rows ||
           uint64_t(Bl.ColOffset) + Bl.ColCount > A.Cols)
@@ -212,6 +219,9 @@ private:
     }
     if (M.Bias.size() != M.N)
       return Bad(fmt::format("{} biases for N = {}", M.Bias.size(), M.N));
+    for (int64_t B : M.Bias)
+      if (B < -(int64_t(1) << 48) || B > (int64_t(1) << 48))
+        return Bad(fmt::format("bias {} is out of range", B));
     if (M.Requant == RequantMode::Scale &&
         (M.Multiplier.size() != M.N || M.FixedMultiplier.size() != M.N ||
          M.FixedShift.size() != M.N))

@@ -6,10 +6,10 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
-#include <onnx/onnx_pb.h>
-#include <google/protobuf/io/coded_stream.h>
 #include <cmath>
 #include <cstring>
+#include <google/protobuf/io/coded_stream.h>
+#include <onnx/onnx_pb.h>
 
 namespace qnn {
 
@@ -87,8 +87,8 @@ uint64_t encodeBits(double V, DType T) {
   }
   unsigned Bits = bitWidth(T);
   uint64_t Mask = Bits == 64 ? ~uint64_t(0) : (uint64_t(1) << Bits) - 1;
-  uint64_t U = isSigned(T) ? static_cast<uint64_t>(static_cast<int64_t>(V))
-                           : static_cast<uint64_t>(V);
+  uint64_t U =
+      isSigned(T) ? static_cast<uint64_t>(static_cast<int64_t>(V)) : static_cast<uint64_t>(V);
   return U & Mask;
 }
 
@@ -115,9 +115,9 @@ std::string encodeBytes(const Tensor &T) {
     unsigned Bits = bitWidth(T.Type), PerByte = 8 / Bits;
     Out.assign((T.Data.size() + PerByte - 1) / PerByte, '\0');
     for (size_t I = 0; I < T.Data.size(); ++I)
-      Out[I / PerByte] = static_cast<char>(static_cast<uint8_t>(Out[I / PerByte]) |
-                                           (encodeBits(T.Data[I], T.Type)
-                                            << ((I % PerByte) * Bits)));
+      Out[I / PerByte] =
+          static_cast<char>(static_cast<uint8_t>(Out[I / PerByte]) |
+                            (encodeBits(T.Data[I], T.Type) << ((I % PerByte) * Bits)));
     return Out;
   }
   unsigned W = byteWidth(T.Type);
@@ -135,14 +135,15 @@ int64_t packedBytes(DType T, int64_t N) {
   return N * byteWidth(T);
 }
 
+/// "<context>: tensor '<name>'", or "the tensor" for an unnamed one.
 std::string prefix(llvm::StringRef Context, llvm::StringRef Name) {
   std::string P = Context.empty() ? "" : Context.str() + ": ";
-  return P + "tensor '" + Name.str() + "'";
+  return P + (Name.empty() ? std::string("the tensor") : "tensor '" + Name.str() + "'");
 }
 
 /// Typed-field elements of a TensorProto, in the field ONNX assigns to the type.
-llvm::Expected<std::vector<double>> typedFieldData(const onnx::TensorProto &P, DType T,
-                                                   int64_t N, llvm::StringRef Where) {
+llvm::Expected<std::vector<double>> typedFieldData(const onnx::TensorProto &P, DType T, int64_t N,
+                                                   llvm::StringRef Where) {
   std::vector<double> Data;
   if (isSubByte(T)) {
     // Each int32_data entry holds one byte of packed elements.
@@ -308,8 +309,7 @@ llvm::Expected<Tensor> parseNpy(llvm::StringRef Bytes, llvm::StringRef Path) {
   int64_t N = numElements(S);
   if (static_cast<int64_t>(Body.size()) != N * byteWidth(*Type))
     return makeError("{}: the data holds {} bytes, shape {} of {} needs {}", Path.str(),
-                     Body.size(), shapeToString(S), dtypeName(*Type).str(),
-                     N * byteWidth(*Type));
+                     Body.size(), shapeToString(S), dtypeName(*Type).str(), N * byteWidth(*Type));
   return Tensor(*Type, S, decodeBytes(Body, *Type, N));
 }
 
@@ -340,24 +340,28 @@ llvm::Expected<Tensor> tensorFromProto(const onnx::TensorProto &P, llvm::StringR
                      Where);
   std::optional<DType> Type = dtypeFromOnnx(P.data_type());
   if (!Type)
-    return makeError("{} has ONNX element type {}, which qnnc does not know", Where,
-                     P.data_type());
+    return makeError("{} has ONNX element type {}, which qnnc does not know", Where, P.data_type());
   if (!isSupported(*Type))
     return makeError("{} has element type {}, which qnnc does not support", Where,
                      dtypeName(*Type).str());
   Shape S;
+  // Bounding every dimension and the total keeps a damaged file from
+  // overflowing the element count.
+  constexpr int64_t MaxElements = int64_t(1) << 40;
+  int64_t N = 1;
   for (int64_t D : P.dims()) {
     if (D < 0)
       return makeError("{} has a negative dimension {}", Where, D);
+    if (D > MaxElements || (D > 0 && N > MaxElements / D))
+      return makeError("{} has more than 2^40 elements", Where);
+    N *= D;
     S.push_back(D);
   }
-  int64_t N = numElements(S);
   if (P.has_raw_data()) {
     const std::string &Raw = P.raw_data();
     if (static_cast<int64_t>(Raw.size()) != packedBytes(*Type, N))
       return makeError("{} holds {} bytes of raw data, its shape {} of {} needs {}", Where,
-                       Raw.size(), shapeToString(S), dtypeName(*Type).str(),
-                       packedBytes(*Type, N));
+                       Raw.size(), shapeToString(S), dtypeName(*Type).str(), packedBytes(*Type, N));
     return Tensor(*Type, S, decodeBytes(Raw, *Type, N));
   }
   auto Data = typedFieldData(P, *Type, N, Where);
@@ -387,8 +391,8 @@ llvm::Expected<NamedTensor> readTensorFile(llvm::StringRef Path) {
     return NamedTensor{"", std::move(*T)};
   }
   onnx::TensorProto P;
-  google::protobuf::io::CodedInputStream Stream(
-      reinterpret_cast<const uint8_t *>(Bytes.data()), static_cast<int>(Bytes.size()));
+  google::protobuf::io::CodedInputStream Stream(reinterpret_cast<const uint8_t *>(Bytes.data()),
+                                                static_cast<int>(Bytes.size()));
   Stream.SetTotalBytesLimit(INT32_MAX);
   if (Bytes.size() > INT32_MAX || !P.ParseFromCodedStream(&Stream) ||
       !Stream.ConsumedEntireMessage())

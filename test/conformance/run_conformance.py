@@ -49,16 +49,25 @@ def read_pb(path):
     return t
 
 
+# Sub-byte types newer than Debian's onnx module (UINT4, INT4, UINT2, INT2):
+# packed little-end first, either in raw_data or one byte per int32_data entry.
+PACKED_TYPES = {21, 22, 25, 26}
+
+
+def packed_bytes(t):
+    return t.raw_data if t.raw_data else bytes(v & 0xFF for v in t.int32_data)
+
+
 def same_bits(expected, actual):
     """Exact comparison of two TensorProtos' values (types, shapes, bits)."""
     if expected.data_type != actual.data_type:
         return f"type {actual.data_type}, expected {expected.data_type}"
     if list(expected.dims) != list(actual.dims):
         return f"shape {list(actual.dims)}, expected {list(expected.dims)}"
-    try:
-        e, a = numpy_helper.to_array(expected), numpy_helper.to_array(actual)
-    except Exception:  # types newer than this onnx module: compare the bytes
-        return None if expected.raw_data == actual.raw_data else "raw data differs"
+    if expected.data_type in PACKED_TYPES:
+        e, a = packed_bytes(expected), packed_bytes(actual)
+        return None if e == a else f"packed bytes differ: got {a.hex()}, expected {e.hex()}"
+    e, a = numpy_helper.to_array(expected), numpy_helper.to_array(actual)
     if e.dtype.kind == "f":
         diff = ~((e == a) | (np.isnan(e) & np.isnan(a)))
     else:

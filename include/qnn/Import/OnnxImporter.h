@@ -31,9 +31,8 @@ struct ImportOptions {
 llvm::Expected<std::unique_ptr<Graph>> importOnnxFile(llvm::StringRef Path,
                                                       const ImportOptions &Opts);
 /// Imports a model in ONNX text syntax; \p SourceName names it in diagnostics.
-llvm::Expected<std::unique_ptr<Graph>> importOnnxText(llvm::StringRef Text,
-                                                      llvm::StringRef SourceName,
-                                                      const ImportOptions &Opts);
+llvm::Expected<std::unique_ptr<Graph>>
+importOnnxText(llvm::StringRef Text, llvm::StringRef SourceName, const ImportOptions &Opts);
 
 /// Parses "NAME=FILE" (.npy or TensorProto .pb) and "NAME=D0,D1" command-line
 /// values into \p Opts; errors name the bad value.

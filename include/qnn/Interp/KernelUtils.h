@@ -54,8 +54,7 @@ struct WindowGeometry {
 /// Geometry of ONNX Conv / ConvInteger / QLinearConv of input \p X and weight
 /// \p W ([M, C/group, k...]) from the attributes kernel_shape, strides, pads,
 /// dilations, group and auto_pad.
-llvm::Expected<WindowGeometry> convGeometry(const Shape &X, const Shape &W,
-                                            const AttrMap &Attrs);
+llvm::Expected<WindowGeometry> convGeometry(const Shape &X, const Shape &W, const AttrMap &Attrs);
 /// Geometry of ONNX MaxPool / AveragePool (kernel_shape required; also
 /// ceil_mode). OutChannels = InChannels.
 llvm::Expected<WindowGeometry> poolGeometry(const Shape &X, const AttrMap &Attrs);
@@ -63,8 +62,7 @@ llvm::Expected<WindowGeometry> poolGeometry(const Shape &X, const AttrMap &Attrs
 /// Calls F(KernelIndex, InIndex) for each tap of the window at flattened
 /// output position \p OutPos; InIndex is the flattened spatial input index,
 /// or -1 where the tap lies in the padding.
-template <typename Fn>
-void forEachWindowTap(const WindowGeometry &G, int64_t OutPos, Fn &&F) {
+template <typename Fn> void forEachWindowTap(const WindowGeometry &G, int64_t OutPos, Fn &&F) {
   size_t Rank = G.InSpatial.size();
   llvm::SmallVector<int64_t, 4> Origin(Rank), Tap(Rank, 0);
   for (size_t D = Rank; D-- > 0;) {
@@ -141,6 +139,29 @@ void matMul(const MatMulGeometry &G, TapFn &&Tap, StoreFn &&Store) {
           Sum += Tap(G.AOffsets[B] + I * G.K + K, G.BOffsets[B] + K * G.N + J);
         Store(Out, I, J, Sum);
       }
+}
+
+//===-- Concatenation -----------------------------------------------------===//
+
+/// The shape of \p Inputs concatenated along \p Axis (already normalized).
+llvm::Expected<Shape> concatShape(llvm::ArrayRef<Shape> Inputs, int64_t Axis);
+/// Calls Place(InputNo, InIndex, OutIndex) for every element of every input
+/// of a concatenation along \p Axis.
+template <typename Fn>
+void forEachConcatElement(llvm::ArrayRef<Shape> Inputs, int64_t Axis, Fn &&Place) {
+  int64_t Outer = 1, OutRow = 0;
+  for (int64_t D = 0; D < Axis; ++D)
+    Outer *= Inputs.front()[D];
+  for (const Shape &S : Inputs)
+    OutRow += numElements(S) / std::max<int64_t>(Outer, 1);
+  int64_t Offset = 0;
+  for (size_t I = 0; I < Inputs.size(); ++I) {
+    int64_t Row = Outer ? numElements(Inputs[I]) / Outer : 0;
+    for (int64_t O = 0; O < Outer; ++O)
+      for (int64_t E = 0; E < Row; ++E)
+        Place(I, O * Row + E, O * OutRow + Offset + E);
+    Offset += Row;
+  }
 }
 
 } // namespace qnn

@@ -18,6 +18,7 @@
 
 #include "qnn/IR/Graph.h"
 #include "qnn/Image/Program.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/Support/Error.h"
 #include <optional>
 
@@ -116,6 +117,17 @@ std::optional<image::PolarityMode> parsePolarity(llvm::StringRef Name);
 llvm::Expected<MvmLayer> readMvmLayer(const Op &O);
 /// Writes \p L into \p Attrs (replacing every mvm attribute).
 void writeMvmLayer(const MvmLayer &L, AttrMap &Attrs);
+
+/// Runs \p Fn on every mvm op of \p G with its decoded layer, after checking
+/// that the layer is exactly at stage \p Required (the stage the previous
+/// pass leaves), and writes the layer back when \p Fn succeeds. \p PassName
+/// and \p Previous name the passes in the error.
+llvm::Error forEachMvm(Graph &G, MvmStage Required, llvm::StringRef PassName,
+                       llvm::StringRef Previous,
+                       llvm::function_ref<llvm::Error(Op &, MvmLayer &)> Fn);
+/// Replaces the weight matrix operand of \p O by constant \p W named after
+/// the op and \p Suffix (the old constant is left for dead-code removal).
+void setMvmMatrix(Graph &G, Op &O, Tensor W, llvm::StringRef Suffix);
 
 } // namespace qnn
 

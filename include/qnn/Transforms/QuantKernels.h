@@ -23,8 +23,8 @@ llvm::Expected<Tensor> dequantizeLinearTensor(const Tensor &Q, const Tensor &Sca
                                               const Tensor *ZeroPoint, int64_t Axis,
                                               int64_t BlockSize, DType Elem);
 
-#define QNN_QUANT_KERNEL(NAME)                                                           \
-  llvm::Error NAME(const Op &O, llvm::ArrayRef<const Tensor *> Operands,                 \
+#define QNN_QUANT_KERNEL(NAME)                                                                     \
+  llvm::Error NAME(const Op &O, llvm::ArrayRef<const Tensor *> Operands,                           \
                    std::vector<Tensor> &Results, const EvalContext &Ctx);
 QNN_QUANT_KERNEL(evalQuantize)
 QNN_QUANT_KERNEL(evalDequantize)

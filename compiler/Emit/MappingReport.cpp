@@ -1,0 +1,201 @@
+//===- MappingReport.cpp - Per-layer mapping and cost summary -------------===//
+//
+// The text and the JSON report are two renderings of one list of rows, so
+// they cannot disagree. Formulas of the totals: docs/cost-model.md.
+//
+//===----------------------------------------------------------------------===//
+#include "qnn/Emit/Emit.h"
+#include "qnn/Lower/MvmLayer.h"
+#include <fmt/format.h>
+#include <map>
+#include <set>
+
+namespace qnn {
+
+namespace {
+
+struct LayerRow {
+  std::string Name, Kind;
+  int64_t Tile = 0;
+  std::optional<MvmLayer> Mvm; ///< set for mvm ops
+  std::string Config;          ///< analog block configuration of an mvm
+  int64_t Cycles = 0;
+  double LatencyNs = 0, EnergyPj = 0;
+};
+
+struct Totals {
+  int64_t Arrays = 0, CellsUsed = 0, Macs = 0, Cycles = 0;
+  double LatencyNs = 0, EnergyPj = 0;
+  double Utilization = 0, TopsPerWatt = 0, TopsPerMm2 = 0, AreaMm2 = 0;
+  /// Analog block configuration -> the layers that use it.
+  std::map<std::string, std::vector<std::string>> Configs;
+};
+
+std::string analogConfig(const MvmLayer &L) {
+  std::set<int64_t> Shifts;
+  for (const MvmBlock &B : L.Blocks)
+    Shifts.insert(B.ReadShift);
+  std::string ShiftText;
+  for (int64_t S : Shifts)
+    ShiftText += (ShiftText.empty() ? "" : "/") + std::to_string(S);
+  return fmt::format("{} input phases x {}-bit DAC, {} slices of {}-bit cells, {}-bit ADC, "
+                     "read shift {}",
+                     L.InputPhases, L.DacBits, L.Slices, L.CellBits, L.AdcBits, ShiftText);
+}
+
+std::vector<LayerRow> collectRows(const Graph &G) {
+  std::vector<LayerRow> Rows;
+  for (const auto &O : G.ops()) {
+    LayerRow R;
+    R.Name = O->Name;
+    R.Kind = O->Kind;
+    R.Tile = O->Attrs.getInt("tile", 0);
+    R.Cycles = O->Attrs.getInt("cycles", 0);
+    R.LatencyNs = O->Attrs.getFloat("latency_ns", 0);
+    R.EnergyPj = O->Attrs.getFloat("energy_pj", 0);
+    if (O->Kind == "mvm") {
+      // A layer the verifier accepted decodes; anything else is shown bare.
+      llvm::Expected<MvmLayer> L = readMvmLayer(*O);
+      if (L && L->stage() >= MvmStage::Tiled) {
+        R.Config = analogConfig(*L);
+        R.Mvm = std::move(*L);
+      } else if (!L) {
+        llvm::consumeError(L.takeError());
+      }
+    }
+    Rows.push_back(std::move(R));
+  }
+  return Rows;
+}
+
+Totals computeTotals(const std::vector<LayerRow> &Rows, const Target &T) {
+  Totals S;
+  for (const LayerRow &R : Rows) {
+    S.Cycles += R.Cycles;
+    S.LatencyNs += R.LatencyNs;
+    S.EnergyPj += R.EnergyPj;
+    if (!R.Mvm)
+      continue;
+    S.Arrays += R.Mvm->ArrayCount;
+    S.Configs[R.Config].push_back(R.Name);
+    if (R.Mvm->Cost) {
+      S.CellsUsed += R.Mvm->Cost->CellsUsed;
+      S.Macs += R.Mvm->Cost->Macs;
+    }
+  }
+  if (S.Arrays > 0)
+    S.Utilization = double(S.CellsUsed) / (double(S.Arrays) * T.Rows * T.Cols);
+  S.AreaMm2 = T.totalArrays() * T.Cost.ArrayArea + T.Tiles * T.Cost.NmpuArea;
+  double Ops = 2.0 * S.Macs;
+  // ops / pJ is 1e12 ops / J: TOPS/W directly.
+  if (S.EnergyPj > 0)
+    S.TopsPerWatt = Ops / S.EnergyPj;
+  // ops / ns is 1e9 ops / s = 1e-3 TOPS.
+  if (S.LatencyNs > 0 && S.AreaMm2 > 0)
+    S.TopsPerMm2 = Ops / S.LatencyNs * 1e-3 / S.AreaMm2;
+  return S;
+}
+
+llvm::json::Value rowJson(const LayerRow &R) {
+  llvm::json::Object J{{"name", R.Name}, {"op", R.Kind},         {"tile", R.Tile},
+                       {"cycles", R.Cycles}, {"latency_ns", R.LatencyNs},
+                       {"energy_pj", R.EnergyPj}};
+  if (R.Mvm) {
+    const MvmLayer &L = *R.Mvm;
+    J["polarity"] = polarityName(*L.Polarity).str();
+    J["cells"] = L.Cells;
+    J["cells_saved"] = L.DifferentialCells - L.Cells;
+    J["arrays"] = L.ArrayCount;
+    J["blocks"] = static_cast<int64_t>(L.Blocks.size());
+    J["readout"] = L.isExact() ? "exact" : "lossy";
+    J["input_phases"] = L.InputPhases;
+    J["analog_config"] = R.Config;
+    if (L.Cost) {
+      J["array_reads"] = L.Cost->ArrayReads;
+      J["adc_conversions"] = L.Cost->AdcConversions;
+      J["macs"] = L.Cost->Macs;
+    }
+  }
+  return llvm::json::Value(std::move(J));
+}
+
+} // namespace
+
+llvm::json::Value mappingReportJson(const Graph &G, const Target &T) {
+  std::vector<LayerRow> Rows = collectRows(G);
+  Totals S = computeTotals(Rows, T);
+  llvm::json::Array Layers;
+  for (const LayerRow &R : Rows)
+    Layers.push_back(rowJson(R));
+  llvm::json::Object Tot{{"arrays", S.Arrays},
+                         {"arrays_available", static_cast<int64_t>(T.totalArrays())},
+                         {"cells_used", S.CellsUsed},
+                         {"utilization", S.Utilization},
+                         {"cycles", S.Cycles},
+                         {"latency_ns", S.LatencyNs},
+                         {"energy_pj", S.EnergyPj},
+                         {"macs", S.Macs},
+                         {"tops_per_w", S.TopsPerWatt},
+                         {"tops_per_mm2", S.TopsPerMm2},
+                         {"area_mm2", S.AreaMm2}};
+  return llvm::json::Object{{"model", G.Name},
+                            {"target", T.Name},
+                            {"layers", std::move(Layers)},
+                            {"totals", std::move(Tot)},
+                            {"uniform", S.Configs.size() <= 1}};
+}
+
+void printMappingReport(const Graph &G, const Target &T, llvm::raw_ostream &OS) {
+  std::vector<LayerRow> Rows = collectRows(G);
+  Totals S = computeTotals(Rows, T);
+  OS << fmt::format("mapping report: model '{}' on target '{}' ({} tiles x {} arrays of {}x{})\n",
+                    G.Name, T.Name, T.Tiles, T.ArraysPerTile, T.Rows, T.Cols);
+  // Columns as wide as the longest layer name and op kind.
+  size_t NameWidth = 5, KindWidth = 2;
+  for (const LayerRow &R : Rows) {
+    NameWidth = std::max(NameWidth, R.Name.size());
+    KindWidth = std::max(KindWidth, R.Kind.size());
+  }
+  OS << fmt::format("{:<{}} {:<{}} {:>4} {:<12} {:>8} {:>8} {:>6} {:>6} {:<7} {:>6} {:>10} "
+                    "{:>12} {:>12}\n",
+                    "layer", NameWidth, "op", KindWidth, "tile", "polarity", "cells", "saved",
+                    "arrays", "blocks", "readout", "phases", "cycles", "latency_ns", "energy_pj");
+  for (const LayerRow &R : Rows) {
+    std::string Polarity = "-", Cells = "-", Saved = "-", Arrays = "-", Blocks = "-",
+                Readout = "-", Phases = "-";
+    if (R.Mvm) {
+      const MvmLayer &L = *R.Mvm;
+      Polarity = polarityName(*L.Polarity).str();
+      Cells = std::to_string(L.Cells);
+      Saved = std::to_string(L.DifferentialCells - L.Cells);
+      Arrays = std::to_string(L.ArrayCount);
+      Blocks = std::to_string(L.Blocks.size());
+      Readout = L.isExact() ? "exact" : "lossy";
+      Phases = std::to_string(L.InputPhases);
+    }
+    OS << fmt::format("{:<{}} {:<{}} {:>4} {:<12} {:>8} {:>8} {:>6} {:>6} {:<7} {:>6} {:>10} "
+                      "{:>12.1f} {:>12.1f}\n",
+                      R.Name, NameWidth, R.Kind, KindWidth, R.Tile, Polarity, Cells, Saved, Arrays, Blocks, Readout,
+                      Phases, R.Cycles, R.LatencyNs, R.EnergyPj);
+  }
+  OS << fmt::format("totals: {} of {} arrays, {} cells used ({:.1f} % of the used arrays), "
+                    "{} cycles, {:.1f} ns, {:.1f} pJ per sample\n",
+                    S.Arrays, T.totalArrays(), S.CellsUsed, 100 * S.Utilization, S.Cycles,
+                    S.LatencyNs, S.EnergyPj);
+  OS << fmt::format("efficiency: {} MACs, {:.3g} TOPS/W, {:.3g} TOPS/mm2 ({:.3g} mm2)\n", S.Macs,
+                    S.TopsPerWatt, S.TopsPerMm2, S.AreaMm2);
+  if (S.Configs.size() <= 1) {
+    OS << "uniformity: every layer uses one analog block configuration"
+       << (S.Configs.empty() ? "" : " (" + S.Configs.begin()->first + ")") << "\n";
+    return;
+  }
+  OS << "uniformity: not uniform, " << S.Configs.size() << " analog block configurations:\n";
+  for (const auto &[Config, Layers] : S.Configs) {
+    OS << "  " << Config << ":";
+    for (const std::string &L : Layers)
+      OS << " '" << L << "'";
+    OS << "\n";
+  }
+}
+
+} // namespace qnn

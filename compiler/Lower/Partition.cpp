@@ -1,0 +1,87 @@
+//===- Partition.cpp - Assign layers to tiles -----------------------------===//
+//
+// Layers take consecutive arrays in graph order (a large layer may spill
+// over into the next tile; it runs on the NMPU of the tile of its first
+// array). Ops without arrays run on the tile of their first operand's
+// producer. A model whose layers need more arrays than the chip has, or a
+// tensor larger than a tile's activation buffer, is refused with the numbers.
+//
+//===----------------------------------------------------------------------===//
+#include "qnn/Lower/Packing.h"
+#include "qnn/Pass/Pass.h"
+#include "qnn/Support/Diagnostics.h"
+#include "llvm/Support/MathExtras.h"
+
+namespace qnn {
+
+namespace {
+
+/// Bytes of one sample of \p V in the activation buffer (a leading symbolic
+/// batch dimension is fed one sample at a time).
+int64_t bytesPerSample(const Value &V) {
+  int64_t Elements = 1;
+  for (int64_t D : V.Type.Dims)
+    Elements *= D < 0 ? 1 : D;
+  return llvm::divideCeil(Elements * bitWidth(V.Type.Elem), 8);
+}
+
+class PartitionPass : public Pass {
+public:
+  llvm::StringRef name() const override { return "partition"; }
+  llvm::Error run(Graph &G, PassContext &Ctx) override {
+    llvm::Expected<const Target *> TOr = Ctx.requireTarget(name());
+    if (!TOr)
+      return TOr.takeError();
+    const Target &T = **TOr;
+    int64_t Next = 0;
+    llvm::Error E = forEachMvm(G, MvmStage::Tiled, name(), "tile", [&](Op &O, MvmLayer &L) {
+      int64_t Count = 0;
+      packBlocks(L.Blocks, T, Count);
+      L.ArrayBegin = Next;
+      L.ArrayCount = Count;
+      L.Tile = Next / T.ArraysPerTile;
+      Next += Count;
+      return llvm::Error::success();
+    });
+    if (E)
+      return E;
+    int64_t Have = T.totalArrays();
+    if (Next > Have)
+      return makeError("model needs {} arrays, target '{}' has {} ({} tiles x {}): {} arrays "
+                       "over; use a larger target or fewer/smaller layers",
+                       Next, T.Name, Have, T.Tiles, T.ArraysPerTile, Next - Have);
+    for (const auto &O : G.ops()) {
+      if (O->Kind != "mvm") {
+        const Value *First = O->operand(0);
+        O->Attrs.set("tile", First && First->Def ? First->Def->Attrs.getInt("tile", 0)
+                                                 : int64_t(0));
+      }
+      if (llvm::Error E = checkBuffer(*O, T))
+        return E;
+    }
+    return llvm::Error::success();
+  }
+
+private:
+  static llvm::Error checkBuffer(const Op &O, const Target &T) {
+    std::vector<const Value *> Tensors(O.Results.begin(), O.Results.end());
+    for (const Value *V : O.Operands)
+      if (V && !V->isConstant())
+        Tensors.push_back(V);
+    for (const Value *V : Tensors) {
+      int64_t Bytes = bytesPerSample(*V);
+      if (Bytes > static_cast<int64_t>(T.BufferBytes))
+        return opError(O, "tensor '" + V->Name + "' needs " + llvm::Twine(Bytes) +
+                              " bytes per sample, the activation buffer of a tile of target '" +
+                              T.Name + "' holds " + llvm::Twine(T.BufferBytes) +
+                              " (buffer_bytes); use a target with a larger buffer");
+    }
+    return llvm::Error::success();
+  }
+};
+
+} // namespace
+
+std::unique_ptr<Pass> createPartitionPass() { return std::make_unique<PartitionPass>(); }
+
+} // namespace qnn

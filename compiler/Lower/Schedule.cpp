@@ -1,0 +1,137 @@
+//===- Schedule.cpp - Execution order and the cost model ------------------===//
+//
+// Steps run one after another in graph (topological) order, one sample at a
+// time. docs/cost-model.md gives every formula; in short, an mvm layer
+// fires input phases x vectors x read groups array reads (arrays in
+// parallel, blocks sharing an array and node-sharing column groups in
+// sequence), and every op pays NMPU operations, buffer traffic and
+// tile-to-tile transfers.
+//
+//===----------------------------------------------------------------------===//
+#include "qnn/Lower/MvmLayer.h"
+#include "qnn/Pass/Pass.h"
+#include "llvm/Support/MathExtras.h"
+#include <cmath>
+#include <map>
+
+namespace qnn {
+
+namespace {
+
+int64_t perSample(const Value &V) {
+  int64_t N = 1;
+  for (int64_t D : V.Type.Dims)
+    N *= D < 0 ? 1 : D;
+  return N;
+}
+
+int64_t bytesOf(const Value &V) {
+  return llvm::divideCeil(perSample(V) * bitWidth(V.Type.Elem), 8);
+}
+
+/// Array-level counts of one mvm layer (per sample).
+MvmCost countMvm(const Op &O, const MvmLayer &L, const Target &T) {
+  MvmCost C;
+  C.Vectors = L.Window == image::WindowKind::Conv2d ? L.OutH * L.OutW
+                                                    : perSample(*O.operand(0)) / L.K;
+  std::map<int64_t, int64_t> GroupsPerArray;
+  int64_t Groups = 0, Columns = 0, Rows = 0;
+  for (const MvmBlock &B : L.Blocks) {
+    int64_t G = llvm::divideCeil(B.ColCount, T.Neurons);
+    GroupsPerArray[B.Array] += G;
+    Groups += G;
+    Columns += B.ColCount;
+    Rows += B.KCount;
+    C.CellsUsed += B.KCount * B.ColCount;
+  }
+  for (const auto &[Array, G] : GroupsPerArray)
+    C.ReadGroups = std::max(C.ReadGroups, G);
+  int64_t Fires = C.Vectors * L.InputPhases;
+  C.ArrayReads = Fires * Groups;
+  C.AdcConversions = Fires * Columns;
+  C.DacDrives = Fires * Rows;
+  int64_t PerOutput = L.Polarity == image::PolarityMode::Offset ? 2 : 1;
+  C.NmpuOps = C.AdcConversions + C.Vectors * L.N * PerOutput;
+  C.Macs = C.Vectors * L.K * L.N;
+  return C;
+}
+
+class SchedulePass : public Pass {
+public:
+  llvm::StringRef name() const override { return "schedule"; }
+  llvm::Error run(Graph &G, PassContext &Ctx) override {
+    llvm::Expected<const Target *> TOr = Ctx.requireTarget(name());
+    if (!TOr)
+      return TOr.takeError();
+    const Target &T = **TOr;
+    const CostParams &P = T.Cost;
+    double CycleNs = P.DacLatency + P.ArrayPhaseLatency + P.AdcLatency;
+    std::map<const Op *, MvmCost> Costs;
+    llvm::Error E = forEachMvm(G, MvmStage::Placed, name(), "place", [&](Op &O, MvmLayer &L) {
+      L.Cost = countMvm(O, L, T);
+      Costs[&O] = *L.Cost;
+      return llvm::Error::success();
+    });
+    if (E)
+      return E;
+    int64_t Start = 0;
+    for (const auto &O : G.ops()) {
+      int64_t Tile = O->Attrs.getInt("tile", -1);
+      if (Tile < 0)
+        return opError(*O, "pass 'schedule' needs the result of 'partition'; run it first");
+      // Buffer traffic and transfers from producers on other tiles.
+      int64_t Buffer = 0, Transfer = 0, InputElements = 0;
+      for (const Value *V : O->Operands) {
+        if (!V || V->isConstant())
+          continue;
+        Buffer += bytesOf(*V);
+        InputElements += perSample(*V);
+        if (V->Def && V->Def->Attrs.getInt("tile", Tile) != Tile)
+          Transfer += bytesOf(*V);
+      }
+      for (const Value *R : O->Results)
+        Buffer += bytesOf(*R);
+      double LatencyNs = 0, EnergyPj = 0;
+      int64_t Cycles = 0;
+      auto It = Costs.find(O.get());
+      if (It != Costs.end()) {
+        const MvmCost &C = It->second;
+        llvm::Expected<MvmLayer> L = readMvmLayer(*O);
+        if (!L)
+          return L.takeError();
+        // Partial sums of a layer spread over several tiles go to its first tile.
+        int64_t LastTile = (L->ArrayBegin + L->ArrayCount - 1) / T.ArraysPerTile;
+        Transfer += (LastTile - L->Tile) * C.Vectors * L->N * llvm::divideCeil(L->AccBits, 8);
+        Cycles = C.Vectors * L->InputPhases * C.ReadGroups;
+        LatencyNs = Cycles * CycleNs + C.NmpuOps * P.NmpuOpLatency;
+        EnergyPj = C.ArrayReads * P.ArrayPhaseEnergy + C.AdcConversions * P.AdcEnergy +
+                   C.DacDrives * P.DacEnergy + C.NmpuOps * P.NmpuOpEnergy;
+      } else if (O->Kind != "reshape") {
+        // A reshape only renames the buffer; every other NMPU op touches
+        // each input element once.
+        LatencyNs = InputElements * P.NmpuOpLatency;
+        EnergyPj = InputElements * P.NmpuOpEnergy;
+      } else {
+        Buffer = 0;
+      }
+      LatencyNs += Buffer * P.BufferByteLatency + Transfer * P.TransferByteLatency;
+      EnergyPj += Buffer * P.BufferByteEnergy + Transfer * P.TransferByteEnergy;
+      // A cycle is one array read (DAC, array, ADC); a target without
+      // latencies counts the layer's sequential array reads instead.
+      if (CycleNs > 0)
+        Cycles = static_cast<int64_t>(std::ceil(LatencyNs / CycleNs));
+      O->Attrs.set("start_cycle", Start);
+      O->Attrs.set("cycles", Cycles);
+      O->Attrs.set("latency_ns", LatencyNs);
+      O->Attrs.set("energy_pj", EnergyPj);
+      Start += Cycles;
+    }
+    return llvm::Error::success();
+  }
+};
+
+} // namespace
+
+std::unique_ptr<Pass> createSchedulePass() { return std::make_unique<SchedulePass>(); }
+
+} // namespace qnn

@@ -1,0 +1,78 @@
+//===- ChipModel.h - Functional model of the analog chip ---------*- C++ -*-===//
+///
+/// \file
+/// Programmed crossbar arrays plus the NMPU post-processing of an MVM, as
+/// docs/chip-model.md specifies. Ideal mode is integer arithmetic and bit
+/// exact; analog mode applies the non-idealities of docs/analog-model.md,
+/// every draw from one generator seeded by the chip instance.
+///
+//===----------------------------------------------------------------------===//
+#ifndef QNN_RUNTIME_CHIPMODEL_H
+#define QNN_RUNTIME_CHIPMODEL_H
+
+#include "qnn/Image/Program.h"
+#include "qnn/Runtime/Stats.h"
+#include "qnn/Target/Target.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/Support/Error.h"
+#include <optional>
+#include <random>
+#include <vector>
+
+namespace qnn::runtime {
+
+/// Arithmetic of the NMPU's re-quantization (docs/runtime.md).
+enum class NmpuMode { Fixed, Fp32, Fp16 };
+
+/// Per array and column read-out correction: the NMPU replaces a read-out v
+/// by (v - Offset) / Gain, rounded to the nearest integer.
+struct Calibration {
+  struct ArrayColumns {
+    std::vector<double> Gain, Offset; ///< one per array column
+  };
+  std::vector<ArrayColumns> Arrays; ///< one per Program array; empty = none
+};
+
+/// Reads a calibration file: {"arrays": [{"array": I, "gain": [...],
+/// "offset": [...]}, ...]} with one number per column of each listed array.
+llvm::Expected<Calibration> readCalibrationFile(llvm::StringRef Path, const image::Program &P);
+
+class ChipModel {
+public:
+  /// Programs the arrays of \p P. With \p Analog set, draws the instance's
+  /// variation (supply, cells, column gain/offset) from \p Seed.
+  ChipModel(const Target &T, const image::Program &P, NmpuMode Nmpu,
+            std::optional<AnalogParams> Analog, uint64_t Seed, Calibration Cal);
+
+  /// One MVM of step \p S: \p X holds the K gathered unsigned inputs, \p Out
+  /// receives the N re-quantized outputs (or accumulators for
+  /// RequantMode::None). \p FixedDiffs, when given, counts outputs on which
+  /// the fixed-point and fp32 re-quantizations differ.
+  void mvm(const image::MvmStep &S, llvm::ArrayRef<int64_t> X, llvm::MutableArrayRef<int64_t> Out,
+           StepStats &Stats, uint64_t *FixedDiffs = nullptr);
+
+private:
+  /// Column currents of one block for one input phase, then the read-out.
+  void readBlock(const image::Block &B, llvm::ArrayRef<int64_t> Xp,
+                 llvm::MutableArrayRef<int64_t> Readout);
+  int64_t requantize(const image::MvmStep &S, unsigned N, int64_t Acc) const;
+  /// Adds one MVM's reads, conversions and NMPU operations to \p Stats.
+  void countMvm(const image::MvmStep &S, StepStats &Stats) const;
+
+  const Target &T;
+  const image::Program &P;
+  NmpuMode Nmpu;
+  std::optional<AnalogParams> Analog;
+  Calibration Cal;
+  std::mt19937_64 Rng;
+  std::normal_distribution<double> Normal{0.0, 1.0};
+  /// Analog mode: every cell's conductance (level x variation x drift),
+  /// every column's gain and offset, the instance's supply factor.
+  std::vector<std::vector<double>> Conductance, ColumnGain, ColumnOffset;
+  double Supply = 1;
+  std::vector<double> Currents; ///< scratch
+};
+
+} // namespace qnn::runtime
+
+#endif

@@ -1,0 +1,174 @@
+//===- ChipModel.cpp - Crossbar arrays and the NMPU of an MVM -------------===//
+//
+// Follows docs/chip-model.md step by step; the analog formulas are those of
+// docs/analog-model.md.
+//
+//===----------------------------------------------------------------------===//
+#include "qnn/Runtime/ChipModel.h"
+#include "qnn/Support/Tensor.h"
+#include "qnn/Target/NmpuArith.h"
+#include "llvm/ADT/DenseMap.h"
+#include <cmath>
+
+namespace qnn::runtime {
+
+using namespace qnn::image;
+
+ChipModel::ChipModel(const Target &T, const Program &P, NmpuMode Nmpu,
+                     std::optional<AnalogParams> Analog, uint64_t Seed, Calibration Cal)
+    : T(T), P(P), Nmpu(Nmpu), Analog(Analog), Cal(std::move(Cal)), Rng(Seed) {
+  if (!Analog)
+    return;
+  // The draw order is part of the model: supply, then per array every cell
+  // row-major, then every column's gain and offset.
+  Supply = 1 + Analog->SigmaSupply * Normal(Rng);
+  double Drift = 1;
+  if (Analog->DriftPerDecade > 0)
+    Drift = std::max(0.0, 1 - Analog->DriftPerDecade * std::log10(1 + Analog->DriftSeconds));
+  for (const ArrayImage &A : P.Arrays) {
+    std::vector<double> G(A.Levels.size());
+    for (size_t I = 0; I < G.size(); ++I)
+      G[I] = A.Levels[I] * std::exp(Analog->SigmaProgram * Normal(Rng)) * Drift;
+    Conductance.push_back(std::move(G));
+    std::vector<double> Gain(A.Cols), Offset(A.Cols);
+    for (unsigned J = 0; J < A.Cols; ++J) {
+      Gain[J] = 1 + Analog->SigmaGain * Normal(Rng);
+      Offset[J] = Analog->SigmaOffset * Normal(Rng);
+    }
+    ColumnGain.push_back(std::move(Gain));
+    ColumnOffset.push_back(std::move(Offset));
+  }
+}
+
+void ChipModel::readBlock(const Block &B, llvm::ArrayRef<int64_t> Xp,
+                          llvm::MutableArrayRef<int64_t> Readout) {
+  const ArrayImage &A = P.Arrays[B.Array];
+  const int64_t MaxCode = T.maxAdcCode();
+  Currents.assign(B.ColCount, 0.0);
+  // Rows are driven one at a time so the inner loop walks a row of the
+  // row-major array; rows driven with 0 add nothing.
+  for (uint32_t K = 0; K < B.KCount; ++K) {
+    int64_t X = Xp[B.KBegin + K];
+    if (X == 0)
+      continue;
+    size_t Base = static_cast<size_t>(B.RowOffset + K) * A.Cols + B.ColOffset;
+    if (Analog) {
+      const double *G = Conductance[B.Array].data() + Base;
+      for (uint32_t J = 0; J < B.ColCount; ++J)
+        Currents[J] += static_cast<double>(X) * G[J];
+    } else {
+      // Integer sums in a double stay exact far beyond any array's range.
+      const uint8_t *L = A.Levels.data() + Base;
+      for (uint32_t J = 0; J < B.ColCount; ++J)
+        Currents[J] += static_cast<double>(X * L[J]);
+    }
+  }
+  const double FS = static_cast<double>(MaxCode << A.ReadShift);
+  for (uint32_t J = 0; J < B.ColCount; ++J) {
+    int64_t Code;
+    if (!Analog) {
+      // floor(I * A / FS + 1/2) with FS = A << ReadShift, in integers.
+      int64_t I = static_cast<int64_t>(Currents[J]);
+      Code = A.ReadShift ? (I + (int64_t(1) << (A.ReadShift - 1))) >> A.ReadShift : I;
+    } else {
+      unsigned Col = B.ColOffset + J;
+      double I = Currents[J] * Supply;
+      if (Analog->Nonlinearity > 0)
+        I = FS * std::tanh(Analog->Nonlinearity * I / FS) / std::tanh(Analog->Nonlinearity);
+      I = ColumnGain[B.Array][Col] * I + ColumnOffset[B.Array][Col] * FS;
+      I += Analog->SigmaRead * FS * Normal(Rng);
+      double D = std::floor(I * static_cast<double>(MaxCode) / FS + 0.5);
+      Code = static_cast<int64_t>(std::clamp(D, 0.0, static_cast<double>(MaxCode)));
+    }
+    Code = std::clamp<int64_t>(Code, 0, MaxCode) << A.ReadShift;
+    if (!Cal.Arrays.empty() && !Cal.Arrays[B.Array].Gain.empty()) {
+      const Calibration::ArrayColumns &C = Cal.Arrays[B.Array];
+      unsigned Col = B.ColOffset + J;
+      Code = std::llround((static_cast<double>(Code) - C.Offset[Col]) / C.Gain[Col]);
+    }
+    Readout[J] = Code;
+  }
+}
+
+int64_t ChipModel::requantize(const MvmStep &S, unsigned N, int64_t Acc) const {
+  switch (Nmpu) {
+  case NmpuMode::Fixed:
+    return nmpu::requantFixed(Acc, {S.FixedMultiplier[N], S.FixedShift[N]}, S.OutZeroPoint,
+                              S.ClampMin, S.ClampMax);
+  case NmpuMode::Fp32:
+    return nmpu::requantFloat(Acc, S.Multiplier[N], S.OutZeroPoint, S.ClampMin, S.ClampMax);
+  case NmpuMode::Fp16: {
+    auto Half = [](float V) { return halfToFloat(floatToHalf(V)); };
+    float Product = Half(Half(static_cast<float>(Acc)) * Half(S.Multiplier[N]));
+    return nmpu::quantizeLinear(Product, 1.0f, S.OutZeroPoint, S.ClampMin, S.ClampMax);
+  }
+  }
+  llvm_unreachable("unknown NMPU mode");
+}
+
+void ChipModel::mvm(const MvmStep &S, llvm::ArrayRef<int64_t> X, llvm::MutableArrayRef<int64_t> Out,
+                    StepStats &Stats, uint64_t *FixedDiffs) {
+  const unsigned Phases = T.inputPhases();
+  const int64_t DacMask = (int64_t(1) << T.DacBits) - 1;
+  std::vector<int64_t> Acc(S.N, 0), Xp(S.K), Readout;
+  for (unsigned Phase = 0; Phase < Phases; ++Phase) {
+    unsigned PhaseShift = Phase * T.DacBits;
+    for (uint32_t K = 0; K < S.K; ++K)
+      Xp[K] = (X[K] >> PhaseShift) & DacMask;
+    for (const Block &B : S.Blocks) {
+      Readout.resize(B.ColCount);
+      readBlock(B, Xp, Readout);
+      for (uint32_t J = 0; J < B.ColCount; ++J) {
+        const PhysColumn &C = S.Columns[B.ColBegin + J];
+        Acc[C.Output] += C.Sign * (Readout[J] << (C.Shift + PhaseShift));
+      }
+    }
+  }
+  int64_t SumX = 0;
+  if (S.Polarity == PolarityMode::Offset)
+    for (int64_t V : X)
+      SumX += V;
+  for (uint32_t N = 0; N < S.N; ++N) {
+    int64_t A = nmpu::saturateAccumulator(Acc[N] - S.Offset * SumX + S.Bias[N], T.AccBits);
+    if (S.Requant == RequantMode::None) {
+      Out[N] = A;
+      continue;
+    }
+    Out[N] = requantize(S, N, A);
+    if (FixedDiffs && Nmpu == NmpuMode::Fixed &&
+        Out[N] != nmpu::requantFloat(A, S.Multiplier[N], S.OutZeroPoint, S.ClampMin, S.ClampMax))
+      ++*FixedDiffs;
+  }
+  countMvm(S, Stats);
+}
+
+void ChipModel::countMvm(const MvmStep &S, StepStats &Stats) const {
+  // docs/cost-model.md: blocks on different arrays are read in parallel,
+  // the read groups of one array one after another.
+  const unsigned Phases = T.inputPhases();
+  llvm::SmallDenseMap<uint32_t, uint64_t, 8> GroupsPerArray;
+  uint64_t Groups = 0, Converted = 0, Driven = 0;
+  uint32_t FirstTile = UINT32_MAX, LastTile = 0;
+  for (const Block &B : S.Blocks) {
+    uint64_t G = (B.ColCount + T.Neurons - 1) / T.Neurons;
+    GroupsPerArray[B.Array] += G;
+    Groups += G;
+    Converted += B.ColCount;
+    Driven += B.KCount;
+    FirstTile = std::min(FirstTile, P.Arrays[B.Array].Tile);
+    LastTile = std::max(LastTile, P.Arrays[B.Array].Tile);
+  }
+  uint64_t Sequential = 0;
+  for (const auto &AG : GroupsPerArray)
+    Sequential = std::max(Sequential, AG.second);
+  Stats.ArrayPhases += Phases * Groups;
+  Stats.SequentialReads += Phases * Sequential;
+  Stats.AdcConversions += Phases * Converted;
+  Stats.DacPhases += Phases * Driven;
+  Stats.NmpuOps += Phases * Converted + S.N * (S.Polarity == PolarityMode::Offset ? 2 : 1);
+  // Partial sums of a layer whose arrays span tiles travel to the last one.
+  if (FirstTile < LastTile)
+    Stats.TransferBytes += (LastTile - FirstTile) * S.N * ((T.AccBits + 7) / 8);
+}
+
+} // namespace qnn::runtime

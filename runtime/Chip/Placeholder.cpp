@@ -1,1 +1,0 @@
-// Placeholder until this stage's first source lands; delete it then.

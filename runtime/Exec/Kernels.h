@@ -1,0 +1,41 @@
+//===- Kernels.h - One function per step kind ---------------------*- C++ -*-===//
+///
+/// \file
+/// The executor's step implementations. Each checks that the tensors it is
+/// given have the shapes its step needs (the image verifier cannot know the
+/// batch) and returns an error naming what differs. Only the MVM counts its
+/// own statistics (array reads, conversions); the executor counts the rest.
+///
+//===----------------------------------------------------------------------===//
+#ifndef QNN_RUNTIME_EXEC_KERNELS_H
+#define QNN_RUNTIME_EXEC_KERNELS_H
+
+#include "qnn/Image/Program.h"
+#include "qnn/Runtime/ChipModel.h"
+#include "qnn/Runtime/Stats.h"
+#include "qnn/Support/Tensor.h"
+#include "llvm/Support/Error.h"
+
+namespace qnn::runtime {
+
+struct KernelEnv {
+  const Target &T;
+  NmpuMode Nmpu;
+  ChipModel &Chip;
+  uint64_t *FixedDiffs; ///< null unless counting
+  uint64_t *RequantOutputs;
+};
+
+llvm::Error runMvm(const image::MvmStep &S, const Tensor &In, Tensor &Out, KernelEnv &Env,
+                   StepStats &Stats);
+llvm::Error runQuantize(const image::QuantizeStep &S, bool Dequantize, const Tensor &In,
+                        Tensor &Out);
+llvm::Error runPool(const image::PoolStep &S, const Tensor &In, Tensor &Out, KernelEnv &Env);
+llvm::Error runCombine(const image::CombineStep &S, llvm::ArrayRef<const Tensor *> In, Tensor &Out,
+                       KernelEnv &Env);
+llvm::Error runReshape(const Tensor &In, Tensor &Out);
+llvm::Error runClamp(const image::ClampStep &S, const Tensor &In, Tensor &Out);
+
+} // namespace qnn::runtime
+
+#endif

@@ -1,0 +1,250 @@
+//===- Session.cpp - Loads an image and executes its steps ----------------===//
+#include "Kernels.h"
+#include "qnn/Image/ImageReader.h"
+#include "qnn/Runtime/ImageLayout.h"
+#include "qnn/Runtime/Runtime.h"
+#include "qnn/Support/Diagnostics.h"
+
+namespace qnn::runtime {
+
+using namespace qnn::image;
+
+struct Session::State {
+  Program P;
+  Target T;
+  RunOptions Options;
+  std::unique_ptr<ChipModel> Chip;
+  RunStats Stats;
+  std::vector<int64_t> ProducerTile; ///< per tensor; -1 for graph inputs
+};
+
+Session::Session(std::unique_ptr<State> S) : S(std::move(S)) {}
+Session::Session(Session &&) = default;
+Session &Session::operator=(Session &&) = default;
+Session::~Session() = default;
+
+const Program &Session::program() const { return S->P; }
+const Target &Session::target() const { return S->T; }
+const RunStats &Session::stats() const { return S->Stats; }
+
+namespace {
+
+std::string tensorName(const Program &P, uint32_t I) {
+  return P.Tensors[I].Name.empty() ? "#" + std::to_string(I) : P.Tensors[I].Name;
+}
+
+/// Every step reads tensors that exist by then, every graph output is made.
+llvm::Error checkDataflow(const Program &P, llvm::StringRef Name,
+                          std::vector<int64_t> &ProducerTile) {
+  std::vector<bool> Defined(P.Tensors.size(), false);
+  ProducerTile.assign(P.Tensors.size(), -1);
+  for (uint32_t I : P.Inputs)
+    Defined[I] = true;
+  for (size_t I = 0; I < P.Steps.size(); ++I) {
+    const Step &St = P.Steps[I];
+    for (uint32_t In : St.Inputs)
+      if (!Defined[In])
+        return makeError("{}: step {} ('{}') reads tensor '{}' before any step writes it",
+                         Name.str(), I, St.Layer, tensorName(P, In));
+    for (uint32_t Out : St.Outputs) {
+      Defined[Out] = true;
+      ProducerTile[Out] = St.Tile;
+    }
+  }
+  for (uint32_t O : P.Outputs)
+    if (!Defined[O])
+      return makeError("{}: graph output '{}' is never written", Name.str(), tensorName(P, O));
+  return llvm::Error::success();
+}
+
+uint64_t bytesOf(const Tensor &T) { return (T.size() * bitWidth(T.Type) + 7) / 8; }
+
+/// The counters the executor keeps for every step (docs/cost-model.md):
+/// buffer traffic, traffic from other tiles, and the NMPU operations of the
+/// steps other than MVMs (one per input element; a reshape is free).
+void countTraffic(const Step &St, const std::vector<Tensor> &Values, const Tensor &Out,
+                  const std::vector<int64_t> &ProducerTile, StepStats &Delta) {
+  if (St.Kind == StepKind::Reshape)
+    return;
+  Delta.BufferBytes += bytesOf(Out);
+  for (uint32_t In : St.Inputs) {
+    Delta.BufferBytes += bytesOf(Values[In]);
+    if (St.Kind != StepKind::Mvm)
+      Delta.NmpuOps += Values[In].size();
+    if (ProducerTile[In] >= 0 && ProducerTile[In] != St.Tile)
+      Delta.TransferBytes += bytesOf(Values[In]);
+  }
+}
+
+/// The shape of a tensor in one chunk: the symbolic batch is one sample.
+Shape chunkShape(const TensorDesc &D) {
+  Shape S = D.Dims;
+  for (int64_t &Dim : S)
+    if (Dim < 0)
+      Dim = 1;
+  return S;
+}
+
+} // namespace
+
+llvm::Expected<Session> Session::create(Program P, const RunOptions &Options,
+                                        llvm::StringRef Name) {
+  auto St = std::make_unique<State>();
+  llvm::Expected<Target> T = parseTarget(P.TargetJson, (Name + ": embedded target").str());
+  if (!T)
+    return T.takeError();
+  if (llvm::Error E = verifyProgram(P, *T, Name))
+    return E;
+  if (llvm::Error E = checkDataflow(P, Name, St->ProducerTile))
+    return E;
+  Calibration Cal;
+  if (!Options.CalibrationFile.empty()) {
+    llvm::Expected<Calibration> C = readCalibrationFile(Options.CalibrationFile, P);
+    if (!C)
+      return C.takeError();
+    Cal = std::move(*C);
+  }
+  St->P = std::move(P);
+  St->T = std::move(*T);
+  St->Options = Options;
+  std::optional<AnalogParams> Analog;
+  if (Options.Analog)
+    Analog = Options.AnalogOverride ? *Options.AnalogOverride : St->T.Analog;
+  St->Chip =
+      std::make_unique<ChipModel>(St->T, St->P, Options.Nmpu, Analog, Options.Seed, std::move(Cal));
+  for (const Step &Step : St->P.Steps) {
+    StepStats Stats;
+    Stats.Layer = Step.Layer;
+    Stats.Kind = Step.Kind;
+    St->Stats.Steps.push_back(std::move(Stats));
+  }
+  St->Stats.Total.Layer = "total";
+  return Session(std::move(St));
+}
+
+llvm::Expected<Session> Session::load(llvm::StringRef ImagePath, const RunOptions &Options) {
+  llvm::Expected<Program> P = readImageFile(ImagePath);
+  if (!P)
+    return P.takeError();
+  return create(std::move(*P), Options, ImagePath);
+}
+
+llvm::Expected<std::vector<Tensor>> Session::run(llvm::ArrayRef<Tensor> Inputs) {
+  const Program &P = S->P;
+  if (Inputs.size() != P.Inputs.size()) {
+    std::string Names;
+    for (uint32_t I : P.Inputs)
+      Names += (Names.empty() ? "'" : ", '") + tensorName(P, I) + "'";
+    return makeError("the model takes {} inputs ({}), {} given", P.Inputs.size(), Names,
+                     Inputs.size());
+  }
+  // Split every input into chunks of the model's batch.
+  int64_t Chunks = -1;
+  for (size_t I = 0; I < Inputs.size(); ++I) {
+    const TensorDesc &D = P.Tensors[P.Inputs[I]];
+    const Tensor &In = Inputs[I];
+    if (In.Type != D.Type)
+      return makeError("input '{}' has element type {}, the model expects {}", D.Name,
+                       dtypeName(In.Type).str(), dtypeName(D.Type).str());
+    if (In.size() != numElements(In.Dims) ||
+        std::any_of(In.Dims.begin(), In.Dims.end(), [](int64_t Dim) { return Dim < 0; }))
+      return makeError("input '{}' holds {} values for the shape {}", D.Name, In.size(),
+                       shapeToString(In.Dims));
+    Shape Want = chunkShape(D);
+    bool Fits = In.Dims.size() == Want.size() && !Want.empty() && Want[0] > 0 &&
+                In.Dims[0] % Want[0] == 0 &&
+                std::equal(Want.begin() + 1, Want.end(), In.Dims.begin() + 1);
+    int64_t N = Fits ? In.Dims[0] / Want[0] : (In.Dims == Want ? 1 : -1);
+    if (N < 0)
+      return makeError("input '{}' has shape {}, the model expects {}{}", D.Name,
+                       shapeToString(In.Dims), shapeToString(D.Dims),
+                       D.Dims.empty() || D.Dims[0] < 0 ? ""
+                                                       : " (or a multiple of its first dimension)");
+    if (Chunks >= 0 && N != Chunks)
+      return makeError("input '{}' holds {} batches, the inputs before it {}", D.Name, N, Chunks);
+    Chunks = N;
+  }
+  if (Chunks < 0)
+    Chunks = 1;
+
+  // A chunk is one sample of a symbolic batch or one fixed batch.
+  int64_t ChunkSamples = 1;
+  if (!P.Inputs.empty() && !P.Tensors[P.Inputs[0]].Dims.empty())
+    ChunkSamples = std::max<int64_t>(1, P.Tensors[P.Inputs[0]].Dims[0]);
+  KernelEnv Env{S->T, S->Options.Nmpu, *S->Chip,
+                S->Options.CountFixedDiffs ? &S->Stats.FixedDiffs : nullptr,
+                S->Options.CountFixedDiffs ? &S->Stats.RequantOutputs : nullptr};
+  std::vector<std::vector<Tensor>> ChunkOutputs;
+  for (int64_t C = 0; C < Chunks; ++C) {
+    std::vector<Tensor> Values(P.Tensors.size());
+    for (size_t I = 0; I < Inputs.size(); ++I) {
+      Tensor &V = Values[P.Inputs[I]];
+      V = Tensor(Inputs[I].Type, chunkShape(P.Tensors[P.Inputs[I]]));
+      std::copy_n(Inputs[I].Data.begin() + C * V.size(), V.size(), V.Data.begin());
+    }
+    for (size_t I = 0; I < P.Steps.size(); ++I) {
+      const Step &St = P.Steps[I];
+      const TensorDesc &OutDesc = P.Tensors[St.Outputs[0]];
+      Tensor Out(OutDesc.Type, chunkShape(OutDesc));
+      const Tensor &In = Values[St.Inputs[0]];
+      StepStats Delta;
+      Delta.Samples = ChunkSamples;
+      llvm::Error E = llvm::Error::success();
+      switch (St.Kind) {
+      case StepKind::Mvm:
+        E = runMvm(St.Mvm, In, Out, Env, Delta);
+        break;
+      case StepKind::Quantize:
+      case StepKind::Dequantize:
+        E = runQuantize(St.Quant, St.Kind == StepKind::Dequantize, In, Out);
+        break;
+      case StepKind::Pool:
+        E = runPool(St.Pool, In, Out, Env);
+        break;
+      case StepKind::Combine: {
+        std::vector<const Tensor *> Ins;
+        for (uint32_t T : St.Inputs)
+          Ins.push_back(&Values[T]);
+        E = runCombine(St.Combine, Ins, Out, Env);
+        break;
+      }
+      case StepKind::Reshape:
+        E = runReshape(In, Out);
+        break;
+      case StepKind::Clamp:
+        E = runClamp(St.Clamp, In, Out);
+        break;
+      }
+      if (E)
+        return addContext(std::move(E), "step " + std::to_string(I) + " ('" + St.Layer + "')");
+      countTraffic(St, Values, Out, S->ProducerTile, Delta);
+      Delta.Cycles = St.Cycles * Delta.Samples;
+      Delta.computeCost(S->T.Cost);
+      S->Stats.Steps[I].add(Delta);
+      Delta.Samples = 0; // the total counts samples once, below
+      S->Stats.Total.add(Delta);
+      Values[St.Outputs[0]] = std::move(Out);
+    }
+    S->Stats.Total.Samples += ChunkSamples;
+    std::vector<Tensor> Outs;
+    for (uint32_t O : P.Outputs)
+      Outs.push_back(Values[O]);
+    ChunkOutputs.push_back(std::move(Outs));
+  }
+
+  // Concatenate the chunks' outputs along the first dimension.
+  std::vector<Tensor> Results = std::move(ChunkOutputs[0]);
+  for (size_t O = 0; O < Results.size(); ++O) {
+    if (Chunks > 1 && Results[O].Dims.empty())
+      return makeError("output '{}' is a scalar, so the model cannot run {} batches",
+                       tensorName(P, P.Outputs[O]), Chunks);
+    for (int64_t C = 1; C < Chunks; ++C) {
+      const Tensor &More = ChunkOutputs[C][O];
+      Results[O].Data.insert(Results[O].Data.end(), More.Data.begin(), More.Data.end());
+      Results[O].Dims[0] += More.Dims[0];
+    }
+  }
+  return Results;
+}
+
+} // namespace qnn::runtime

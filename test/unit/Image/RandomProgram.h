@@ -1,0 +1,235 @@
+//===- RandomProgram.h - Random valid Programs for tests ----------*- C++ -*-===//
+///
+/// \file
+/// Random but valid Programs: every field takes a random value within what
+/// verifyProgram accepts. The image tests round-trip them (a field the writer
+/// or reader drops shows up); the runtime tests execute them (no input may
+/// crash the executor).
+///
+//===----------------------------------------------------------------------===//
+#ifndef QNN_TEST_UNIT_IMAGE_RANDOMPROGRAM_H
+#define QNN_TEST_UNIT_IMAGE_RANDOMPROGRAM_H
+
+#include "qnn/Image/Program.h"
+#include "qnn/Target/Target.h"
+#include <algorithm>
+#include <climits>
+#include <random>
+
+namespace qnn::image {
+
+class RandomProgram {
+public:
+  explicit RandomProgram(uint64_t Seed) : Rng(Seed) {}
+
+  Program make() {
+    Target T;
+    T.Name = "rand" + std::to_string(pick(0, 999));
+    T.Tiles = pick(1, 3);
+    T.ArraysPerTile = pick(1, 3);
+    T.Rows = pick(1, 9);
+    T.Cols = pick(1, 11);
+    T.Neurons = pick(1, T.Cols);
+    T.CellBits = pick(1, 4);
+    T.AdcBits = pick(1, 12);
+    T.DacBits = pick(1, 4);
+    T.ActBits = pick(T.DacBits, 8);
+    T.Analog.SigmaRead = pick(0, 100) / 1000.0;
+    T.Cost.AdcEnergy = pick(0, 100) / 7.0;
+    Program P;
+    P.TargetJson = targetToJson(T);
+    P.TargetFingerprint = targetFingerprint(T);
+    P.ModelName = "model" + std::to_string(pick(0, 99));
+    unsigned NumTensors = pick(2, 6);
+    for (unsigned I = 0; I < NumTensors; ++I)
+      P.Tensors.push_back(tensor(I));
+    P.Inputs = {0};
+    P.Outputs = {NumTensors - 1};
+    unsigned NumArrays = pick(0, T.totalArrays());
+    for (unsigned I = 0; I < NumArrays; ++I) {
+      ArrayImage A;
+      A.Tile = I / T.ArraysPerTile;
+      A.IndexInTile = I % T.ArraysPerTile;
+      A.Rows = T.Rows;
+      A.Cols = T.Cols;
+      A.ReadShift = pick(0, 24 - std::min(24u, T.AdcBits));
+      for (unsigned C = 0; C < A.Rows * A.Cols; ++C)
+        A.Levels.push_back(pick(0, T.maxCellLevel()));
+      P.Arrays.push_back(std::move(A));
+    }
+    unsigned NumSteps = pick(1, 8);
+    for (unsigned I = 0; I < NumSteps; ++I)
+      P.Steps.push_back(step(P, T, NumTensors));
+    return P;
+  }
+
+private:
+  std::mt19937_64 Rng;
+
+  int64_t pick(int64_t Lo, int64_t Hi) {
+    return std::uniform_int_distribution<int64_t>(Lo, Hi)(Rng);
+  }
+  float real() { return std::uniform_real_distribution<float>(0.001f, 4.0f)(Rng); }
+  template <typename T> std::vector<T> ints(size_t N, int64_t Lo, int64_t Hi) {
+    std::vector<T> V;
+    for (size_t I = 0; I < N; ++I)
+      V.push_back(static_cast<T>(pick(Lo, Hi)));
+    return V;
+  }
+  std::vector<float> reals(size_t N) {
+    std::vector<float> V;
+    for (size_t I = 0; I < N; ++I)
+      V.push_back(real());
+    return V;
+  }
+
+  TensorDesc tensor(unsigned I) {
+    static const DType Types[] = {DType::F32, DType::F16, DType::U8,  DType::I8,
+                                  DType::I4,  DType::U2,  DType::I16, DType::I32};
+    TensorDesc D;
+    D.Name = I % 3 ? "t" + std::to_string(I) : "shared name";
+    D.Type = Types[pick(0, 7)];
+    unsigned Rank = pick(0, 4);
+    for (unsigned R = 0; R < Rank; ++R)
+      D.Dims.push_back(R == 0 && pick(0, 1) ? -1 : pick(0, 9));
+    if (Rank && pick(0, 1)) {
+      D.Axis = pick(-1, Rank - 1);
+      size_t N = D.Axis < 0 ? 1 : pick(1, 5);
+      D.Scale = reals(N);
+      D.ZeroPoint = ints<int32_t>(N, -128, 255);
+    }
+    return D;
+  }
+
+  Step step(const Program &P, const Target &T, unsigned NumTensors) {
+    Step S;
+    S.Kind = static_cast<StepKind>(pick(P.Arrays.empty() ? 1 : 0, 6));
+    S.Layer = "layer" + std::to_string(pick(0, 5));
+    S.Inputs = {static_cast<uint32_t>(pick(0, NumTensors - 1))};
+    S.Outputs = {static_cast<uint32_t>(pick(0, NumTensors - 1))};
+    S.Tile = pick(0, T.Tiles - 1);
+    S.StartCycle = pick(0, 1) ? pick(0, 1 << 20) : (uint64_t(1) << 40) + 7;
+    S.Cycles = pick(1, 1000);
+    switch (S.Kind) {
+    case StepKind::Mvm:
+      S.Mvm = mvm(P, T);
+      break;
+    case StepKind::Quantize:
+    case StepKind::Dequantize: {
+      size_t N = pick(1, 4);
+      S.Quant.Axis = N == 1 ? pick(-1, 2) : pick(0, 2);
+      S.Quant.Scale = reals(N);
+      S.Quant.ZeroPoint = ints<int32_t>(N, -8, 8);
+      S.Quant.BlockSize = S.Quant.Axis < 0 ? 0 : pick(0, 4);
+      break;
+    }
+    case StepKind::Pool: {
+      PoolStep &Q = S.Pool;
+      Q.IsMax = pick(0, 1);
+      Q.Global = pick(0, 1);
+      Q.CountIncludePad = pick(0, 1);
+      for (uint32_t *F :
+           {&Q.KernelH, &Q.KernelW, &Q.StrideH, &Q.StrideW, &Q.DilationH, &Q.DilationW})
+        *F = pick(1, 5);
+      for (uint32_t *F : {&Q.PadTop, &Q.PadLeft, &Q.PadBottom, &Q.PadRight})
+        *F = pick(0, 3);
+      Q.InScale = real();
+      Q.OutScale = real();
+      Q.InZeroPoint = pick(-5, 5);
+      Q.OutZeroPoint = pick(-5, 5);
+      Q.ClampMin = pick(-128, 0);
+      Q.ClampMax = pick(1, 255);
+      break;
+    }
+    case StepKind::Combine: {
+      CombineStep &C = S.Combine;
+      C.Kind = static_cast<CombineStep::Op>(pick(0, 2));
+      size_t N = C.Kind == CombineStep::Op::Add      ? 2
+                 : C.Kind == CombineStep::Op::Concat ? pick(1, 4)
+                                                     : 1;
+      S.Inputs = ints<uint32_t>(N, 0, NumTensors - 1);
+      C.Axis = pick(-3, 3);
+      C.InScale = reals(N);
+      C.InZeroPoint = ints<int32_t>(N, -100, 100);
+      C.InFixedMultiplier = ints<int32_t>(N, 1, INT32_MAX);
+      C.InFixedShift = ints<int8_t>(N, 0, 62);
+      C.OutScale = real();
+      C.OutZeroPoint = pick(-9, 9);
+      C.ClampMin = pick(-128, 0);
+      C.ClampMax = pick(0, 255);
+      break;
+    }
+    case StepKind::Clamp:
+      S.Clamp.ClampMin = pick(-10, 0);
+      S.Clamp.ClampMax = pick(0, 10);
+      break;
+    case StepKind::Reshape:
+      break;
+    }
+    return S;
+  }
+
+  MvmStep mvm(const Program &P, const Target &T) {
+    MvmStep M;
+    M.Window = static_cast<WindowKind>(pick(0, 1));
+    M.N = pick(1, 6);
+    if (M.Window == WindowKind::Conv2d) {
+      M.InChannels = pick(1, 4);
+      M.ChannelBegin = pick(0, M.InChannels - 1);
+      M.Channels = pick(1, M.InChannels - M.ChannelBegin);
+      M.KernelH = pick(1, 3);
+      M.KernelW = pick(1, 3);
+      M.StrideH = pick(1, 2);
+      M.StrideW = pick(1, 2);
+      M.DilationH = pick(1, 2);
+      M.DilationW = pick(1, 2);
+      M.PadTop = pick(0, 2);
+      M.PadLeft = pick(0, 2);
+      M.PadBottom = pick(0, 2);
+      M.PadRight = pick(0, 2);
+      M.InH = pick(M.DilationH * (M.KernelH - 1) + 1, 9);
+      M.InW = pick(M.DilationW * (M.KernelW - 1) + 1, 9);
+      M.OutH = (M.InH + M.PadTop + M.PadBottom - M.DilationH * (M.KernelH - 1) - 1) / M.StrideH + 1;
+      M.OutW = (M.InW + M.PadLeft + M.PadRight - M.DilationW * (M.KernelW - 1) - 1) / M.StrideW + 1;
+      M.K = M.Channels * M.KernelH * M.KernelW;
+    } else {
+      M.K = pick(1, 20);
+    }
+    M.InputShift = pick(0, 1) ? 128 : 0;
+    M.InputZeroPoint = pick(0, (1 << T.ActBits) - 1);
+    M.Polarity = static_cast<PolarityMode>(pick(0, 2));
+    M.Offset = M.Polarity == PolarityMode::Offset ? pick(1, 128) : 0;
+    unsigned Cols = pick(1, 12);
+    for (unsigned C = 0; C < Cols; ++C)
+      M.Columns.push_back({static_cast<uint32_t>(pick(0, M.N - 1)),
+                           static_cast<int8_t>(pick(0, 1) ? 1 : -1),
+                           static_cast<uint8_t>(pick(0, 16))});
+    unsigned Blocks = pick(1, 3);
+    for (unsigned B = 0; B < Blocks; ++B) {
+      Block Bl;
+      Bl.Array = pick(0, P.Arrays.size() - 1);
+      Bl.KCount = pick(0, std::min<int64_t>(M.K, T.Rows));
+      Bl.KBegin = pick(0, M.K - Bl.KCount);
+      Bl.RowOffset = pick(0, T.Rows - Bl.KCount);
+      Bl.ColCount = pick(0, std::min<int64_t>(Cols, T.Cols));
+      Bl.ColBegin = pick(0, Cols - Bl.ColCount);
+      Bl.ColOffset = pick(0, T.Cols - Bl.ColCount);
+      M.Blocks.push_back(Bl);
+    }
+    M.Bias = ints<int64_t>(M.N, -(int64_t(1) << 40), int64_t(1) << 40);
+    M.Requant = static_cast<RequantMode>(pick(0, 1));
+    if (M.Requant == RequantMode::Scale) {
+      M.Multiplier = reals(M.N);
+      M.FixedMultiplier = ints<int32_t>(M.N, 1, INT32_MAX);
+      M.FixedShift = ints<int8_t>(M.N, 0, 62);
+    }
+    M.OutZeroPoint = pick(-128, 255);
+    M.ClampMin = pick(-128, 0);
+    M.ClampMax = pick(0, 255);
+    return M;
+  }
+};
+
+} // namespace qnn::image
+
+#endif

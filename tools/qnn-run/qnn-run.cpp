@@ -1,0 +1,225 @@
+//===- qnn-run.cpp - Runs an image on the chip model ----------------------===//
+//
+// Loads (and verifies) an image, reads the inputs, runs them sample by
+// sample on the chip model and prints or writes the outputs.
+//
+//===----------------------------------------------------------------------===//
+#include "qnn/Image/ImageReader.h"
+#include "qnn/Runtime/Runtime.h"
+#include "qnn/Support/Diagnostics.h"
+#include "qnn/Support/TensorIO.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+#include <fmt/format.h>
+
+using namespace llvm;
+using namespace qnn;
+using namespace qnn::runtime;
+
+static cl::OptionCategory RunCategory("qnn-run options");
+static cl::opt<std::string> ImageFile(cl::Positional, cl::desc("<image>"), cl::Required,
+                                      cl::cat(RunCategory));
+static cl::list<std::string> InputFiles("input",
+                                        cl::desc("An input tensor (.npy or TensorProto .pb), "
+                                                 "in graph input order or as NAME=FILE"),
+                                        cl::value_desc("[name=]file"), cl::cat(RunCategory));
+static cl::opt<std::string> OutputDir("output-dir",
+                                      cl::desc("Write one <output name> file per output here "
+                                               "instead of printing"),
+                                      cl::value_desc("dir"), cl::cat(RunCategory));
+enum class OutputFormat { Npy, Pb };
+static cl::opt<OutputFormat>
+    Format("output-format", cl::desc("File format of --output-dir"), cl::init(OutputFormat::Npy),
+           cl::values(clEnumValN(OutputFormat::Npy, "npy", "NumPy .npy"),
+                      clEnumValN(OutputFormat::Pb, "pb", "ONNX TensorProto .pb")),
+           cl::cat(RunCategory));
+static cl::opt<NmpuMode> Nmpu("nmpu", cl::desc("NMPU arithmetic"), cl::init(NmpuMode::Fixed),
+                              cl::values(clEnumValN(NmpuMode::Fixed, "fixed", "fixed point"),
+                                         clEnumValN(NmpuMode::Fp32, "fp32", "float32"),
+                                         clEnumValN(NmpuMode::Fp16, "fp16", "float16")),
+                              cl::cat(RunCategory));
+enum class Mode { Ideal, Analog };
+static cl::opt<Mode>
+    ChipMode("mode", cl::desc("Chip model"), cl::init(Mode::Ideal),
+             cl::values(clEnumValN(Mode::Ideal, "ideal", "exact arithmetic"),
+                        clEnumValN(Mode::Analog, "analog", "with the target's non-idealities")),
+             cl::cat(RunCategory));
+static cl::opt<uint64_t> Seed("seed", cl::desc("Chip instance of the analog mode"), cl::init(1),
+                              cl::cat(RunCategory));
+static cl::opt<std::string> CalibrationFile("calibration",
+                                            cl::desc("Per-column gain/offset calibration (JSON)"),
+                                            cl::value_desc("file"), cl::cat(RunCategory));
+
+/// Overrides of the target's analog parameters, one option per field.
+struct AnalogOption {
+  AnalogOption(const char *Name, const char *Desc, double AnalogParams::*Member)
+      : Opt(StringRef(Name), cl::desc(Desc), cl::cat(RunCategory)), Member(Member) {}
+  cl::opt<double> Opt;
+  double AnalogParams::*Member;
+};
+static AnalogOption AnalogOptions[] = {
+    {"sigma-program", "Log-normal sigma of programmed conductances", &AnalogParams::SigmaProgram},
+    {"sigma-read", "Read noise relative to full scale", &AnalogParams::SigmaRead},
+    {"sigma-supply", "Supply variation per chip instance", &AnalogParams::SigmaSupply},
+    {"nonlinearity", "Strength of the compressive current non-linearity",
+     &AnalogParams::Nonlinearity},
+    {"sigma-gain", "Per-column read-out gain mismatch", &AnalogParams::SigmaGain},
+    {"sigma-offset", "Per-column read-out offset relative to full scale",
+     &AnalogParams::SigmaOffset},
+    {"drift-per-decade", "Relative conductance loss per decade of time",
+     &AnalogParams::DriftPerDecade},
+    {"drift-seconds", "Time since programming", &AnalogParams::DriftSeconds},
+};
+
+static const char *const Tool = "qnn-run";
+
+static std::vector<Tensor> readInputs(const image::Program &P) {
+  std::vector<Tensor> Inputs(P.Inputs.size());
+  std::vector<bool> Bound(P.Inputs.size(), false);
+  std::vector<std::string> Positional;
+  for (const std::string &Arg : InputFiles) {
+    auto [Name, File] = StringRef(Arg).split('=');
+    auto It = std::find_if(P.Inputs.begin(), P.Inputs.end(),
+                           [&](uint32_t I) { return P.Tensors[I].Name == Name; });
+    if (File.empty() || It == P.Inputs.end()) {
+      Positional.push_back(Arg);
+      continue;
+    }
+    size_t Index = It - P.Inputs.begin();
+    if (Bound[Index])
+      reportErrorAndExit(Tool, makeError("input '{}' is given twice", Name.str()));
+    Expected<NamedTensor> T = readTensorFile(File);
+    if (!T)
+      reportErrorAndExit(Tool, T.takeError());
+    Inputs[Index] = std::move(T->Value);
+    Bound[Index] = true;
+  }
+  size_t Next = 0;
+  for (const std::string &File : Positional) {
+    while (Next < Bound.size() && Bound[Next])
+      ++Next;
+    if (Next == Bound.size())
+      reportErrorAndExit(Tool, makeError("too many inputs: the model takes {}, '{}' is one more",
+                                         P.Inputs.size(), File));
+    Expected<NamedTensor> T = readTensorFile(File);
+    if (!T)
+      reportErrorAndExit(Tool, T.takeError());
+    Inputs[Next] = std::move(T->Value);
+    Bound[Next] = true;
+  }
+  for (size_t I = 0; I < Bound.size(); ++I)
+    if (!Bound[I])
+      reportErrorAndExit(Tool, makeError("missing input '{}' (give --input={}=FILE)",
+                                         P.Tensors[P.Inputs[I]].Name, P.Tensors[P.Inputs[I]].Name));
+  return Inputs;
+}
+
+static void printTensor(raw_ostream &OS, StringRef Name, const Tensor &T) {
+  OS << "output '" << Name << "': " << dtypeName(T.Type) << "[" << shapeToString(T.Dims) << "]\n";
+  // One line per innermost row keeps large outputs readable.
+  int64_t Row = T.Dims.empty() ? 1 : std::max<int64_t>(1, T.Dims.back());
+  for (int64_t I = 0; I < T.size(); I += Row) {
+    OS << " ";
+    for (int64_t J = I; J < std::min(I + Row, T.size()); ++J)
+      // float32/float16 values print as their shortest float32 spelling.
+      OS << ' '
+         << (T.Type == DType::F64 ? fmt::format("{}", T.Data[J])
+                                  : fmt::format("{}", static_cast<float>(T.Data[J])));
+    OS << '\n';
+  }
+}
+
+static std::string fileNameFor(StringRef Name) {
+  std::string Out;
+  for (char C : Name)
+    Out += isAlnum(C) || C == '-' || C == '_' || C == '.' ? C : '_';
+  return Out.empty() ? "output" : Out;
+}
+
+static void printStats(raw_ostream &OS, const RunStats &S) {
+  OS << fmt::format("{:<20} {:>8} {:>12} {:>12} {:>12} {:>12} {:>10} {:>12} {:>12}\n", "layer",
+                    "samples", "array-phases", "adc-convs", "dac-phases", "nmpu-ops", "cycles",
+                    "latency-ns", "energy-pj");
+  auto Row = [&](const StepStats &St) {
+    OS << fmt::format("{:<20} {:>8} {:>12} {:>12} {:>12} {:>12} {:>10} {:>12.1f} {:>12.1f}\n",
+                      St.Layer, St.Samples, St.ArrayPhases, St.AdcConversions, St.DacPhases,
+                      St.NmpuOps, St.Cycles, St.LatencyNs, St.EnergyPj);
+  };
+  for (const StepStats &St : S.Steps)
+    Row(St);
+  Row(S.Total);
+  if (S.RequantOutputs)
+    OS << fmt::format("fixed-point NMPU outputs that differ from fp32: {} of {} ({:.2f}%)\n",
+                      S.FixedDiffs, S.RequantOutputs, 100.0 * S.FixedDiffs / S.RequantOutputs);
+}
+
+int main(int argc, char **argv) {
+  InitLLVM X(argc, argv);
+  // LLVM's own hidden -stats (pass statistics) is replaced by the chip's.
+  if (cl::Option *LLVMStats = cl::getRegisteredOptions().lookup("stats"))
+    LLVMStats->removeArgument();
+  cl::opt<bool> PrintStats("stats", cl::desc("Print per-layer statistics"), cl::cat(RunCategory));
+  cl::HideUnrelatedOptions(RunCategory);
+  cl::ParseCommandLineOptions(argc, argv, "qnn chip model runner\n");
+
+  RunOptions Options;
+  Options.Nmpu = Nmpu;
+  Options.Analog = ChipMode == Mode::Analog;
+  Options.Seed = Seed;
+  Options.CalibrationFile = CalibrationFile;
+  Options.CountFixedDiffs = PrintStats && Nmpu == NmpuMode::Fixed;
+  bool Overridden = false;
+  for (AnalogOption &O : AnalogOptions)
+    Overridden |= O.Opt.getNumOccurrences() > 0;
+  if (Overridden && !Options.Analog)
+    reportErrorAndExit(Tool, makeError("analog parameters are given but the mode is ideal (add "
+                                       "--mode=analog)"));
+
+  Expected<image::Program> P = image::readImageFile(ImageFile);
+  if (!P)
+    reportErrorAndExit(Tool, P.takeError());
+  if (Overridden) {
+    Expected<Target> T = parseTarget(P->TargetJson, ImageFile);
+    if (!T)
+      reportErrorAndExit(Tool, T.takeError());
+    AnalogParams A = T->Analog;
+    for (AnalogOption &O : AnalogOptions)
+      if (O.Opt.getNumOccurrences()) {
+        if (!(O.Opt >= 0))
+          reportErrorAndExit(Tool, makeError("--{} must not be negative", O.Opt.ArgStr.str()));
+        A.*(O.Member) = O.Opt;
+      }
+    Options.AnalogOverride = A;
+  }
+  std::vector<Tensor> Inputs = readInputs(*P);
+  Expected<Session> S = Session::create(std::move(*P), Options, ImageFile);
+  if (!S)
+    reportErrorAndExit(Tool, S.takeError());
+  Expected<std::vector<Tensor>> Outputs = S->run(Inputs);
+  if (!Outputs)
+    reportErrorAndExit(Tool, addContext(Outputs.takeError(), ImageFile));
+
+  const image::Program &Prog = S->program();
+  if (!OutputDir.empty()) {
+    if (std::error_code EC = sys::fs::create_directories(OutputDir))
+      reportErrorAndExit(Tool, makeError("{}: {}", OutputDir.getValue(), EC.message()));
+    for (size_t I = 0; I < Outputs->size(); ++I) {
+      const std::string &Name = Prog.Tensors[Prog.Outputs[I]].Name;
+      SmallString<256> Path(OutputDir);
+      sys::path::append(Path, fileNameFor(Name) + (Format == OutputFormat::Npy ? ".npy" : ".pb"));
+      Error E = Format == OutputFormat::Npy ? writeNpyFile((*Outputs)[I], Path)
+                                            : writeTensorProtoFile((*Outputs)[I], Name, Path);
+      if (E)
+        reportErrorAndExit(Tool, std::move(E));
+    }
+  } else {
+    for (size_t I = 0; I < Outputs->size(); ++I)
+      printTensor(outs(), Prog.Tensors[Prog.Outputs[I]].Name, (*Outputs)[I]);
+  }
+  if (PrintStats)
+    printStats(outs(), S->stats());
+  return 0;
+}
