@@ -115,12 +115,10 @@ void finish(const MvmLayer &L, const Tensor &Bias, llvm::ArrayRef<int64_t> Vec,
     int64_t Y;
     if (!L.Requant)
       Y = A; // the int32 result of ConvInteger/MatMulInteger, as the chip stores it
-    else if (Ctx.Nmpu == NmpuMode::Fp32)
-      Y = nmpu::requantFloat(A, static_cast<float>(L.Multipliers[N]), L.OutZeroPoint, L.ActMin,
-                             L.ActMax);
     else
-      Y = nmpu::requantFixed(A, nmpu::quantizeMultiplier(L.Multipliers[N], L.MultBits),
-                             L.OutZeroPoint, L.ActMin, L.ActMax);
+      Y = nmpu::requantize(Ctx.Nmpu, A, static_cast<float>(L.Multipliers[N]),
+                           nmpu::quantizeMultiplier(L.Multipliers[N], L.MultBits),
+                           L.OutZeroPoint, L.ActMin, L.ActMax);
     Out[N * Stride] = static_cast<double>(Y);
   }
 }

@@ -91,19 +91,8 @@ void ChipModel::readBlock(const Block &B, llvm::ArrayRef<int64_t> Xp,
 }
 
 int64_t ChipModel::requantize(const MvmStep &S, unsigned N, int64_t Acc) const {
-  switch (Nmpu) {
-  case NmpuMode::Fixed:
-    return nmpu::requantFixed(Acc, {S.FixedMultiplier[N], S.FixedShift[N]}, S.OutZeroPoint,
-                              S.ClampMin, S.ClampMax);
-  case NmpuMode::Fp32:
-    return nmpu::requantFloat(Acc, S.Multiplier[N], S.OutZeroPoint, S.ClampMin, S.ClampMax);
-  case NmpuMode::Fp16: {
-    auto Half = [](float V) { return halfToFloat(floatToHalf(V)); };
-    float Product = Half(Half(static_cast<float>(Acc)) * Half(S.Multiplier[N]));
-    return nmpu::quantizeLinear(Product, 1.0f, S.OutZeroPoint, S.ClampMin, S.ClampMax);
-  }
-  }
-  llvm_unreachable("unknown NMPU mode");
+  return nmpu::requantize(Nmpu, Acc, S.Multiplier[N], {S.FixedMultiplier[N], S.FixedShift[N]},
+                          S.OutZeroPoint, S.ClampMin, S.ClampMax);
 }
 
 void ChipModel::mvm(const MvmStep &S, llvm::ArrayRef<int64_t> X, llvm::MutableArrayRef<int64_t> Out,

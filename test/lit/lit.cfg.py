@@ -14,4 +14,6 @@ config.environment["PATH"] = os.pathsep.join(
 config.environment["QNN_TARGETS_DIR"] = os.path.join(config.qnn_source_dir, "targets")
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%targets", os.path.join(config.qnn_source_dir, "targets")))
+config.substitutions.append(("%models", os.path.join(config.qnn_source_dir, "test", "models")))
+config.substitutions.append(("%onnx_node_tests", "/usr/share/libonnx-testdata/data/node"))
 config.substitutions.append(("%shared", os.path.join(os.path.dirname(config.qnn_source_dir), "shared")))

@@ -53,6 +53,16 @@ static cl::opt<std::string> CalibrationFile("calibration",
                                             cl::desc("Per-column gain/offset calibration (JSON)"),
                                             cl::value_desc("file"), cl::cat(RunCategory));
 
+static cl::list<std::string>
+    ExpectedFiles("expected",
+                  cl::desc("Compare output NAME with the tensor in FILE and print how they differ"),
+                  cl::value_desc("name=file"), cl::cat(RunCategory));
+static cl::opt<int64_t> MaxDiffSteps(
+    "max-diff-steps",
+    cl::desc("With --expected: exit 1 when an output differs by more than N quantization steps "
+             "(0: bit-exact)"),
+    cl::value_desc("N"), cl::init(-1), cl::cat(RunCategory));
+
 /// Overrides of the target's analog parameters, one option per field.
 struct AnalogOption {
   AnalogOption(const char *Name, const char *Desc, double AnalogParams::*Member)
@@ -117,8 +127,9 @@ static std::vector<Tensor> readInputs(const image::Program &P) {
   return Inputs;
 }
 
-static void printTensor(raw_ostream &OS, StringRef Name, const Tensor &T) {
-  OS << "output '" << Name << "': " << dtypeName(T.Type) << "[" << shapeToString(T.Dims) << "]\n";
+/// Prints "<Label>: <type>[<shape>]" and the values, one innermost row a line.
+static void printTensor(raw_ostream &OS, const Twine &Label, const Tensor &T) {
+  OS << Label << ": " << dtypeName(T.Type) << "[" << shapeToString(T.Dims) << "]\n";
   // One line per innermost row keeps large outputs readable.
   int64_t Row = T.Dims.empty() ? 1 : std::max<int64_t>(1, T.Dims.back());
   for (int64_t I = 0; I < T.size(); I += Row) {
@@ -139,14 +150,72 @@ static std::string fileNameFor(StringRef Name) {
   return Out.empty() ? "output" : Out;
 }
 
+/// The value of one quantization step of graph output \p Tensor: 1 for an
+/// integer output, the scale of the Dequantize step that produced a float
+/// output, 0 when unknown.
+static double quantizationStep(const image::Program &P, uint32_t Tensor) {
+  if (!isFloat(P.Tensors[Tensor].Type))
+    return 1;
+  for (const image::Step &S : P.Steps)
+    if (S.Kind == image::StepKind::Dequantize && S.Outputs.size() == 1 &&
+        S.Outputs[0] == Tensor && S.Quant.Scale.size() == 1)
+      return S.Quant.Scale[0];
+  return 0;
+}
+
+/// Compares each --expected tensor with the output of the same name; returns
+/// the largest difference in quantization steps over all of them.
+static double compareWithExpected(raw_ostream &OS, const image::Program &P,
+                                  const std::vector<Tensor> &Outputs) {
+  double WorstSteps = 0;
+  for (const std::string &Arg : ExpectedFiles) {
+    auto [Name, File] = StringRef(Arg).split('=');
+    auto It = std::find_if(P.Outputs.begin(), P.Outputs.end(),
+                           [&](uint32_t I) { return P.Tensors[I].Name == Name; });
+    if (File.empty() || It == P.Outputs.end())
+      reportErrorAndExit(Tool, makeError("--expected={}: give NAME=FILE with NAME an output of "
+                                         "the model",
+                                         Arg));
+    Expected<NamedTensor> Want = readTensorFile(File);
+    if (!Want)
+      reportErrorAndExit(Tool, Want.takeError());
+    const Tensor &Got = Outputs[It - P.Outputs.begin()];
+    if (Got.Dims != Want->Value.Dims)
+      reportErrorAndExit(Tool, makeError("--expected={}: output '{}' has shape {}, the expected "
+                                         "tensor {}",
+                                         Arg, Name.str(), shapeToString(Got.Dims),
+                                         shapeToString(Want->Value.Dims)));
+    int64_t Equal = 0;
+    double MaxDiff = 0;
+    for (int64_t I = 0; I < Got.size(); ++I) {
+      double Diff = std::abs(Got.Data[I] - Want->Value.Data[I]);
+      Equal += Diff == 0;
+      MaxDiff = std::max(MaxDiff, Diff);
+    }
+    double Step = quantizationStep(P, *It);
+    double Steps = Step > 0 ? MaxDiff / Step : (MaxDiff > 0 ? INFINITY : 0);
+    WorstSteps = std::max(WorstSteps, Steps);
+    if (Got.size() <= 64) // small outputs: show the expected values too
+      printTensor(OS, "expected '" + Name + "'", Want->Value);
+    OS << fmt::format("compared with {}: {} of {} elements equal", File.str(), Equal, Got.size());
+    if (MaxDiff > 0)
+      OS << fmt::format(", largest difference {} = {:.3g} quantization steps", MaxDiff, Steps);
+    OS << '\n';
+  }
+  return WorstSteps;
+}
+
 static void printStats(raw_ostream &OS, const RunStats &S) {
-  OS << fmt::format("{:<20} {:>8} {:>12} {:>12} {:>12} {:>12} {:>10} {:>12} {:>12}\n", "layer",
-                    "samples", "array-phases", "adc-convs", "dac-phases", "nmpu-ops", "cycles",
-                    "latency-ns", "energy-pj");
+  size_t Width = 5;
+  for (const StepStats &St : S.Steps)
+    Width = std::max(Width, St.Layer.size());
+  OS << fmt::format("{:<{}} {:>8} {:>12} {:>12} {:>12} {:>12} {:>10} {:>12} {:>12}\n", "layer",
+                    Width, "samples", "array-phases", "adc-convs", "dac-phases", "nmpu-ops",
+                    "cycles", "latency-ns", "energy-pj");
   auto Row = [&](const StepStats &St) {
-    OS << fmt::format("{:<20} {:>8} {:>12} {:>12} {:>12} {:>12} {:>10} {:>12.1f} {:>12.1f}\n",
-                      St.Layer, St.Samples, St.ArrayPhases, St.AdcConversions, St.DacPhases,
-                      St.NmpuOps, St.Cycles, St.LatencyNs, St.EnergyPj);
+    OS << fmt::format("{:<{}} {:>8} {:>12} {:>12} {:>12} {:>12} {:>10} {:>12.1f} {:>12.1f}\n",
+                      St.Layer, Width, St.Samples, St.ArrayPhases, St.AdcConversions,
+                      St.DacPhases, St.NmpuOps, St.Cycles, St.LatencyNs, St.EnergyPj);
   };
   for (const StepStats &St : S.Steps)
     Row(St);
@@ -217,9 +286,14 @@ int main(int argc, char **argv) {
     }
   } else {
     for (size_t I = 0; I < Outputs->size(); ++I)
-      printTensor(outs(), Prog.Tensors[Prog.Outputs[I]].Name, (*Outputs)[I]);
+      printTensor(outs(), "output '" + Prog.Tensors[Prog.Outputs[I]].Name + "'", (*Outputs)[I]);
   }
+  double WorstSteps = compareWithExpected(outs(), Prog, *Outputs);
   if (PrintStats)
     printStats(outs(), S->stats());
+  if (MaxDiffSteps >= 0 && WorstSteps > static_cast<double>(MaxDiffSteps))
+    reportErrorAndExit(Tool, makeError("outputs differ from --expected by {:.3g} quantization "
+                                       "steps, more than --max-diff-steps={}",
+                                       WorstSteps, MaxDiffSteps.getValue()));
   return 0;
 }

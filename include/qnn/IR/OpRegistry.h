@@ -14,6 +14,7 @@
 #define QNN_IR_OPREGISTRY_H
 
 #include "qnn/IR/Graph.h"
+#include "qnn/Target/NmpuArith.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Error.h"
@@ -22,10 +23,8 @@ namespace qnn {
 
 struct Target;
 
-/// How the interpreter evaluates NMPU re-quantization in chip ops.
-enum class NmpuMode { Fixed, Fp32 };
-
 struct EvalContext {
+  /// How chip ops re-quantize (NMPU arithmetic).
   NmpuMode Nmpu = NmpuMode::Fixed;
   /// The target, for chip ops whose semantics depend on it (may be null for
   /// graphs before lowering).

@@ -12,6 +12,7 @@
 
 #include "qnn/Image/Program.h"
 #include "qnn/Runtime/Stats.h"
+#include "qnn/Target/NmpuArith.h"
 #include "qnn/Target/Target.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/Support/Error.h"
@@ -20,9 +21,6 @@
 #include <vector>
 
 namespace qnn::runtime {
-
-/// Arithmetic of the NMPU's re-quantization (docs/runtime.md).
-enum class NmpuMode { Fixed, Fp32, Fp16 };
 
 /// Per array and column read-out correction: the NMPU replaces a read-out v
 /// by (v - Offset) / Gain, rounded to the nearest integer.

@@ -11,11 +11,18 @@
 #ifndef QNN_TARGET_NMPUARITH_H
 #define QNN_TARGET_NMPUARITH_H
 
+#include "qnn/Support/Tensor.h"
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 
-namespace qnn::nmpu {
+namespace qnn {
+
+/// The NMPU's arithmetic for re-quantization: the chip's fixed point, or the
+/// float32 / float16 baselines it is measured against.
+enum class NmpuMode { Fixed, Fp32, Fp16 };
+
+namespace nmpu {
 
 /// Round half to even in float32, as ONNX's QuantizeLinear and QLinear* ops
 /// (and std::nearbyint in the default rounding mode) do.
@@ -118,6 +125,32 @@ inline int64_t idealReadout(int64_t Sum, unsigned AdcBits, unsigned ReadShift) {
   return saturate(Code, 0, MaxCode) << ReadShift;
 }
 
-} // namespace qnn::nmpu
+/// fp16 NMPU re-quantization: the accumulator, the multiplier and their
+/// product each rounded to half precision (accumulators beyond 65504 become
+/// infinite and saturate: the reason the fixed-point NMPU exists).
+inline int64_t requantHalf(int64_t Acc, float Multiplier, int64_t ZeroPoint, int64_t Lo,
+                           int64_t Hi) {
+  auto Half = [](float V) { return halfToFloat(floatToHalf(V)); };
+  float Product = Half(Half(static_cast<float>(Acc)) * Half(Multiplier));
+  return quantizeLinear(Product, 1.0f, ZeroPoint, Lo, Hi);
+}
+
+/// One output's re-quantization in \p Mode; \p Multiplier is the float32
+/// multiplier and \p Fixed its fixed-point form.
+inline int64_t requantize(NmpuMode Mode, int64_t Acc, float Multiplier, FixedMultiplier Fixed,
+                          int64_t ZeroPoint, int64_t Lo, int64_t Hi) {
+  switch (Mode) {
+  case NmpuMode::Fixed:
+    return requantFixed(Acc, Fixed, ZeroPoint, Lo, Hi);
+  case NmpuMode::Fp32:
+    return requantFloat(Acc, Multiplier, ZeroPoint, Lo, Hi);
+  case NmpuMode::Fp16:
+    return requantHalf(Acc, Multiplier, ZeroPoint, Lo, Hi);
+  }
+  return requantFixed(Acc, Fixed, ZeroPoint, Lo, Hi);
+}
+
+} // namespace nmpu
+} // namespace qnn
 
 #endif

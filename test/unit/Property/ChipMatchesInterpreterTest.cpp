@@ -252,7 +252,7 @@ void checkCase(Case &C, const Target &T, llvm::StringRef Polarity, Tally &Counts
   image::Program P = unwrap(emitProgram(*Lowered, T), "emit");
   std::vector<uint8_t> Bytes = unwrap(image::writeImage(P), "write");
   image::Program Read = unwrap(image::readImage(Bytes, "property"), "read");
-  for (runtime::NmpuMode Mode : {runtime::NmpuMode::Fp32, runtime::NmpuMode::Fixed}) {
+  for (NmpuMode Mode : {NmpuMode::Fp32, NmpuMode::Fixed}) {
     runtime::RunOptions Opts;
     Opts.Nmpu = Mode;
     auto S = runtime::Session::create(Read, Opts, "property");
@@ -260,7 +260,7 @@ void checkCase(Case &C, const Target &T, llvm::StringRef Polarity, Tally &Counts
     std::vector<Tensor> Chip = unwrap(S->run({C.Input}), "chip");
     ASSERT_EQ(Chip.size(), 1u);
     ASSERT_EQ(Chip[0].Dims, Golden[0].Dims);
-    if (Mode == runtime::NmpuMode::Fp32) {
+    if (Mode == NmpuMode::Fp32) {
       EXPECT_EQ(Chip[0].Data, Golden[0].Data) << "chip (fp32 NMPU) != ONNX level";
       continue;
     }
