@@ -43,10 +43,10 @@ Expected<std::unique_ptr<Graph>> loadInputModel(StringRef Path) {
     ImportOptions Opts;
     for (const std::string &B : Bindings)
       if (Error E = addBindingOption(Opts, B))
-        return std::move(E);
+        return E;
     for (const std::string &S : Shapes)
       if (Error E = addShapeOption(Opts, S))
-        return std::move(E);
+        return E;
     if (Ext == ".onnx")
       return importOnnxFile(Path, Opts);
     auto Buf = MemoryBuffer::getFileOrSTDIN(Path);

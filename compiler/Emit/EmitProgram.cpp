@@ -272,6 +272,11 @@ private:
         return E;
     } else if (O.Kind == "reshape") {
       S.Kind = StepKind::Reshape;
+    } else if (O.Kind == "slice") {
+      S.Kind = StepKind::Slice;
+      S.Slice.Axis = static_cast<int32_t>(O.Attrs.getInt("axis"));
+      S.Slice.Start = O.Attrs.getInt("start");
+      S.Slice.Size = O.Attrs.getInt("size");
     } else if (O.Kind == "clamp") {
       S.Kind = StepKind::Clamp;
       S.Clamp.ClampMin = static_cast<int32_t>(O.Attrs.getInt("min"));

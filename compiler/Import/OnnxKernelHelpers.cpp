@@ -1,6 +1,7 @@
 //===- OnnxKernelHelpers.cpp - Helpers shared by the ONNX kernel files ----===//
 #include "OnnxOps.h"
 #include "qnn/IR/Printer.h"
+#include "qnn/Interp/KernelUtils.h"
 #include <cmath>
 
 namespace qnn::onnx_ops {
@@ -52,6 +53,22 @@ llvm::Error checkScalar(InferContext &C, unsigned I, llvm::StringRef What) {
     return makeError("{} must hold one element, it has shape {}", What.str(),
                      shapeToString(C.shape(I)));
   return llvm::Error::success();
+}
+
+llvm::Error inferConcatResult(InferContext &C, llvm::ArrayRef<Shape> Inputs, DType Elem) {
+  auto Axis = normalizeAxis(C.O.Attrs.getInt("axis", 0), Inputs[0].size(), "axis");
+  if (!Axis)
+    return Axis.takeError();
+  auto S = concatShape(Inputs, *Axis);
+  if (!S)
+    return S.takeError();
+  C.setResult(0, Elem, *S);
+  return llvm::Error::success();
+}
+
+int64_t concatAxis(const Op &O, llvm::ArrayRef<Shape> Inputs) {
+  int64_t Rank = static_cast<int64_t>(Inputs[0].size());
+  return (O.Attrs.getInt("axis", 0) + Rank) % Rank;
 }
 
 int64_t zeroPoint(llvm::ArrayRef<const Tensor *> In, unsigned I, int64_t Index) {

@@ -198,14 +198,7 @@ llvm::Error inferQLinearConcat(InferContext &C) {
       return E;
     Shapes.push_back(C.shape(I));
   }
-  auto Axis = normalizeAxis(C.O.Attrs.getInt("axis", 0), Shapes[0].size(), "axis");
-  if (!Axis)
-    return Axis.takeError();
-  auto S = concatShape(Shapes, *Axis);
-  if (!S)
-    return S.takeError();
-  C.setResult(0, C.elem(1), *S);
-  return llvm::Error::success();
+  return inferConcatResult(C, Shapes, C.elem(1));
 }
 
 llvm::Error computeQLinearConcat(const Op &O, llvm::ArrayRef<const Tensor *> In,
@@ -213,8 +206,7 @@ llvm::Error computeQLinearConcat(const Op &O, llvm::ArrayRef<const Tensor *> In,
   std::vector<Shape> Shapes;
   for (size_t I = 2; I < In.size(); I += 3)
     Shapes.push_back(In[I]->Dims);
-  int64_t Rank = static_cast<int64_t>(Shapes[0].size());
-  int64_t Axis = (O.Attrs.getInt("axis", 0) + Rank) % Rank;
+  int64_t Axis = concatAxis(O, Shapes);
   float Ys = static_cast<float>(In[0]->Data[0]);
   int64_t Zy = static_cast<int64_t>(In[1]->Data[0]);
   DType T = Out[0].Type;

@@ -40,43 +40,12 @@ llvm::Error checkQuantParamShape(const Shape &X, const Shape &P, int64_t Axis, i
   return llvm::Error::success();
 }
 
-/// For each element of a tensor of static shape \p X, the index of its scale
-/// and zero point (layout checked by checkQuantParamShape).
-std::vector<int64_t> quantParamIndex(const Shape &X, const Shape &P, int64_t Axis,
-                                     int64_t BlockSize) {
-  int64_t N = numElements(X);
-  std::vector<int64_t> Index(N, 0);
-  if (numElements(P) == 1 && BlockSize == 0)
-    return Index;
-  std::vector<int64_t> XStrides = stridesOf(X), PStrides = stridesOf(P);
-  for (int64_t E = 0; E < N; ++E) {
-    if (BlockSize == 0) {
-      Index[E] = (E / XStrides[Axis]) % X[Axis];
-      continue;
-    }
-    int64_t Rest = E, PI = 0;
-    for (size_t D = 0; D < X.size(); ++D) {
-      int64_t Coord = Rest / XStrides[D];
-      Rest %= XStrides[D];
-      if (static_cast<int64_t>(D) == Axis)
-        Coord /= BlockSize;
-      PI += Coord * PStrides[D];
-    }
-    Index[E] = PI;
-  }
-  return Index;
-}
-
-/// quantParamIndex for a QuantizeLinear / DequantizeLinear op already typed.
-std::vector<int64_t> quantParamIndexOf(const Op &O, const Tensor &X, const Tensor &S) {
-  int64_t BlockSize = O.Attrs.getInt("block_size", 0);
-  int64_t Axis = 0;
-  if (numElements(S.Dims) != 1 || BlockSize) {
-    Axis = O.Attrs.getInt("axis", 1);
-    if (Axis < 0)
-      Axis += static_cast<int64_t>(X.Dims.size());
-  }
-  return quantParamIndex(X.Dims, S.Dims, Axis, BlockSize);
+/// quantParamIndices for a QuantizeLinear / DequantizeLinear op already typed
+/// (its parameter layout checked by checkQuantParamShape).
+llvm::Expected<std::vector<int64_t>> quantParamIndexOf(const Op &O, const Tensor &X,
+                                                       const Tensor &S) {
+  return quantParamIndices(X.Dims, S.Dims, O.Attrs.getInt("axis", 1),
+                           O.Attrs.getInt("block_size", 0));
 }
 
 /// Axis and block_size of QuantizeLinear / DequantizeLinear, checked.
@@ -137,12 +106,14 @@ llvm::Error inferQuantize(InferContext &C) {
 llvm::Error computeQuantize(const Op &O, llvm::ArrayRef<const Tensor *> In,
                             std::vector<Tensor> &Out) {
   const Tensor &X = *In[0], &S = *In[1];
-  std::vector<int64_t> Index = quantParamIndexOf(O, X, S);
+  auto Index = quantParamIndexOf(O, X, S);
+  if (!Index)
+    return Index.takeError();
   DType T = Out[0].Type;
   for (size_t I = 0; I < X.Data.size(); ++I)
     Out[0].Data[I] = static_cast<double>(
-        nmpu::quantizeLinear(static_cast<float>(X.Data[I]), static_cast<float>(S.Data[Index[I]]),
-                             zeroPoint(In, 2, Index[I]), minValue(T), maxValue(T)));
+        nmpu::quantizeLinear(static_cast<float>(X.Data[I]), static_cast<float>(S.Data[(*Index)[I]]),
+                             zeroPoint(In, 2, (*Index)[I]), minValue(T), maxValue(T)));
   return llvm::Error::success();
 }
 
@@ -171,12 +142,14 @@ llvm::Error inferDequantize(InferContext &C) {
 llvm::Error computeDequantize(const Op &O, llvm::ArrayRef<const Tensor *> In,
                               std::vector<Tensor> &Out) {
   const Tensor &X = *In[0], &S = *In[1];
-  std::vector<int64_t> Index = quantParamIndexOf(O, X, S);
+  auto Index = quantParamIndexOf(O, X, S);
+  if (!Index)
+    return Index.takeError();
   for (size_t I = 0; I < X.Data.size(); ++I)
     Out[0].Data[I] =
         storeAs(Out[0].Type, nmpu::dequantizeLinear(static_cast<int64_t>(X.Data[I]),
-                                                    static_cast<float>(S.Data[Index[I]]),
-                                                    zeroPoint(In, 2, Index[I])));
+                                                    static_cast<float>(S.Data[(*Index)[I]]),
+                                                    zeroPoint(In, 2, (*Index)[I])));
   return llvm::Error::success();
 }
 

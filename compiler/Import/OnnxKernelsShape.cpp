@@ -27,14 +27,7 @@ llvm::Error inferConcat(InferContext &C) {
                        dtypeName(C.elem(I)).str());
     Shapes.push_back(C.shape(I));
   }
-  auto Axis = normalizeAxis(C.O.Attrs.getInt("axis", 0), Shapes[0].size(), "axis");
-  if (!Axis)
-    return Axis.takeError();
-  auto S = concatShape(Shapes, *Axis);
-  if (!S)
-    return S.takeError();
-  C.setResult(0, C.elem(0), *S);
-  return llvm::Error::success();
+  return inferConcatResult(C, Shapes, C.elem(0));
 }
 
 llvm::Error computeConcat(const Op &O, llvm::ArrayRef<const Tensor *> In,
@@ -42,9 +35,7 @@ llvm::Error computeConcat(const Op &O, llvm::ArrayRef<const Tensor *> In,
   std::vector<Shape> Shapes;
   for (const Tensor *T : In)
     Shapes.push_back(T->Dims);
-  int64_t Rank = static_cast<int64_t>(Shapes[0].size());
-  int64_t Axis = (O.Attrs.getInt("axis", 0) + Rank) % Rank;
-  forEachConcatElement(Shapes, Axis, [&](size_t Input, int64_t From, int64_t To) {
+  forEachConcatElement(Shapes, concatAxis(O, Shapes), [&](size_t Input, int64_t From, int64_t To) {
     Out[0].Data[To] = In[Input]->Data[From];
   });
   return llvm::Error::success();

@@ -103,6 +103,12 @@ llvm::Error checkScalar(InferContext &C, unsigned I, llvm::StringRef What);
 llvm::Error checkRowParam(InferContext &C, unsigned I, int64_t M, llvm::StringRef What);
 /// Checks a per-tensor or per-column parameter of a [..., K, N] matrix.
 llvm::Error checkColumnParam(InferContext &C, unsigned I, int64_t N, llvm::StringRef What);
+/// Sets result 0 to element type \p Elem and the shape of \p Inputs
+/// concatenated along the op's "axis" (Concat, QLinearConcat).
+llvm::Error inferConcatResult(InferContext &C, llvm::ArrayRef<Shape> Inputs, DType Elem);
+/// The op's "axis" as a dimension of \p Inputs, once inferConcatResult has
+/// accepted it.
+int64_t concatAxis(const Op &O, llvm::ArrayRef<Shape> Inputs);
 /// Zero point \p I (element \p Index) or 0 when it is absent.
 int64_t zeroPoint(llvm::ArrayRef<const Tensor *> In, unsigned I, int64_t Index = 0);
 /// A per-tensor or per-channel parameter (one element or one per channel)

@@ -209,4 +209,41 @@ llvm::Expected<Shape> concatShape(llvm::ArrayRef<Shape> Inputs, int64_t Axis) {
   return Out;
 }
 
+llvm::Expected<std::vector<int64_t>> quantParamIndices(const Shape &Dims, const Shape &ParamDims,
+                                                       int64_t Axis, int64_t BlockSize) {
+  int64_t Count = numElements(Dims);
+  int64_t Rank = static_cast<int64_t>(Dims.size());
+  if (numElements(ParamDims) == 1)
+    return std::vector<int64_t>(Count, 0);
+  if (Axis < 0)
+    Axis += Rank;
+  if (Axis < 0 || Axis >= Rank)
+    return makeError("axis {} is out of range for rank {}", Axis, Rank);
+  std::vector<int64_t> Strides = stridesOf(Dims);
+  std::vector<int64_t> Result(Count);
+  if (BlockSize <= 0) {
+    if (ParamDims.size() != 1 || ParamDims[0] != Dims[Axis])
+      return makeError("per-axis scale has shape {}, expected [{}]", shapeToString(ParamDims),
+                       Dims[Axis]);
+    for (int64_t I = 0; I < Count; ++I)
+      Result[I] = (I / Strides[Axis]) % Dims[Axis];
+    return Result;
+  }
+  Shape Expected = Dims;
+  Expected[Axis] = (Dims[Axis] + BlockSize - 1) / BlockSize;
+  if (ParamDims != Expected)
+    return makeError("blocked scale has shape {}, expected {}", shapeToString(ParamDims),
+                     shapeToString(Expected));
+  std::vector<int64_t> ParamStrides = stridesOf(ParamDims);
+  for (int64_t I = 0; I < Count; ++I) {
+    int64_t Index = 0;
+    for (int64_t D = 0; D < Rank; ++D) {
+      int64_t C = (I / Strides[D]) % Dims[D];
+      Index += (D == Axis ? C / BlockSize : C) * ParamStrides[D];
+    }
+    Result[I] = Index;
+  }
+  return Result;
+}
+
 } // namespace qnn

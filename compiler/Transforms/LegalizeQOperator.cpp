@@ -69,12 +69,82 @@ llvm::Expected<QuantWeight> matMulWeight(const Op &O, const Value *W, const Valu
   return Weight;
 }
 
+/// Group \p G of a weight [G, K, N] as a [K, N] weight with the same
+/// parameters (per tensor, or per column: axis 2 becomes axis 1).
+QuantWeight weightGroup(const QuantWeight &W, int64_t G) {
+  int64_t K = W.Data.Dims[1], N = W.Data.Dims[2];
+  Tensor Data(W.Data.Type, {K, N});
+  std::copy_n(W.Data.Data.begin() + G * K * N, K * N, Data.Data.begin());
+  QuantParams Q = W.Quant;
+  if (!Q.isPerTensor())
+    Q.Axis = 1;
+  return QuantWeight{std::move(Data), std::move(Q), W.Name + "_" + std::to_string(G)};
+}
+
+/// x [G, M, K] (or [M, K], shared by every group) times a constant weight
+/// [G, K, N]: the chip stores one matrix per layer, so each group is its own
+/// qmatmul on [1, M, K] (a slice of x, or x reshaped), and a qconcat along
+/// axis 0 with the same quantization copies the [1, M, N] parts together.
+llvm::Error rewriteBatchedQLinearMatMul(Legalizer &L, Op *O) {
+  Value *X = O->operand(0);
+  const Value *B = O->operand(3);
+  const Shape &XDims = X->Type.Dims;
+  int64_t Groups = B->Type.Dims[0];
+  bool Shared = XDims.size() == 2;
+  if (!Shared && (XDims.size() != 3 || XDims[0] != Groups))
+    return opError(*O, "input '" + X->Name + "' has shape " + shapeToString(XDims) +
+                           "; a batch of " + llvm::Twine(Groups) + " weights in '" + B->Name +
+                           "' needs an input [" + llvm::Twine(Groups) +
+                           ", M, K] with a static first dimension, or [M, K]");
+  auto W = constantWeight(*O, B, O->operand(4), O->operand(5), 2);
+  if (!W)
+    return W.takeError();
+  int64_t K = W->Data.Dims[1], N = W->Data.Dims[2], M = XDims[XDims.size() - 2];
+  if (XDims.back() != K || O->result()->Type.Dims != Shape{Groups, M, N})
+    return opError(*O, "input " + shapeToString(XDims) + " times weight " +
+                           shapeToString(W->Data.Dims) + " does not give the result " +
+                           shapeToString(O->result()->Type.Dims));
+  TensorType PartIn = X->Type;
+  PartIn.Dims = {1, M, K};
+  TensorType PartOut = O->result()->Type;
+  PartOut.Dims = {1, M, N};
+  Value *WholeX = nullptr;
+  if (Shared) {
+    WholeX = L.newValue(X->Name + "_3d", PartIn);
+    L.emit(O, "reshape", {X}, WholeX);
+  }
+  std::vector<Value *> Parts;
+  for (int64_t G = 0; G < Groups; ++G) {
+    Value *XG = WholeX;
+    if (!XG) {
+      XG = L.newValue(X->Name + "_" + std::to_string(G), PartIn);
+      AttrMap A;
+      A.set("axis", int64_t(0));
+      A.set("start", G);
+      A.set("size", int64_t(1));
+      L.emit(O, "slice", {X}, XG, std::move(A));
+    }
+    MvmSpec S = fullRangeSpec(O, XG, weightGroup(*W, G));
+    S.Result = L.newValue(O->result()->Name + "_" + std::to_string(G), PartOut);
+    Parts.push_back(S.Result);
+    L.emitMatMul(O, std::move(S));
+  }
+  AttrMap A;
+  A.set("axis", int64_t(0));
+  L.emit(O, "qconcat", std::move(Parts), O->result(), std::move(A));
+  L.erase(O);
+  return llvm::Error::success();
+}
+
 llvm::Error rewriteQLinearMatMul(Legalizer &L, Op *O) {
   Value *X = O->operand(0);
   if (llvm::Error E = checkActivation(*O, X, "input"))
     return E;
   if (llvm::Error E = checkResult(*O))
     return E;
+  const Value *B = O->operand(3);
+  if (B && B->isConstant() && B->Type.Dims.size() == 3)
+    return rewriteBatchedQLinearMatMul(L, O);
   auto W = matMulWeight(*O, O->operand(3), O->operand(4), O->operand(5), false);
   if (!W)
     return W.takeError();

@@ -194,9 +194,9 @@ void fuseClamps(Legalizer &L) {
 }
 
 bool isCanonical(llvm::StringRef Kind) {
-  static const llvm::StringSet<> Kinds = {"quantize",       "dequantize", "qconv",      "qmatmul",
-                                          "qadd",           "qconcat",    "requantize", "qmaxpool",
-                                          "qglobalavgpool", "qavgpool",   "reshape",    "clamp"};
+  static const llvm::StringSet<> Kinds = {
+      "quantize", "dequantize",     "qconv",    "qmatmul", "qadd",  "qconcat", "requantize",
+      "qmaxpool", "qglobalavgpool", "qavgpool", "reshape", "clamp", "slice"};
   return Kinds.contains(Kind);
 }
 

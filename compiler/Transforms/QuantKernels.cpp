@@ -35,43 +35,20 @@ std::pair<int64_t, int64_t> activationRange(const Op &O) {
   return {O.Attrs.getInt("act_min", minValue(Elem)), O.Attrs.getInt("act_max", maxValue(Elem))};
 }
 
-/// Index of the scale/zero point that applies to each element of a tensor of
-/// \p Dims for a parameter tensor of \p ParamDims.
-llvm::Expected<std::vector<int64_t>> paramIndices(const Shape &Dims, const Shape &ParamDims,
-                                                  int64_t Axis, int64_t BlockSize) {
-  int64_t Count = numElements(Dims);
-  int64_t Rank = static_cast<int64_t>(Dims.size());
-  if (numElements(ParamDims) == 1)
-    return std::vector<int64_t>(Count, 0);
-  if (Axis < 0)
-    Axis += Rank;
-  if (Axis < 0 || Axis >= Rank)
-    return makeError("axis {} is out of range for rank {}", Axis, Rank);
-  std::vector<int64_t> Strides = stridesOf(Dims);
-  std::vector<int64_t> Result(Count);
-  if (BlockSize <= 0) {
-    if (ParamDims.size() != 1 || ParamDims[0] != Dims[Axis])
-      return makeError("per-axis scale has shape {}, expected [{}]", shapeToString(ParamDims),
-                       Dims[Axis]);
-    for (int64_t I = 0; I < Count; ++I)
-      Result[I] = (I / Strides[Axis]) % Dims[Axis];
-    return Result;
+/// Calls F(I, Scale, ZeroPoint) for each element I of a tensor of \p Dims,
+/// with the scale and zero point (0 without \p ZeroPoint) that apply to it.
+template <typename Fn>
+llvm::Error forEachQuantElement(const Shape &Dims, const Tensor &Scale, const Tensor *ZeroPoint,
+                                int64_t Axis, int64_t BlockSize, Fn &&F) {
+  auto Index = quantParamIndices(Dims, Scale.Dims, Axis, BlockSize);
+  if (!Index)
+    return Index.takeError();
+  for (size_t I = 0; I < Index->size(); ++I) {
+    int64_t P = (*Index)[I];
+    int64_t Zp = ZeroPoint ? static_cast<int64_t>(ZeroPoint->Data[P]) : 0;
+    F(static_cast<int64_t>(I), static_cast<float>(Scale.Data[P]), Zp);
   }
-  Shape Expected = Dims;
-  Expected[Axis] = (Dims[Axis] + BlockSize - 1) / BlockSize;
-  if (ParamDims != Expected)
-    return makeError("blocked scale has shape {}, expected {}", shapeToString(ParamDims),
-                     shapeToString(Expected));
-  std::vector<int64_t> ParamStrides = stridesOf(ParamDims);
-  for (int64_t I = 0; I < Count; ++I) {
-    int64_t Index = 0;
-    for (int64_t D = 0; D < Rank; ++D) {
-      int64_t C = (I / Strides[D]) % Dims[D];
-      Index += (D == Axis ? C / BlockSize : C) * ParamStrides[D];
-    }
-    Result[I] = Index;
-  }
-  return Result;
+  return llvm::Error::success();
 }
 
 } // namespace
@@ -79,37 +56,30 @@ llvm::Expected<std::vector<int64_t>> paramIndices(const Shape &Dims, const Shape
 llvm::Expected<Tensor> quantizeLinearTensor(const Tensor &X, const Tensor &Scale,
                                             const Tensor *ZeroPoint, int64_t Axis,
                                             int64_t BlockSize, DType Elem) {
-  auto Index = paramIndices(X.Dims, Scale.Dims, Axis, BlockSize);
-  if (!Index)
-    return Index.takeError();
   if (ZeroPoint && ZeroPoint->Dims != Scale.Dims && ZeroPoint->size() != Scale.size())
     return makeError("zero point has shape {}, the scale {}", shapeToString(ZeroPoint->Dims),
                      shapeToString(Scale.Dims));
   Tensor Y(Elem, X.Dims);
   int64_t Lo = minValue(Elem), Hi = maxValue(Elem);
-  for (int64_t I = 0; I < X.size(); ++I) {
-    int64_t P = (*Index)[I];
-    int64_t Zp = ZeroPoint ? static_cast<int64_t>(ZeroPoint->Data[P]) : 0;
-    Y.Data[I] = static_cast<double>(nmpu::quantizeLinear(
-        static_cast<float>(X.Data[I]), static_cast<float>(Scale.Data[P]), Zp, Lo, Hi));
-  }
+  if (llvm::Error E = forEachQuantElement(
+          X.Dims, Scale, ZeroPoint, Axis, BlockSize, [&](int64_t I, float S, int64_t Zp) {
+            Y.Data[I] = static_cast<double>(
+                nmpu::quantizeLinear(static_cast<float>(X.Data[I]), S, Zp, Lo, Hi));
+          }))
+    return E;
   return Y;
 }
 
 llvm::Expected<Tensor> dequantizeLinearTensor(const Tensor &Q, const Tensor &Scale,
                                               const Tensor *ZeroPoint, int64_t Axis,
                                               int64_t BlockSize, DType Elem) {
-  auto Index = paramIndices(Q.Dims, Scale.Dims, Axis, BlockSize);
-  if (!Index)
-    return Index.takeError();
   Tensor Y(Elem, Q.Dims);
-  for (int64_t I = 0; I < Q.size(); ++I) {
-    int64_t P = (*Index)[I];
-    int64_t Zp = ZeroPoint ? static_cast<int64_t>(ZeroPoint->Data[P]) : 0;
-    float F = nmpu::dequantizeLinear(static_cast<int64_t>(Q.Data[I]),
-                                     static_cast<float>(Scale.Data[P]), Zp);
-    Y.Data[I] = Elem == DType::F16 ? halfToFloat(floatToHalf(F)) : F;
-  }
+  if (llvm::Error E = forEachQuantElement(
+          Q.Dims, Scale, ZeroPoint, Axis, BlockSize, [&](int64_t I, float S, int64_t Zp) {
+            float F = nmpu::dequantizeLinear(static_cast<int64_t>(Q.Data[I]), S, Zp);
+            Y.Data[I] = Elem == DType::F16 ? halfToFloat(floatToHalf(F)) : F;
+          }))
+    return E;
   return Y;
 }
 

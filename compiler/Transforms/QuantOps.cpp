@@ -1,7 +1,7 @@
 //===- QuantOps.cpp - The canonical quantized op kinds --------------------===//
 //
 // Registers every stage-2 kind of docs/ir.md with its verify rule and its
-// reference kernel (QuantKernels.cpp).
+// reference kernel (QuantKernels.cpp; slice in SliceKernel.cpp).
 //
 //===----------------------------------------------------------------------===//
 #include "qnn/IR/OpRegistry.h"
@@ -284,6 +284,36 @@ llvm::Error verifyReshape(const Op &O) {
   return llvm::Error::success();
 }
 
+llvm::Error verifySlice(const Op &O) {
+  const TensorType &X = O.operand(0)->Type, &Y = O.result()->Type;
+  if (llvm::Error E = requireQuantized(O, O.operand(0), "input"))
+    return E;
+  if (X.Elem != Y.Elem || !(X.Quant == Y.Quant))
+    return opError(O, "result must keep the input's element type and quantization");
+  for (llvm::StringRef Name : {"axis", "start", "size"})
+    if (llvm::Error E = requireInt(O, Name, true))
+      return E;
+  int64_t Rank = static_cast<int64_t>(X.Dims.size());
+  int64_t Axis = O.Attrs.getInt("axis"), Start = O.Attrs.getInt("start");
+  int64_t Size = O.Attrs.getInt("size");
+  if (Axis < 0 || Axis >= Rank)
+    return opError(O, "axis " + llvm::Twine(Axis) + " is out of range for the input's rank " +
+                          llvm::Twine(Rank));
+  int64_t Dim = X.Dims[Axis];
+  if (Dim < 0)
+    return opError(O, "axis " + llvm::Twine(Axis) +
+                          " is the batch; only static dimensions can be sliced");
+  if (Start < 0 || Size < 1 || Start > Dim || Size > Dim - Start)
+    return opError(O, "slice [" + llvm::Twine(Start) + ", " + llvm::Twine(Start + Size) +
+                          ") does not fit dimension " + llvm::Twine(Axis) + " of size " +
+                          llvm::Twine(Dim));
+  Shape Expected = X.Dims;
+  Expected[Axis] = Size;
+  if (Y.Dims != Expected)
+    return opError(O, "result must have shape " + shapeToString(Expected));
+  return llvm::Error::success();
+}
+
 llvm::Error verifyClamp(const Op &O) {
   const TensorType &X = O.operand(0)->Type;
   if (!isInteger(X.Elem) || !(X == O.result()->Type))
@@ -350,6 +380,7 @@ void registerQuantOps(OpRegistry &R) {
   R.add({"qglobalavgpool", 1, 1, 1, verifyQGlobalAvgPool, evalQGlobalAvgPool});
   R.add({"reshape", 1, 1, 1, verifyReshape, evalReshape});
   R.add({"clamp", 1, 1, 1, verifyClamp, evalClamp});
+  R.add({"slice", 1, 1, 1, verifySlice, evalSlice});
 }
 
 } // namespace qnn

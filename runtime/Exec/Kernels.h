@@ -34,6 +34,7 @@ llvm::Error runPool(const image::PoolStep &S, const Tensor &In, Tensor &Out, Ker
 llvm::Error runCombine(const image::CombineStep &S, llvm::ArrayRef<const Tensor *> In, Tensor &Out,
                        KernelEnv &Env);
 llvm::Error runReshape(const Tensor &In, Tensor &Out);
+llvm::Error runSlice(const image::SliceStep &S, const Tensor &In, Tensor &Out);
 llvm::Error runClamp(const image::ClampStep &S, const Tensor &In, Tensor &Out);
 
 } // namespace qnn::runtime

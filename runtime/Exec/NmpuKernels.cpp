@@ -266,6 +266,27 @@ llvm::Error runReshape(const Tensor &In, Tensor &Out) {
   return llvm::Error::success();
 }
 
+llvm::Error runSlice(const SliceStep &S, const Tensor &In, Tensor &Out) {
+  int64_t Rank = static_cast<int64_t>(In.Dims.size());
+  bool Fits = S.Axis >= 0 && S.Axis < Rank && static_cast<int64_t>(Out.Dims.size()) == Rank &&
+              S.Start >= 0 && S.Size >= 0 && S.Start <= In.Dims[S.Axis] &&
+              S.Size <= In.Dims[S.Axis] - S.Start && Out.Dims[S.Axis] == S.Size;
+  for (int64_t D = 0; Fits && D < Rank; ++D)
+    Fits = D == S.Axis || In.Dims[D] == Out.Dims[D];
+  if (!Fits)
+    return makeError("slice [{}, {}) along axis {} of the input {} does not give the output {}",
+                     S.Start, S.Start + S.Size, S.Axis, shapeToString(In.Dims),
+                     shapeToString(Out.Dims));
+  // Each outer index copies one contiguous run of Size * Inner elements.
+  int64_t Inner = stridesOf(In.Dims)[S.Axis];
+  int64_t Run = S.Size * Inner;
+  int64_t Outer = Run ? Out.size() / Run : 0;
+  for (int64_t O = 0; O < Outer; ++O)
+    std::copy_n(In.Data.begin() + (O * In.Dims[S.Axis] + S.Start) * Inner, Run,
+                Out.Data.begin() + O * Run);
+  return llvm::Error::success();
+}
+
 llvm::Error runClamp(const ClampStep &S, const Tensor &In, Tensor &Out) {
   if (llvm::Error E = sameElements(In, Out))
     return E;

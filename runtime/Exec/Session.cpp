@@ -214,6 +214,9 @@ llvm::Expected<std::vector<Tensor>> Session::run(llvm::ArrayRef<Tensor> Inputs) 
       case StepKind::Clamp:
         E = runClamp(St.Clamp, In, Out);
         break;
+      case StepKind::Slice:
+        E = runSlice(St.Slice, In, Out);
+        break;
       }
       if (E)
         return addContext(std::move(E), "step " + std::to_string(I) + " ('" + St.Layer + "')");

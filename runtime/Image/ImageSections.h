@@ -150,7 +150,7 @@ template <typename IO, typename ArrayT> void mapArray(IO &Io, ArrayT &A, uint8_t
 /// The "layers" section's record of a step: its kind and the constants of
 /// that kind.
 template <typename IO, typename StepT> void mapStepConstants(IO &Io, StepT &S) {
-  Io.enumeration(S.Kind, StepKind::Clamp, "step kind");
+  Io.enumeration(S.Kind, StepKind::Slice, "step kind");
   switch (S.Kind) {
   case StepKind::Mvm:
     return mapMvm(Io, S.Mvm);
@@ -166,6 +166,11 @@ template <typename IO, typename StepT> void mapStepConstants(IO &Io, StepT &S) {
     Io.scalar(S.Clamp.ClampMax);
     return;
   case StepKind::Reshape:
+    return;
+  case StepKind::Slice:
+    Io.scalar(S.Slice.Axis);
+    Io.scalar(S.Slice.Start);
+    Io.scalar(S.Slice.Size);
     return;
   }
 }

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 #include "qnn/Runtime/ImageLayout.h"
 #include "qnn/Support/Diagnostics.h"
+#include "qnn/Support/Tensor.h"
 #include "llvm/ADT/DenseSet.h"
 
 namespace qnn::image {
@@ -158,8 +159,37 @@ private:
       return llvm::Error::success();
     case StepKind::Reshape:
       return llvm::Error::success();
+    case StepKind::Slice:
+      return verifySlice(S.Slice, P.Tensors[S.Inputs[0]], P.Tensors[S.Outputs[0]], Bad);
     }
     llvm_unreachable("step kinds are checked when decoding");
+  }
+
+  /// The slice lies inside a static dimension of the input, and the output
+  /// is the input with that dimension cut to Size.
+  template <typename BadFn>
+  llvm::Error verifySlice(const SliceStep &S, const TensorDesc &In, const TensorDesc &Out,
+                          BadFn Bad) {
+    int64_t Rank = static_cast<int64_t>(In.Dims.size());
+    if (S.Axis < 0 || S.Axis >= Rank)
+      return Bad(
+          fmt::format("slice axis {} is out of range for the input's rank {}", S.Axis, Rank));
+    int64_t Dim = In.Dims[S.Axis];
+    if (Dim < 0)
+      return Bad(
+          fmt::format("slice axis {} is the batch; only static dimensions can be sliced", S.Axis));
+    if (S.Start < 0 || S.Size < 0 || S.Start > Dim || S.Size > Dim - S.Start)
+      return Bad(fmt::format("slice [{}, {}) does not fit dimension {} of size {}", S.Start,
+                             S.Start + S.Size, S.Axis, Dim));
+    Shape Expected = In.Dims;
+    Expected[S.Axis] = S.Size;
+    if (Out.Dims != Expected || Out.Type != In.Type)
+      return Bad(fmt::format("slice output is {} {}, expected {} {}", dtypeName(Out.Type).str(),
+                             shapeToString(Out.Dims), dtypeName(In.Type).str(),
+                             shapeToString(Expected)));
+    if (Out.Scale != In.Scale || Out.ZeroPoint != In.ZeroPoint || Out.Axis != In.Axis)
+      return Bad("slice output quantization differs from the input's; a slice copies the data");
+    return llvm::Error::success();
   }
 
   template <typename BadFn> llvm::Error verifyMvm(const MvmStep &M, BadFn Bad) {

@@ -239,7 +239,8 @@ void readStep(JsonReader &R, const llvm::json::Object &O, Step &S) {
                  {"pool", StepKind::Pool},
                  {"combine", StepKind::Combine},
                  {"reshape", StepKind::Reshape},
-                 {"clamp", StepKind::Clamp}});
+                 {"clamp", StepKind::Clamp},
+                 {"slice", StepKind::Slice}});
   R.field(O, "layer", S.Layer);
   R.field(O, "inputs", S.Inputs);
   R.field(O, "outputs", S.Outputs);
@@ -265,6 +266,11 @@ void readStep(JsonReader &R, const llvm::json::Object &O, Step &S) {
     R.field(O, "clamp_max", S.Clamp.ClampMax);
     return;
   case StepKind::Reshape:
+    return;
+  case StepKind::Slice:
+    R.required(O, "axis", S.Slice.Axis);
+    R.required(O, "start", S.Slice.Start);
+    R.required(O, "size", S.Slice.Size);
     return;
   }
 }

@@ -23,6 +23,8 @@ llvm::StringRef stepKindName(StepKind K) {
     return "reshape";
   case StepKind::Clamp:
     return "clamp";
+  case StepKind::Slice:
+    return "slice";
   }
   llvm_unreachable("unknown step kind");
 }
@@ -156,6 +158,9 @@ void dumpSchedule(llvm::ScopedPrinter &W, const Program &P) {
     W.printList("Outputs", tensorNames(P, S.Outputs));
     if (S.Kind == StepKind::Mvm)
       dumpMvm(W, S.Mvm);
+    if (S.Kind == StepKind::Slice)
+      W.printString("Slice", fmt::format("axis {} [{}, {})", S.Slice.Axis, S.Slice.Start,
+                                         S.Slice.Start + S.Slice.Size));
   }
 }
 

@@ -159,6 +159,13 @@ struct CombineStep {
 /// A reshape (Flatten/Reshape): the data is copied as it is.
 struct ReshapeStep {};
 
+/// A copy of the range [Start, Start + Size) of dimension Axis of the input
+/// (a static dimension); the output keeps every other dimension.
+struct SliceStep {
+  int32_t Axis = 0;
+  int64_t Start = 0, Size = 0;
+};
+
 /// Element-wise clamp of a quantized tensor (a Relu/Clip that did not fuse).
 struct ClampStep {
   int32_t ClampMin = 0, ClampMax = 255;
@@ -172,6 +179,7 @@ enum class StepKind : uint8_t {
   Combine = 4,
   Reshape = 5,
   Clamp = 6,
+  Slice = 7,
 };
 
 struct Step {
@@ -188,6 +196,7 @@ struct Step {
   PoolStep Pool;
   CombineStep Combine;
   ClampStep Clamp;
+  SliceStep Slice;
 };
 
 struct Program {

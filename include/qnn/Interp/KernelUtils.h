@@ -1,10 +1,11 @@
 //===- KernelUtils.h - Index helpers shared by interpreter kernels -*- C++ -*-===//
 ///
 /// \file
-/// Broadcasting, convolution / pooling windows and batched matrix products:
-/// the index arithmetic every interpreter kernel family needs (ONNX-level and
-/// canonical ops alike), written once. The loops are templates so the
-/// kernels' accumulator types and per-element arithmetic stay their own.
+/// Broadcasting, convolution / pooling windows, batched matrix products,
+/// concatenation and quantization parameter layouts: the index arithmetic
+/// every interpreter kernel family needs (ONNX-level and canonical ops
+/// alike), written once. The loops are templates so the kernels'
+/// accumulator types and per-element arithmetic stay their own.
 ///
 /// Shapes may hold -1 for the symbolic batch dimension wherever a shape is
 /// only being inferred; the loops themselves need static shapes.
@@ -163,6 +164,16 @@ void forEachConcatElement(llvm::ArrayRef<Shape> Inputs, int64_t Axis, Fn &&Place
     Offset += Row;
   }
 }
+
+//===-- Quantization parameters -------------------------------------------===//
+
+/// For each element of a tensor of \p Dims, the index of its scale and zero
+/// point in a parameter tensor of \p ParamDims: one element (per tensor), a
+/// 1-D tensor along \p Axis (per axis) or, with \p BlockSize > 0, \p Dims
+/// with ceil(Dims[Axis] / BlockSize) along \p Axis (blocked). \p Axis may
+/// be negative; the error says which layout \p ParamDims fails to match.
+llvm::Expected<std::vector<int64_t>> quantParamIndices(const Shape &Dims, const Shape &ParamDims,
+                                                       int64_t Axis, int64_t BlockSize);
 
 } // namespace qnn
 

@@ -38,6 +38,7 @@ QNN_QUANT_KERNEL(evalQAvgPool)
 QNN_QUANT_KERNEL(evalQGlobalAvgPool)
 QNN_QUANT_KERNEL(evalReshape)
 QNN_QUANT_KERNEL(evalClamp)
+QNN_QUANT_KERNEL(evalSlice) // SliceKernel.cpp
 #undef QNN_QUANT_KERNEL
 
 } // namespace qnn

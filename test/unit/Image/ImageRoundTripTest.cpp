@@ -129,6 +129,11 @@ void expectEqual(const Program &A, const Program &B) {
       EXPECT_EQ(X.Clamp.ClampMin, Y.Clamp.ClampMin);
       EXPECT_EQ(X.Clamp.ClampMax, Y.Clamp.ClampMax);
     }
+    if (X.Kind == StepKind::Slice) {
+      EXPECT_EQ(X.Slice.Axis, Y.Slice.Axis);
+      EXPECT_EQ(X.Slice.Start, Y.Slice.Start);
+      EXPECT_EQ(X.Slice.Size, Y.Slice.Size);
+    }
   }
 }
 

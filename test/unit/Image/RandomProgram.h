@@ -4,7 +4,8 @@
 /// Random but valid Programs: every field takes a random value within what
 /// verifyProgram accepts. The image tests round-trip them (a field the writer
 /// or reader drops shows up); the runtime tests execute them (no input may
-/// crash the executor).
+/// crash the executor). pickConvWindow and setConvOutput also serve tests
+/// that build their own MVM steps.
 ///
 //===----------------------------------------------------------------------===//
 #ifndef QNN_TEST_UNIT_IMAGE_RANDOMPROGRAM_H
@@ -17,6 +18,33 @@
 #include <random>
 
 namespace qnn::image {
+
+/// Draws the Conv2d window of \p M: its slice of 1 to 4 input channels,
+/// kernel (1 to 3), strides and dilations (1 or 2) and pads (0 to 2).
+/// \p Pick(Lo, Hi) draws an integer in [Lo, Hi]. The caller then chooses
+/// InH and InW and calls setConvOutput.
+template <typename PickFn> void pickConvWindow(MvmStep &M, PickFn &&Pick) {
+  M.InChannels = Pick(1, 4);
+  M.ChannelBegin = Pick(0, M.InChannels - 1);
+  M.Channels = Pick(1, M.InChannels - M.ChannelBegin);
+  M.KernelH = Pick(1, 3);
+  M.KernelW = Pick(1, 3);
+  M.StrideH = Pick(1, 2);
+  M.StrideW = Pick(1, 2);
+  M.DilationH = Pick(1, 2);
+  M.DilationW = Pick(1, 2);
+  M.PadTop = Pick(0, 2);
+  M.PadLeft = Pick(0, 2);
+  M.PadBottom = Pick(0, 2);
+  M.PadRight = Pick(0, 2);
+}
+
+/// Sets OutH, OutW and K of the Conv2d window of \p M from its input size.
+inline void setConvOutput(MvmStep &M) {
+  M.OutH = (M.InH + M.PadTop + M.PadBottom - M.DilationH * (M.KernelH - 1) - 1) / M.StrideH + 1;
+  M.OutW = (M.InW + M.PadLeft + M.PadRight - M.DilationW * (M.KernelW - 1) - 1) / M.StrideW + 1;
+  M.K = M.Channels * M.KernelH * M.KernelW;
+}
 
 class RandomProgram {
 public:
@@ -103,7 +131,7 @@ private:
 
   Step step(const Program &P, const Target &T, unsigned NumTensors) {
     Step S;
-    S.Kind = static_cast<StepKind>(pick(P.Arrays.empty() ? 1 : 0, 6));
+    S.Kind = static_cast<StepKind>(pick(P.Arrays.empty() ? 1 : 0, 7));
     S.Layer = "layer" + std::to_string(pick(0, 5));
     S.Inputs = {static_cast<uint32_t>(pick(0, NumTensors - 1))};
     S.Outputs = {static_cast<uint32_t>(pick(0, NumTensors - 1))};
@@ -165,8 +193,36 @@ private:
       break;
     case StepKind::Reshape:
       break;
+    case StepKind::Slice:
+      if (!slice(P, S))
+        S.Kind = StepKind::Reshape;
+      break;
     }
     return S;
+  }
+
+  /// Makes \p S a slice of its input into a tensor that is the input with
+  /// one static dimension cut (at worst the input itself, whole); false when
+  /// the input has no static dimension.
+  bool slice(const Program &P, Step &S) {
+    const TensorDesc &In = P.Tensors[S.Inputs[0]];
+    for (uint32_t O = 0; O < P.Tensors.size(); ++O) {
+      const TensorDesc &Out = P.Tensors[O];
+      if (Out.Type != In.Type || Out.Dims.size() != In.Dims.size() || Out.Scale != In.Scale ||
+          Out.ZeroPoint != In.ZeroPoint || Out.Axis != In.Axis)
+        continue;
+      for (size_t A = 0; A < In.Dims.size(); ++A) {
+        bool Fits = Out.Dims[A] >= 0 && Out.Dims[A] <= In.Dims[A];
+        for (size_t D = 0; Fits && D < In.Dims.size(); ++D)
+          Fits = D == A || In.Dims[D] == Out.Dims[D];
+        if (Fits) {
+          S.Outputs = {O};
+          S.Slice = {static_cast<int32_t>(A), pick(0, In.Dims[A] - Out.Dims[A]), Out.Dims[A]};
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   MvmStep mvm(const Program &P, const Target &T) {
@@ -174,24 +230,10 @@ private:
     M.Window = static_cast<WindowKind>(pick(0, 1));
     M.N = pick(1, 6);
     if (M.Window == WindowKind::Conv2d) {
-      M.InChannels = pick(1, 4);
-      M.ChannelBegin = pick(0, M.InChannels - 1);
-      M.Channels = pick(1, M.InChannels - M.ChannelBegin);
-      M.KernelH = pick(1, 3);
-      M.KernelW = pick(1, 3);
-      M.StrideH = pick(1, 2);
-      M.StrideW = pick(1, 2);
-      M.DilationH = pick(1, 2);
-      M.DilationW = pick(1, 2);
-      M.PadTop = pick(0, 2);
-      M.PadLeft = pick(0, 2);
-      M.PadBottom = pick(0, 2);
-      M.PadRight = pick(0, 2);
+      pickConvWindow(M, [this](int64_t Lo, int64_t Hi) { return pick(Lo, Hi); });
       M.InH = pick(M.DilationH * (M.KernelH - 1) + 1, 9);
       M.InW = pick(M.DilationW * (M.KernelW - 1) + 1, 9);
-      M.OutH = (M.InH + M.PadTop + M.PadBottom - M.DilationH * (M.KernelH - 1) - 1) / M.StrideH + 1;
-      M.OutW = (M.InW + M.PadLeft + M.PadRight - M.DilationW * (M.KernelW - 1) - 1) / M.StrideW + 1;
-      M.K = M.Channels * M.KernelH * M.KernelW;
+      setConvOutput(M);
     } else {
       M.K = pick(1, 20);
     }

@@ -278,46 +278,51 @@ TEST_F(OnnxKernelTest, GemmMatMulAndBroadcasting) {
 }
 
 TEST_F(OnnxKernelTest, ImportErrorsNameFileNodeAndReason) {
-  auto Model = [](const std::string &Body, const std::string &Opset = "13") {
+  auto Model = [](const std::string &Body, const std::string &Opset) {
     return "<ir_version: 8, opset_import: [\"\" : " + Opset +
            ", \"com.microsoft\" : 1, \"my.domain\" : 1]>\n"
            "g (float[1, 3, 4, 4] x, uint8[1, 3, 4, 4] q, float s, uint8 z) => (float[1, 3, 4, 4] "
            "y) {\n" +
            Body + "\n}\n";
   };
-  EXPECT_EQ(importError(Model("  y = Relu <alpha = 1.0> (x)")),
-            "bad.onnxtext: node 'Relu_0' (Relu): attribute 'alpha' is not supported");
-  EXPECT_EQ(importError(Model("  y = Conv <group = \"two\"> (x, x)")),
-            "bad.onnxtext: node 'Conv_0' (Conv): attribute 'group' must be an integer");
-  EXPECT_EQ(importError(Model("  y = my.domain.Relu(x)")),
-            "bad.onnxtext: node 'Relu_0' (Relu): domain 'my.domain' is not supported by qnnc; "
-            "supported domains are ai.onnx and com.microsoft");
-  EXPECT_EQ(importError(Model("  y = Add(x)")),
-            "bad.onnxtext: node 'Add_0' (Add): has 1 inputs, the op takes 2 to 2");
-  EXPECT_EQ(importError(Model("  y = Softmax <axis = 1> (x)", "11")),
-            "bad.onnxtext: node 'Softmax_0' (Softmax): Softmax of opset 11 over axes 1.. of a "
-            "rank-4 input is not supported; only the last axis is");
-  EXPECT_EQ(importError(Model("  p = com.microsoft.QLinearGlobalAveragePool <channels_last = 1>"
-                              " (q, s, z, s, z)\n  y = DequantizeLinear(p, s, z)")),
-            "bad.onnxtext: node 'QLinearGlobalAveragePool_0' (QLinearGlobalAveragePool): "
-            "channels_last=1 (NHWC) is not supported; export the model in NCHW layout");
-  EXPECT_EQ(importError(Model("  r = Reshape(x, x)\n  y = Relu(r)")),
-            "bad.onnxtext: node 'Reshape_0' (Reshape): the target shape of Reshape must be "
-            "known when the model is compiled (computed from constants and static shapes "
-            "only); make it an initializer, bind the inputs it depends on with --bind or fix "
-            "their shapes with --shape");
-  EXPECT_EQ(importError(Model("  y = Conv <kernel_shape = [3, 3]> (x, x)")),
-            "bad.onnxtext: node 'Conv_0' (Conv): kernel_shape does not match the weight shape "
-            "1x3x4x4");
-  EXPECT_EQ(importError(Model("  y = Cast <to = 17> (x)")),
-            "bad.onnxtext: node 'Cast_0' (Cast): the target type 'to' is f8e4m3fn, which qnnc "
-            "does not support");
-  EXPECT_EQ(importError(Model("  y = Relu(r)\n  r = Relu(x)")),
-            "bad.onnxtext: node 'Relu_0' (Relu): input 'r' is not produced by an earlier "
-            "node, an initializer or a graph input; the nodes must be in topological order");
-  EXPECT_EQ(importError(Model("  y = Cast <to = 3> (x)")),
-            "bad.onnxtext: output 'y' is declared with ONNX element type 1, its producer "
-            "computes i8");
+  struct Case {
+    const char *Body;
+    /// The whole message after "bad.onnxtext: ".
+    const char *Message;
+    const char *Opset = "13";
+  };
+  const Case Cases[] = {
+      {"  y = Relu <alpha = 1.0> (x)", "node 'Relu_0' (Relu): attribute 'alpha' is not supported"},
+      {"  y = Conv <group = \"two\"> (x, x)",
+       "node 'Conv_0' (Conv): attribute 'group' must be an integer"},
+      {"  y = my.domain.Relu(x)",
+       "node 'Relu_0' (Relu): domain 'my.domain' is not supported by qnnc; supported domains are "
+       "ai.onnx and com.microsoft"},
+      {"  y = Add(x)", "node 'Add_0' (Add): has 1 inputs, the op takes 2 to 2"},
+      {"  y = Softmax <axis = 1> (x)",
+       "node 'Softmax_0' (Softmax): Softmax of opset 11 over axes 1.. of a rank-4 input is not "
+       "supported; only the last axis is",
+       "11"},
+      {"  p = com.microsoft.QLinearGlobalAveragePool <channels_last = 1> (q, s, z, s, z)\n"
+       "  y = DequantizeLinear(p, s, z)",
+       "node 'QLinearGlobalAveragePool_0' (QLinearGlobalAveragePool): channels_last=1 (NHWC) is "
+       "not supported; export the model in NCHW layout"},
+      {"  r = Reshape(x, x)\n  y = Relu(r)",
+       "node 'Reshape_0' (Reshape): the target shape of Reshape must be known when the model is "
+       "compiled (computed from constants and static shapes only); make it an initializer, bind "
+       "the inputs it depends on with --bind or fix their shapes with --shape"},
+      {"  y = Conv <kernel_shape = [3, 3]> (x, x)",
+       "node 'Conv_0' (Conv): kernel_shape does not match the weight shape 1x3x4x4"},
+      {"  y = Cast <to = 17> (x)",
+       "node 'Cast_0' (Cast): the target type 'to' is f8e4m3fn, which qnnc does not support"},
+      {"  y = Relu(r)\n  r = Relu(x)",
+       "node 'Relu_0' (Relu): input 'r' is not produced by an earlier node, an initializer or a "
+       "graph input; the nodes must be in topological order"},
+      {"  y = Cast <to = 3> (x)",
+       "output 'y' is declared with ONNX element type 1, its producer computes i8"},
+  };
+  for (const Case &C : Cases)
+    EXPECT_EQ(importError(Model(C.Body, C.Opset)), std::string("bad.onnxtext: ") + C.Message);
 }
 
 TEST_F(OnnxKernelTest, QuantizeAndShapeOpsAtImportAndRun) {

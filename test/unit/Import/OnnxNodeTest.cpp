@@ -73,6 +73,25 @@ std::vector<Tensor> readSet(const fs::path &Dir, const char *Prefix) {
 
 bool sameBits(double A, double B) { return A == B || (std::isnan(A) && std::isnan(B)); }
 
+/// Evaluates \p G on \p Inputs and checks its results against the
+/// output_*.pb files of \p Data: same count, types and shapes, and
+/// ExpectElement(Have, Want, OutputNo, ElementNo) for every element.
+template <typename ElementFn>
+void expectOutputs(const Graph &G, const std::vector<Tensor> &Inputs, const fs::path &Data,
+                   ElementFn &&ExpectElement) {
+  std::vector<Tensor> Expected = readSet(Data, "output_");
+  auto Outputs = evaluateGraph(G, Inputs);
+  ASSERT_TRUE(static_cast<bool>(Outputs)) << llvm::toString(Outputs.takeError());
+  ASSERT_EQ(Outputs->size(), Expected.size());
+  for (size_t I = 0; I < Expected.size(); ++I) {
+    const Tensor &Have = (*Outputs)[I], &Want = Expected[I];
+    EXPECT_EQ(dtypeName(Have.Type), dtypeName(Want.Type)) << "output " << I;
+    ASSERT_EQ(Have.Dims, Want.Dims) << "output " << I;
+    for (int64_t E = 0; E < Want.size(); ++E)
+      ExpectElement(Have, Want, I, E);
+  }
+}
+
 class OnnxNodeTest : public ::testing::TestWithParam<std::string> {
 protected:
   static void SetUpTestSuite() { registerOnnxOps(OpRegistry::instance()); }
@@ -92,18 +111,10 @@ TEST_P(OnnxNodeTest, MatchesExpectedOutputExactly) {
   ASSERT_TRUE(static_cast<bool>(G)) << llvm::toString(G.takeError());
   fs::path Data = Dir / "test_data_set_0";
   std::vector<Tensor> Inputs = readSet(Data, "input_");
-  std::vector<Tensor> Expected = readSet(Data, "output_");
-  auto Outputs = evaluateGraph(**G, Inputs);
-  ASSERT_TRUE(static_cast<bool>(Outputs)) << llvm::toString(Outputs.takeError());
-  ASSERT_EQ(Outputs->size(), Expected.size());
-  for (size_t I = 0; I < Expected.size(); ++I) {
-    const Tensor &Have = (*Outputs)[I], &Want = Expected[I];
-    EXPECT_EQ(dtypeName(Have.Type), dtypeName(Want.Type)) << "output " << I;
-    ASSERT_EQ(Have.Dims, Want.Dims) << "output " << I;
-    for (int64_t E = 0; E < Want.size(); ++E)
-      EXPECT_TRUE(sameBits(Have.Data[E], Want.Data[E]))
-          << "output " << I << " element " << E << ": " << Have.Data[E] << " vs " << Want.Data[E];
-  }
+  expectOutputs(**G, Inputs, Data, [](const Tensor &Have, const Tensor &Want, size_t I, int64_t E) {
+    EXPECT_TRUE(sameBits(Have.Data[E], Want.Data[E]))
+        << "output " << I << " element " << E << ": " << Have.Data[E] << " vs " << Want.Data[E];
+  });
 }
 
 std::string testName(const ::testing::TestParamInfo<std::string> &Info) {
@@ -162,25 +173,16 @@ TEST_P(OnnxFloatNodeTest, MatchesExpectedOutput) {
   }
   auto G = importOnnxFile((Dir / "model.onnx").string(), Opts);
   ASSERT_TRUE(static_cast<bool>(G)) << llvm::toString(G.takeError());
-  std::vector<Tensor> Expected = readSet(Data, "output_");
-  auto Outputs = evaluateGraph(**G, Inputs);
-  ASSERT_TRUE(static_cast<bool>(Outputs)) << llvm::toString(Outputs.takeError());
-  ASSERT_EQ(Outputs->size(), Expected.size());
-  for (size_t I = 0; I < Expected.size(); ++I) {
-    const Tensor &Have = (*Outputs)[I], &Want = Expected[I];
-    EXPECT_EQ(dtypeName(Have.Type), dtypeName(Want.Type)) << "output " << I;
-    ASSERT_EQ(Have.Dims, Want.Dims) << "output " << I;
-    for (int64_t E = 0; E < Want.size(); ++E) {
-      if (!isFloat(Want.Type)) {
-        EXPECT_EQ(Have.Data[E], Want.Data[E]) << "output " << I << " element " << E;
-        continue;
-      }
-      double Tolerance = 1e-6 * std::max(1.0, std::fabs(Want.Data[E]));
-      EXPECT_TRUE(sameBits(Have.Data[E], Want.Data[E]) ||
-                  std::fabs(Have.Data[E] - Want.Data[E]) <= Tolerance)
-          << "output " << I << " element " << E << ": " << Have.Data[E] << " vs " << Want.Data[E];
+  expectOutputs(**G, Inputs, Data, [](const Tensor &Have, const Tensor &Want, size_t I, int64_t E) {
+    if (!isFloat(Want.Type)) {
+      EXPECT_EQ(Have.Data[E], Want.Data[E]) << "output " << I << " element " << E;
+      return;
     }
-  }
+    double Tolerance = 1e-6 * std::max(1.0, std::fabs(Want.Data[E]));
+    EXPECT_TRUE(sameBits(Have.Data[E], Want.Data[E]) ||
+                std::fabs(Have.Data[E] - Want.Data[E]) <= Tolerance)
+        << "output " << I << " element " << E << ": " << Have.Data[E] << " vs " << Want.Data[E];
+  });
 }
 
 INSTANTIATE_TEST_SUITE_P(Float, OnnxFloatNodeTest, ::testing::ValuesIn(floatNodeTests()), testName);

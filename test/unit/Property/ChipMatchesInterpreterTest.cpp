@@ -319,4 +319,34 @@ TEST(ChipMatchesInterpreter, UnipolarLayers) {
   EXPECT_GT(Counts.Elements, 0);
 }
 
+TEST(ChipMatchesInterpreter, RandomBatchedWeightMatMuls) {
+  // QLinearMatMul with a constant weight [G, K, N]: legalize-quant splits it
+  // into one qmatmul per group (slices of x [G, M, K], or all of x [M, K]).
+  Rng R(4242);
+  Tally Counts;
+  for (int Trial = 0; Trial < 60; ++Trial) {
+    Target T = randomTarget(R);
+    const char *Polarity = Polarities[Trial % 3];
+    int64_t Groups = uniform(R, 1, 4), K = uniform(R, 1, 24), N = uniform(R, 1, 12);
+    int64_t Rows = uniform(R, 1, 3);
+    bool SharedX = Trial % 4 == 3;
+    QParams XQ = randomActivation(R), YQ = randomActivation(R);
+    WeightSet Wt = randomWeights(R, {Groups, K, N}, 2, weightsFor(Polarity));
+    Case C;
+    C.G = std::make_unique<Graph>();
+    Graph &G = *C.G;
+    Shape XShape = SharedX ? Shape{Rows, K} : Shape{Groups, Rows, K};
+    Value *X = G.addValue("x", TensorType{XQ.Type, XShape, std::nullopt});
+    G.Inputs.push_back(X);
+    Value *Y = G.addValue("y", TensorType{YQ.Type, {Groups, Rows, N}, std::nullopt});
+    G.addOp("onnx.QLinearMatMul", "matmul", qlinearOperands(G, X, XQ, Wt, YQ), {Y});
+    G.Outputs.push_back(Y);
+    C.Input = randomInput(R, XQ.Type, XShape);
+    C.Description = "batched matmul G=" + std::to_string(Groups) + " K=" + std::to_string(K) +
+                    " N=" + std::to_string(N) + (SharedX ? " shared x" : "");
+    checkCase(C, T, Polarity, Counts);
+  }
+  EXPECT_GT(Counts.Elements, 0);
+}
+
 } // namespace

@@ -6,6 +6,7 @@
 // convolution / matrix product written directly here.
 //
 //===----------------------------------------------------------------------===//
+#include "../Image/RandomProgram.h"
 #include "qnn/Runtime/Runtime.h"
 #include "qnn/Target/NmpuArith.h"
 #include "gtest/gtest.h"
@@ -56,26 +57,12 @@ public:
     Shape InDims, OutDims;
     if (Conv) {
       M.Window = WindowKind::Conv2d;
-      M.InChannels = pick(1, 4);
-      M.ChannelBegin = pick(0, M.InChannels - 1);
-      M.Channels = pick(1, M.InChannels - M.ChannelBegin);
-      M.KernelH = pick(1, 3);
-      M.KernelW = pick(1, 3);
-      M.StrideH = pick(1, 2);
-      M.StrideW = pick(1, 2);
-      M.DilationH = pick(1, 2);
-      M.DilationW = pick(1, 2);
-      M.PadTop = pick(0, 2);
-      M.PadLeft = pick(0, 2);
-      M.PadBottom = pick(0, 2);
-      M.PadRight = pick(0, 2);
+      pickConvWindow(M, [this](int64_t Lo, int64_t Hi) { return pick(Lo, Hi); });
       // At least one output pixel.
       int64_t SpanH = M.DilationH * (M.KernelH - 1) + 1, SpanW = M.DilationW * (M.KernelW - 1) + 1;
       M.InH = pick(std::max<int64_t>(1, SpanH - M.PadTop - M.PadBottom), 6);
       M.InW = pick(std::max<int64_t>(1, SpanW - M.PadLeft - M.PadRight), 6);
-      M.OutH = (M.InH + M.PadTop + M.PadBottom - M.DilationH * (M.KernelH - 1) - 1) / M.StrideH + 1;
-      M.OutW = (M.InW + M.PadLeft + M.PadRight - M.DilationW * (M.KernelW - 1) - 1) / M.StrideW + 1;
-      M.K = M.Channels * M.KernelH * M.KernelW;
+      setConvOutput(M);
       int64_t B = pick(1, 2);
       InDims = {B, M.InChannels, M.InH, M.InW};
       OutDims = {B, M.N, M.OutH, M.OutW};
