@@ -43,11 +43,9 @@ std::optional<DType> parseDType(llvm::StringRef Name) {
   return std::nullopt;
 }
 
-bool isFloat(DType T) {
+/// Float formats qnn names but does not compute with.
+static bool isUncomputedFloat(DType T) {
   switch (T) {
-  case DType::F32:
-  case DType::F16:
-  case DType::F64:
   case DType::BF16:
   case DType::F8E4M3FN:
   case DType::F8E4M3FNUZ:
@@ -58,6 +56,10 @@ bool isFloat(DType T) {
   default:
     return false;
   }
+}
+
+bool isFloat(DType T) {
+  return T == DType::F32 || T == DType::F16 || T == DType::F64 || isUncomputedFloat(T);
 }
 
 bool isInteger(DType T) { return !isFloat(T) && T != DType::Bool; }
@@ -95,19 +97,7 @@ int64_t maxValue(DType T) {
   return Bits >= 63 ? INT64_MAX : (int64_t(1) << Bits) - 1;
 }
 
-bool isSupported(DType T) {
-  switch (T) {
-  case DType::BF16:
-  case DType::F8E4M3FN:
-  case DType::F8E4M3FNUZ:
-  case DType::F8E5M2:
-  case DType::F8E5M2FNUZ:
-  case DType::F4E2M1:
-    return false;
-  default:
-    return true;
-  }
-}
+bool isSupported(DType T) { return !isUncomputedFloat(T); }
 
 std::optional<DType> dtypeFromOnnx(int32_t OnnxType) {
   for (const DTypeInfo &I : Infos)

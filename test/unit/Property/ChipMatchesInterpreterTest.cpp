@@ -274,6 +274,29 @@ void checkCase(Case &C, const Target &T, llvm::StringRef Polarity, Tally &Counts
   }
 }
 
+/// A matmul whose constant weight is a batch of G matrices [G, K, N]:
+/// legalize-quant splits it into one qmatmul per group (slices of x
+/// [G, M, K], or all of x [M, K] when \p SharedX).
+Case randomBatchedMatMul(Rng &R, WeightKind Kind, bool SharedX) {
+  int64_t Groups = uniform(R, 1, 4), K = uniform(R, 1, 24), N = uniform(R, 1, 12);
+  int64_t Rows = uniform(R, 1, 3);
+  QParams XQ = randomActivation(R), YQ = randomActivation(R);
+  WeightSet Wt = randomWeights(R, {Groups, K, N}, 2, Kind);
+  Case C;
+  C.G = std::make_unique<Graph>();
+  Graph &G = *C.G;
+  Shape XShape = SharedX ? Shape{Rows, K} : Shape{Groups, Rows, K};
+  Value *X = G.addValue("x", TensorType{XQ.Type, XShape, std::nullopt});
+  G.Inputs.push_back(X);
+  Value *Y = G.addValue("y", TensorType{YQ.Type, {Groups, Rows, N}, std::nullopt});
+  G.addOp("onnx.QLinearMatMul", "matmul", qlinearOperands(G, X, XQ, Wt, YQ), {Y});
+  G.Outputs.push_back(Y);
+  C.Input = randomInput(R, XQ.Type, XShape);
+  C.Description = "batched matmul G=" + std::to_string(Groups) + " K=" + std::to_string(K) +
+                  " N=" + std::to_string(N) + (SharedX ? " shared x" : "");
+  return C;
+}
+
 const char *const Polarities[] = {"", "differential", "offset"};
 
 /// The weights a forced polarity mode can take.
@@ -281,72 +304,52 @@ WeightKind weightsFor(llvm::StringRef Polarity) {
   return Polarity == "offset" ? WeightKind::Symmetric : WeightKind::Mixed;
 }
 
-TEST(ChipMatchesInterpreter, RandomConvolutions) {
-  Rng R(20261123);
+/// Checks \p Trials cases, each on a fresh random target; \p MakeCase(R,
+/// Trial, Polarity) builds trial's case for the polarity it chooses. Prints
+/// how often the fixed-point NMPU was one step off the ONNX-level result.
+template <typename MakeFn>
+void runTrials(uint64_t Seed, int Trials, llvm::StringRef Label, MakeFn MakeCase) {
+  Rng R(Seed);
   Tally Counts;
-  for (int Trial = 0; Trial < 200; ++Trial) {
+  for (int Trial = 0; Trial < Trials; ++Trial) {
     Target T = randomTarget(R);
-    const char *Polarity = Polarities[Trial % 3];
-    Case C = randomConv(R, weightsFor(Polarity));
+    std::string Polarity;
+    Case C = MakeCase(R, Trial, Polarity);
     checkCase(C, T, Polarity, Counts);
   }
-  std::printf("conv: fixed NMPU differs from ONNX semantics by 1 on %lld of %lld outputs\n",
-              static_cast<long long>(Counts.FixedOffByOne), static_cast<long long>(Counts.Elements));
+  EXPECT_GT(Counts.Elements, 0);
+  std::printf("%s: fixed NMPU differs from ONNX semantics by 1 on %lld of %lld outputs\n",
+              Label.str().c_str(), static_cast<long long>(Counts.FixedOffByOne),
+              static_cast<long long>(Counts.Elements));
+}
+
+TEST(ChipMatchesInterpreter, RandomConvolutions) {
+  runTrials(20261123, 200, "conv", [](Rng &R, int Trial, std::string &Polarity) {
+    Polarity = Polarities[Trial % 3];
+    return randomConv(R, weightsFor(Polarity));
+  });
 }
 
 TEST(ChipMatchesInterpreter, RandomMatMuls) {
-  Rng R(7);
-  Tally Counts;
-  for (int Trial = 0; Trial < 200; ++Trial) {
-    Target T = randomTarget(R);
-    const char *Polarity = Polarities[Trial % 3];
-    Case C = randomMatMul(R, weightsFor(Polarity));
-    checkCase(C, T, Polarity, Counts);
-  }
-  std::printf("matmul: fixed NMPU differs from ONNX semantics by 1 on %lld of %lld outputs\n",
-              static_cast<long long>(Counts.FixedOffByOne), static_cast<long long>(Counts.Elements));
+  runTrials(7, 200, "matmul", [](Rng &R, int Trial, std::string &Polarity) {
+    Polarity = Polarities[Trial % 3];
+    return randomMatMul(R, weightsFor(Polarity));
+  });
 }
 
 TEST(ChipMatchesInterpreter, UnipolarLayers) {
-  Rng R(99);
-  Tally Counts;
-  for (int Trial = 0; Trial < 100; ++Trial) {
-    Target T = randomTarget(R);
-    Case C = Trial % 2 ? randomConv(R, WeightKind::Unipolar)
-                       : randomMatMul(R, WeightKind::Unipolar);
-    checkCase(C, T, Trial % 3 ? "unipolar" : "", Counts);
-  }
-  EXPECT_GT(Counts.Elements, 0);
+  runTrials(99, 100, "unipolar", [](Rng &R, int Trial, std::string &Polarity) {
+    Polarity = Trial % 3 ? "unipolar" : "";
+    return Trial % 2 ? randomConv(R, WeightKind::Unipolar)
+                     : randomMatMul(R, WeightKind::Unipolar);
+  });
 }
 
 TEST(ChipMatchesInterpreter, RandomBatchedWeightMatMuls) {
-  // QLinearMatMul with a constant weight [G, K, N]: legalize-quant splits it
-  // into one qmatmul per group (slices of x [G, M, K], or all of x [M, K]).
-  Rng R(4242);
-  Tally Counts;
-  for (int Trial = 0; Trial < 60; ++Trial) {
-    Target T = randomTarget(R);
-    const char *Polarity = Polarities[Trial % 3];
-    int64_t Groups = uniform(R, 1, 4), K = uniform(R, 1, 24), N = uniform(R, 1, 12);
-    int64_t Rows = uniform(R, 1, 3);
-    bool SharedX = Trial % 4 == 3;
-    QParams XQ = randomActivation(R), YQ = randomActivation(R);
-    WeightSet Wt = randomWeights(R, {Groups, K, N}, 2, weightsFor(Polarity));
-    Case C;
-    C.G = std::make_unique<Graph>();
-    Graph &G = *C.G;
-    Shape XShape = SharedX ? Shape{Rows, K} : Shape{Groups, Rows, K};
-    Value *X = G.addValue("x", TensorType{XQ.Type, XShape, std::nullopt});
-    G.Inputs.push_back(X);
-    Value *Y = G.addValue("y", TensorType{YQ.Type, {Groups, Rows, N}, std::nullopt});
-    G.addOp("onnx.QLinearMatMul", "matmul", qlinearOperands(G, X, XQ, Wt, YQ), {Y});
-    G.Outputs.push_back(Y);
-    C.Input = randomInput(R, XQ.Type, XShape);
-    C.Description = "batched matmul G=" + std::to_string(Groups) + " K=" + std::to_string(K) +
-                    " N=" + std::to_string(N) + (SharedX ? " shared x" : "");
-    checkCase(C, T, Polarity, Counts);
-  }
-  EXPECT_GT(Counts.Elements, 0);
+  runTrials(4242, 60, "batched matmul", [](Rng &R, int Trial, std::string &Polarity) {
+    Polarity = Polarities[Trial % 3];
+    return randomBatchedMatMul(R, weightsFor(Polarity), /*SharedX=*/Trial % 4 == 3);
+  });
 }
 
 } // namespace
