@@ -7,7 +7,7 @@ packages=(
   cmake make g++ python3 python3-numpy python3-onnx
   libonnx-dev libprotobuf-dev protobuf-compiler
   llvm-14-dev llvm-14-tools libfmt-dev libgtest-dev
-  libonnx-testdata
+  libonnx-testdata zlib1g-dev dataset-fashion-mnist
 )
 
 missing=()

@@ -234,11 +234,16 @@ llvm::Error Importer::importNode(const onnx::NodeProto &N, size_t Index) {
     Prefix = "onnx.";
   else if (Domain == "com.microsoft")
     Prefix = "ms.";
+  // The QONNX ops: one semantics whichever exporter named the domain.
+  else if (Domain == "qonnx.custom_op.general" || Domain == "finn.custom_op.general" ||
+           Domain == "onnx.brevitas")
+    Prefix = "qonnx.";
   else
     return nodeError(N, Name,
                      "domain '" + Domain +
                          "' is not supported by qnnc; supported domains are "
-                         "ai.onnx and com.microsoft");
+                         "ai.onnx, com.microsoft, qonnx.custom_op.general, "
+                         "finn.custom_op.general and onnx.brevitas");
   std::string Kind = Prefix + N.op_type();
   auto Special = specialHandlers().find(Kind);
   if (Special != specialHandlers().end())
@@ -352,6 +357,11 @@ llvm::Error Importer::importOp(const onnx::NodeProto &N, llvm::StringRef Name,
     int64_t Version = Opset == Opsets.end() ? 0 : Opset->second;
     if (llvm::Error E = Info->Normalize(*O, Version))
       return nodeError(N, Name, llvm::toString(std::move(E)));
+  }
+  if (Info->Warn) {
+    std::string Note = Info->Warn(*O);
+    if (!Note.empty())
+      emitWarning(llvm::Twine(File) + ": node '" + Name + "' (" + N.op_type() + "): " + Note);
   }
 
   std::vector<const Tensor *> KnownOperands;

@@ -80,6 +80,21 @@ llvm::Error computeMax(const Op &, llvm::ArrayRef<const Tensor *> In, std::vecto
   });
 }
 
+/// Pow: the exponent may have another numeric type; the result has the
+/// base's.
+llvm::Error inferPow(InferContext &C) {
+  auto S = broadcastShapes(C.shape(0), C.shape(1));
+  if (!S)
+    return S.takeError();
+  C.setResult(0, C.elem(0), *S);
+  return llvm::Error::success();
+}
+
+llvm::Error computePow(const Op &, llvm::ArrayRef<const Tensor *> In, std::vector<Tensor> &Out) {
+  return foldBroadcast(In, Out[0],
+                       [](double A, double B) -> llvm::Expected<double> { return std::pow(A, B); });
+}
+
 /// Same type and shape as operand 0.
 llvm::Error inferUnary(InferContext &C) {
   C.setResult(0, C.elem(0), C.shape(0));
@@ -298,6 +313,7 @@ void appendElementwiseOps(std::vector<OnnxOpInfo> &Ops) {
   Ops.push_back({"onnx.Sub", 2, 2, 1, "", inferBroadcast, computeSub});
   Ops.push_back({"onnx.Mul", 2, 2, 1, "", inferBroadcast, computeMul});
   Ops.push_back({"onnx.Div", 2, 2, 1, "", inferBroadcast, computeDiv});
+  Ops.push_back({"onnx.Pow", 2, 2, 1, "", inferPow, computePow});
   Ops.push_back({"onnx.Min", 1, 1024, 1, "", inferBroadcast, computeMin});
   Ops.push_back({"onnx.Max", 1, 1024, 1, "", inferBroadcast, computeMax});
   Ops.push_back({"onnx.Relu", 1, 1, 1, "", inferUnary, computeRelu});

@@ -46,6 +46,7 @@ const llvm::StringMap<OnnxOpInfo> &table() {
     appendElementwiseOps(Ops);
     appendShapeOps(Ops);
     appendMicrosoftOps(Ops);
+    appendQonnxOps(Ops);
     llvm::StringMap<OnnxOpInfo> Map;
     for (const OnnxOpInfo &Info : Ops)
       Map.try_emplace(Info.Kind, Info);

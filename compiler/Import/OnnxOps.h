@@ -55,9 +55,12 @@ using ComputeFn = llvm::Error (*)(const Op &O, llvm::ArrayRef<const Tensor *> In
 /// Rewrites attributes of an op imported from an older opset into the
 /// current semantics, or refuses them.
 using NormalizeFn = llvm::Error (*)(Op &O, int64_t Opset);
+/// A note on an imported op that is accepted but read by a convention the
+/// user should know about (an old exporter's); empty when there is none.
+using WarnFn = std::string (*)(const Op &O);
 
 struct OnnxOpInfo {
-  /// "onnx.Conv", "ms.QGemm".
+  /// "onnx.Conv", "ms.QGemm", "qonnx.Quant".
   const char *Kind;
   unsigned MinOperands, MaxOperands, NumResults;
   /// Accepted attributes, "name:k" separated by spaces; k is i (int), f
@@ -68,6 +71,7 @@ struct OnnxOpInfo {
   /// The results depend only on the operands' shapes (Shape).
   bool ShapeOnly = false;
   NormalizeFn Normalize = nullptr;
+  WarnFn Warn = nullptr;
 };
 
 /// The op lists of each kernel file.
@@ -76,6 +80,7 @@ void appendConvOps(std::vector<OnnxOpInfo> &Ops);
 void appendElementwiseOps(std::vector<OnnxOpInfo> &Ops);
 void appendShapeOps(std::vector<OnnxOpInfo> &Ops);
 void appendMicrosoftOps(std::vector<OnnxOpInfo> &Ops);
+void appendQonnxOps(std::vector<OnnxOpInfo> &Ops);
 
 /// The entry of \p Kind, or null.
 const OnnxOpInfo *lookupOnnxOp(llvm::StringRef Kind);

@@ -3,10 +3,10 @@
 /// \file
 /// Reads a binary ONNX model (.onnx) or ONNX text syntax (.onnxtext, where
 /// lines starting with "//" are comments) into a graph of stage-1 ops
-/// ("onnx.<OpType>", "ms.<OpType>"; docs/import.md lists them). The importer
-/// computes every result type itself rather than running the ONNX library's
-/// checker, so models newer than the linked library import wherever the
-/// semantics of their ops are known.
+/// ("onnx.<OpType>", "ms.<OpType>", "qonnx.<OpType>"; docs/import.md lists
+/// them). The importer computes every result type itself rather than running
+/// the ONNX library's checker, so models newer than the linked library import
+/// wherever the semantics of their ops are known.
 ///
 //===----------------------------------------------------------------------===//
 #ifndef QNN_IMPORT_ONNXIMPORTER_H

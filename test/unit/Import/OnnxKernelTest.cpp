@@ -297,7 +297,8 @@ TEST_F(OnnxKernelTest, ImportErrorsNameFileNodeAndReason) {
        "node 'Conv_0' (Conv): attribute 'group' must be an integer"},
       {"  y = my.domain.Relu(x)",
        "node 'Relu_0' (Relu): domain 'my.domain' is not supported by qnnc; supported domains are "
-       "ai.onnx and com.microsoft"},
+       "ai.onnx, com.microsoft, qonnx.custom_op.general, finn.custom_op.general and "
+       "onnx.brevitas"},
       {"  y = Add(x)", "node 'Add_0' (Add): has 1 inputs, the op takes 2 to 2"},
       {"  y = Softmax <axis = 1> (x)",
        "node 'Softmax_0' (Softmax): Softmax of opset 11 over axes 1.. of a rank-4 input is not "
@@ -376,6 +377,7 @@ TEST_F(OnnxKernelTest, EveryDocumentedOpIsRegistered) {
                                        "onnx.MaxPool",
                                        "onnx.Min",
                                        "onnx.Mul",
+                                       "onnx.Pow",
                                        "onnx.QLinearConv",
                                        "onnx.QLinearMatMul",
                                        "onnx.QuantizeLinear",
@@ -390,7 +392,11 @@ TEST_F(OnnxKernelTest, EveryDocumentedOpIsRegistered) {
                                        "onnx.Squeeze",
                                        "onnx.Sub",
                                        "onnx.Transpose",
-                                       "onnx.Unsqueeze"};
+                                       "onnx.Unsqueeze",
+                                       "qonnx.BipolarQuant",
+                                       "qonnx.MultiThreshold",
+                                       "qonnx.Quant",
+                                       "qonnx.Trunc"};
   EXPECT_EQ(R.kinds(), Expected);
   for (const std::string &Kind : Expected) {
     const OpDef *Def = R.lookup(Kind);

@@ -1,0 +1,342 @@
+//===- qnn-eval.cpp - Accuracy of an image on a labelled data set ---------===//
+//
+// qnn-eval IMAGE --data=FILE --labels=FILE [--model=MODEL.onnx] [options]
+//
+// Runs every image of a data set through the chip model in runs of about 100
+// images, and prints the top-1 accuracy. With --model, the reference
+// interpreter evaluates the source model on the same inputs (the golden
+// model) and the tool also prints its accuracy and on how many images the two
+// predictions differ.
+//
+//===----------------------------------------------------------------------===//
+#include "DataSet.h"
+#include "qnn/Driver/CompilerOptions.h"
+#include "qnn/IR/OpRegistry.h"
+#include "qnn/Interp/Interpreter.h"
+#include "qnn/Runtime/Runtime.h"
+#include "qnn/Support/Diagnostics.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/raw_ostream.h"
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <fmt/format.h>
+#include <optional>
+
+using namespace llvm;
+using namespace qnn;
+using namespace qnn::runtime;
+
+static cl::OptionCategory EvalCategory("qnn-eval options");
+static cl::opt<std::string> ImageFile(cl::Positional, cl::desc("<image>"), cl::Required,
+                                      cl::cat(EvalCategory));
+static cl::opt<std::string> DataFile("data",
+                                     cl::desc("The images: IDX (plain or .gz) or .npy, first "
+                                              "dimension = number of images"),
+                                     cl::value_desc("file"), cl::Required, cl::cat(EvalCategory));
+static cl::opt<std::string> LabelsFile("labels",
+                                       cl::desc("The class of each image: IDX (plain or .gz) or "
+                                                "integer .npy"),
+                                       cl::value_desc("file"), cl::Required, cl::cat(EvalCategory));
+static cl::opt<std::string> ModelFile("model",
+                                      cl::desc("The source model: also evaluate it with the "
+                                               "reference interpreter and compare"),
+                                      cl::value_desc("model.onnx"), cl::cat(EvalCategory));
+static cl::opt<int64_t> Limit("limit", cl::desc("Evaluate only the first N images (0: all)"),
+                              cl::value_desc("N"), cl::init(0), cl::cat(EvalCategory));
+static cl::opt<std::string> ScaleOpt("scale",
+                                     cl::desc("Multiply every pixel by this (default: 1/255 for "
+                                              "uint8 images, 1 otherwise)"),
+                                     cl::value_desc("X or A/B"), cl::cat(EvalCategory));
+static cl::opt<NmpuMode> Nmpu("nmpu", cl::desc("NMPU arithmetic"), cl::init(NmpuMode::Fixed),
+                              cl::values(clEnumValN(NmpuMode::Fixed, "fixed", "fixed point"),
+                                         clEnumValN(NmpuMode::Fp32, "fp32", "float32"),
+                                         clEnumValN(NmpuMode::Fp16, "fp16", "float16")),
+                              cl::cat(EvalCategory));
+enum class Mode { Ideal, Analog };
+static cl::opt<Mode>
+    ChipMode("mode", cl::desc("Chip model"), cl::init(Mode::Ideal),
+             cl::values(clEnumValN(Mode::Ideal, "ideal", "exact arithmetic"),
+                        clEnumValN(Mode::Analog, "analog", "with the target's non-idealities")),
+             cl::cat(EvalCategory));
+static cl::opt<uint64_t> Seed("seed", cl::desc("Chip instance of the analog mode"), cl::init(1),
+                              cl::cat(EvalCategory));
+
+static const char *const Tool = "qnn-eval";
+/// Images per run() call when the batch is symbolic: large enough to amortize
+/// the per-run overhead, small enough to keep the intermediate tensors small.
+static constexpr int64_t ImagesPerRun = 100;
+
+/// A pixel scale kept as a fraction, so that 1/255 scales as x / 255 does.
+struct Scale {
+  double Num = 1, Den = 1;
+};
+
+/// Parses --scale: a number or a fraction such as 1/255.
+static Expected<Scale> parseScale(StringRef Text) {
+  auto [NumText, DenText] = Text.split('/');
+  Scale S;
+  if (!to_float(NumText.trim(), S.Num) || (!DenText.empty() && !to_float(DenText.trim(), S.Den)) ||
+      S.Den == 0 || !std::isfinite(S.Num / S.Den))
+    return makeError("--scale={}: expected a number or a fraction such as 1/255", Text.str());
+  return S;
+}
+
+/// The data set after the checks: images flattened to one row per image.
+struct Data {
+  Tensor Images;
+  std::vector<int64_t> Labels;
+  int64_t Count = 0;
+  int64_t PerImage = 0; ///< elements of one image
+  Scale PixelScale;
+};
+
+/// Reads --data and --labels, applies --limit and checks the sizes against
+/// the model input's \p PerImage elements.
+static Data readData(int64_t PerImage, StringRef InputName, const Shape &InputDims) {
+  Data D;
+  Expected<Tensor> Images = eval::readDataFile(DataFile);
+  if (!Images)
+    reportErrorAndExit(Tool, Images.takeError());
+  Expected<Tensor> LabelTensor = eval::readDataFile(LabelsFile);
+  if (!LabelTensor)
+    reportErrorAndExit(Tool, LabelTensor.takeError());
+  Expected<std::vector<int64_t>> Labels = eval::labelsFromTensor(*LabelTensor, LabelsFile);
+  if (!Labels)
+    reportErrorAndExit(Tool, Labels.takeError());
+  D.Images = std::move(*Images);
+  D.Labels = std::move(*Labels);
+
+  if (D.Images.Dims.size() < 2)
+    reportErrorAndExit(Tool, makeError("{}: images must have shape [N,...] with one image per "
+                                       "row, not [{}]",
+                                       DataFile.getValue(), shapeToString(D.Images.Dims)));
+  int64_t Count = D.Images.Dims[0];
+  if (Count != static_cast<int64_t>(D.Labels.size()))
+    reportErrorAndExit(Tool, makeError("{} has {} images but {} has {} labels; give the labels "
+                                       "of these images",
+                                       DataFile.getValue(), Count, LabelsFile.getValue(),
+                                       D.Labels.size()));
+  if (Count == 0)
+    reportErrorAndExit(Tool, makeError("{}: the data set has no images", DataFile.getValue()));
+  int64_t Size = D.Images.size() / Count;
+  if (Size != PerImage)
+    reportErrorAndExit(
+        Tool, makeError("{}: an image has {} elements ({}) but the model input '{}' ({}) takes {} "
+                        "per image",
+                        DataFile.getValue(), Size,
+                        shapeToString(Shape(D.Images.Dims.begin() + 1, D.Images.Dims.end())),
+                        InputName.str(), shapeToString(InputDims), PerImage));
+  if (Limit < 0)
+    reportErrorAndExit(Tool, makeError("--limit={} must not be negative", Limit.getValue()));
+  D.Count = Limit > 0 ? std::min<int64_t>(Limit, Count) : Count;
+  D.PerImage = PerImage;
+
+  if (D.Images.Type == DType::U8)
+    D.PixelScale.Den = 255;
+  if (!ScaleOpt.empty()) {
+    Expected<Scale> S = parseScale(ScaleOpt);
+    if (!S)
+      reportErrorAndExit(Tool, S.takeError());
+    D.PixelScale = *S;
+  }
+  return D;
+}
+
+/// Images [First, First + Count) scaled and shaped as an input of type
+/// \p Type and per-image dimensions \p Inner.
+static Tensor makeBatch(const Data &D, int64_t First, int64_t Count, DType Type,
+                        const Shape &Inner) {
+  Shape Dims{Count};
+  Dims.insert(Dims.end(), Inner.begin(), Inner.end());
+  Tensor T(Type, Dims);
+  const double *Src = D.Images.Data.data() + First * D.PerImage;
+  for (int64_t I = 0; I < T.size(); ++I) {
+    double V = Src[I] * D.PixelScale.Num / D.PixelScale.Den;
+    T.Data[I] = Type == DType::F32 ? roundToF32(V) : V;
+  }
+  return T;
+}
+
+/// The index of the largest score in each row of \p Out (the first on ties),
+/// one row per image; \p Who names the producer in errors.
+static Expected<std::vector<int64_t>> argmaxRows(const Tensor &Out, int64_t Count, StringRef Who) {
+  int64_t Classes = Out.Dims.empty() ? 0 : Out.Dims.back();
+  if (Classes <= 0 || Out.size() != Count * Classes)
+    return makeError("{}: the first output has shape [{}], not one row of class scores for each "
+                     "of the {} images",
+                     Who.str(), shapeToString(Out.Dims), Count);
+  std::vector<int64_t> Best(Count);
+  for (int64_t I = 0; I < Count; ++I) {
+    const double *Row = Out.Data.data() + I * Classes;
+    Best[I] = std::max_element(Row, Row + Classes) - Row;
+  }
+  return Best;
+}
+
+/// The predicted class of every image, and the time the evaluations took.
+struct Predictions {
+  std::vector<int64_t> Best;
+  int64_t Classes = 0;
+  std::chrono::steady_clock::duration Time{};
+};
+
+/// Evaluates the images \p RunSize at a time with \p Eval, which returns the
+/// outputs of images [First, First + Count); \p Who names the evaluator.
+static Predictions
+predictAll(const Data &D, int64_t RunSize, StringRef Who,
+           function_ref<Expected<std::vector<Tensor>>(int64_t First, int64_t Count)> Eval) {
+  using Clock = std::chrono::steady_clock;
+  Predictions P;
+  for (int64_t First = 0; First < D.Count; First += RunSize) {
+    int64_t Count = std::min(RunSize, D.Count - First);
+    Clock::time_point Start = Clock::now();
+    Expected<std::vector<Tensor>> Out = Eval(First, Count);
+    if (!Out)
+      reportErrorAndExit(Tool, addContext(Out.takeError(), Who));
+    P.Time += Clock::now() - Start;
+    Expected<std::vector<int64_t>> Best = argmaxRows(Out->front(), Count, Who);
+    if (!Best)
+      reportErrorAndExit(Tool, Best.takeError());
+    P.Best.insert(P.Best.end(), Best->begin(), Best->end());
+    P.Classes = Out->front().Dims.back();
+  }
+  return P;
+}
+
+/// The graph, and the per-image dimensions and batch size of its input.
+struct Reference {
+  std::unique_ptr<Graph> G;
+  Shape Inner;
+  int64_t Batch = -1; ///< -1: symbolic
+};
+
+static Reference loadReference(int64_t PerImage) {
+  registerAllOps();
+  Expected<std::unique_ptr<Graph>> G = loadInputModel(ModelFile);
+  if (!G)
+    reportErrorAndExit(Tool, G.takeError());
+  Reference R;
+  R.G = std::move(*G);
+  if (R.G->Inputs.size() != 1 || R.G->Outputs.empty())
+    reportErrorAndExit(Tool,
+                       makeError("{}: the model has {} inputs and {} outputs; qnn-eval "
+                                 "needs one input and at least one output",
+                                 ModelFile.getValue(), R.G->Inputs.size(), R.G->Outputs.size()));
+  const Value &In = *R.G->Inputs[0];
+  const Shape &Dims = In.Type.Dims;
+  R.Inner.assign(Dims.begin() + std::min<size_t>(1, Dims.size()), Dims.end());
+  R.Batch = Dims.empty() ? 1 : Dims[0];
+  if (Dims.empty() || R.Batch == 0 || llvm::any_of(R.Inner, [](int64_t D) { return D <= 0; }) ||
+      numElements(R.Inner) != PerImage)
+    reportErrorAndExit(Tool,
+                       makeError("{}: input '{}' has shape [{}], not the {} elements per "
+                                 "image of the compiled image's input (fix its dimensions "
+                                 "with --shape)",
+                                 ModelFile.getValue(), In.Name, shapeToString(Dims), PerImage));
+  return R;
+}
+
+static std::string chipDescription() {
+  std::string Mode = ChipMode == Mode::Analog ? fmt::format("analog, seed {}", Seed.getValue())
+                                              : std::string("ideal");
+  const char *Arith = Nmpu == NmpuMode::Fixed ? "fixed" : Nmpu == NmpuMode::Fp32 ? "fp32" : "fp16";
+  return fmt::format("{}, {} NMPU", Mode, Arith);
+}
+
+static std::string percent(int64_t Correct, int64_t Count) {
+  return fmt::format("{:.2f} %", 100.0 * Correct / Count);
+}
+
+int main(int argc, char **argv) {
+  InitLLVM X(argc, argv);
+  cl::HideUnrelatedOptions(EvalCategory);
+  // --shape and --bind shape the --model import as they do in qnnc.
+  for (const char *Name : {"shape", "bind"})
+    if (cl::Option *O = cl::getRegisteredOptions().lookup(Name))
+      O->setHiddenFlag(cl::NotHidden);
+  cl::ParseCommandLineOptions(argc, argv, "qnn-eval: accuracy of an image on a data set\n");
+
+  RunOptions Options;
+  Options.Nmpu = Nmpu;
+  Options.Analog = ChipMode == Mode::Analog;
+  Options.Seed = Seed;
+  Expected<Session> S = Session::load(ImageFile, Options);
+  if (!S)
+    reportErrorAndExit(Tool, S.takeError());
+  const image::Program &P = S->program();
+  if (P.Inputs.size() != 1 || P.Outputs.empty())
+    reportErrorAndExit(Tool, makeError("{}: the image has {} inputs and {} outputs; qnn-eval "
+                                       "needs one input and at least one output",
+                                       ImageFile.getValue(), P.Inputs.size(), P.Outputs.size()));
+  const image::TensorDesc &In = P.Tensors[P.Inputs[0]];
+  if (In.Dims.empty())
+    reportErrorAndExit(Tool, makeError("{}: input '{}' is a scalar, not a batch of images",
+                                       ImageFile.getValue(), In.Name));
+  int64_t Batch = In.Dims[0];
+  Shape Inner(In.Dims.begin() + 1, In.Dims.end());
+  if (llvm::any_of(Inner, [](int64_t D) { return D <= 0; }))
+    reportErrorAndExit(Tool, makeError("{}: input '{}' has shape [{}]; only its first (batch) "
+                                       "dimension may be symbolic",
+                                       ImageFile.getValue(), In.Name, shapeToString(In.Dims)));
+
+  Data D = readData(numElements(Inner), In.Name, In.Dims);
+  // A fixed batch B runs any multiple of B; a symbolic batch runs any count.
+  int64_t Run = Batch < 0 ? ImagesPerRun : Batch * std::max<int64_t>(1, ImagesPerRun / Batch);
+  if (Batch > 0 && D.Count % Batch)
+    reportErrorAndExit(Tool, makeError("{}: {} images do not fill whole batches of {}, the "
+                                       "image's batch size; use --limit with a multiple of {}",
+                                       DataFile.getValue(), D.Count, Batch, Batch));
+  std::optional<Reference> Ref;
+  if (!ModelFile.empty()) {
+    Ref = loadReference(D.PerImage);
+    if (Ref->Batch > 0 && D.Count % Ref->Batch)
+      reportErrorAndExit(Tool, makeError("{}: {} images do not fill whole batches of {}, the "
+                                         "model's batch size; use --limit with a multiple of {}",
+                                         ModelFile.getValue(), D.Count, Ref->Batch, Ref->Batch));
+  }
+
+  outs() << fmt::format("evaluating {} images of {} ({} elements each, scale {:.6g})\n", D.Count,
+                        DataFile.getValue(), D.PerImage, D.PixelScale.Num / D.PixelScale.Den);
+  Predictions Chip = predictAll(D, Run, ImageFile, [&](int64_t First, int64_t Count) {
+    return S->run({makeBatch(D, First, Count, In.Type, Inner)});
+  });
+  int64_t ChipCorrect = 0, RefCorrect = 0, Differ = 0;
+  for (int64_t I = 0; I < D.Count; ++I) {
+    int64_t Label = D.Labels[I];
+    if (Label < 0 || Label >= Chip.Classes)
+      reportErrorAndExit(Tool, makeError("{}: label {} of image {} is not one of the model's {} "
+                                         "classes",
+                                         LabelsFile.getValue(), Label, I, Chip.Classes));
+    ChipCorrect += Chip.Best[I] == Label;
+  }
+  Predictions Golden;
+  if (Ref) {
+    // A fixed-batch graph evaluates exactly one batch at a time.
+    int64_t RefRun = Ref->Batch > 0 ? Ref->Batch : ImagesPerRun;
+    Golden = predictAll(D, RefRun, ModelFile, [&](int64_t First, int64_t Count) {
+      return evaluateGraph(*Ref->G,
+                           {makeBatch(D, First, Count, Ref->G->Inputs[0]->Type.Elem, Ref->Inner)});
+    });
+    for (int64_t I = 0; I < D.Count; ++I) {
+      RefCorrect += Golden.Best[I] == D.Labels[I];
+      Differ += Golden.Best[I] != Chip.Best[I];
+    }
+  }
+
+  outs() << fmt::format("chip ({}): {}/{} = {}", chipDescription(), ChipCorrect, D.Count,
+                        percent(ChipCorrect, D.Count));
+  if (Ref)
+    outs() << fmt::format("   reference: {}   predictions differ on {} images",
+                          percent(RefCorrect, D.Count), Differ);
+  auto Seconds = [](std::chrono::steady_clock::duration T) {
+    return std::chrono::duration<double>(T).count();
+  };
+  outs() << fmt::format("\nwall time: chip {:.2f} s", Seconds(Chip.Time));
+  if (Ref)
+    outs() << fmt::format(", reference {:.2f} s", Seconds(Golden.Time));
+  outs() << '\n';
+  return 0;
+}
