@@ -40,14 +40,6 @@ llvm::Error checkQuantParamShape(const Shape &X, const Shape &P, int64_t Axis, i
   return llvm::Error::success();
 }
 
-/// quantParamIndices for a QuantizeLinear / DequantizeLinear op already typed
-/// (its parameter layout checked by checkQuantParamShape).
-llvm::Expected<std::vector<int64_t>> quantParamIndexOf(const Op &O, const Tensor &X,
-                                                       const Tensor &S) {
-  return quantParamIndices(X.Dims, S.Dims, O.Attrs.getInt("axis", 1),
-                           O.Attrs.getInt("block_size", 0));
-}
-
 /// Axis and block_size of QuantizeLinear / DequantizeLinear, checked.
 llvm::Expected<std::pair<int64_t, int64_t>> quantAxis(InferContext &C) {
   const Shape &X = C.shape(0);
@@ -105,15 +97,12 @@ llvm::Error inferQuantize(InferContext &C) {
 
 llvm::Error computeQuantize(const Op &O, llvm::ArrayRef<const Tensor *> In,
                             std::vector<Tensor> &Out) {
-  const Tensor &X = *In[0], &S = *In[1];
-  auto Index = quantParamIndexOf(O, X, S);
-  if (!Index)
-    return Index.takeError();
-  DType T = Out[0].Type;
-  for (size_t I = 0; I < X.Data.size(); ++I)
-    Out[0].Data[I] = static_cast<double>(
-        nmpu::quantizeLinear(static_cast<float>(X.Data[I]), static_cast<float>(S.Data[(*Index)[I]]),
-                             zeroPoint(In, 2, (*Index)[I]), minValue(T), maxValue(T)));
+  auto Y = quantizeLinearTensor(*In[0], *In[1], In.size() > 2 ? In[2] : nullptr,
+                                O.Attrs.getInt("axis", 1), O.Attrs.getInt("block_size", 0),
+                                Out[0].Type);
+  if (!Y)
+    return Y.takeError();
+  Out[0] = std::move(*Y);
   return llvm::Error::success();
 }
 
@@ -141,15 +130,12 @@ llvm::Error inferDequantize(InferContext &C) {
 
 llvm::Error computeDequantize(const Op &O, llvm::ArrayRef<const Tensor *> In,
                               std::vector<Tensor> &Out) {
-  const Tensor &X = *In[0], &S = *In[1];
-  auto Index = quantParamIndexOf(O, X, S);
-  if (!Index)
-    return Index.takeError();
-  for (size_t I = 0; I < X.Data.size(); ++I)
-    Out[0].Data[I] =
-        storeAs(Out[0].Type, nmpu::dequantizeLinear(static_cast<int64_t>(X.Data[I]),
-                                                    static_cast<float>(S.Data[(*Index)[I]]),
-                                                    zeroPoint(In, 2, (*Index)[I])));
+  auto Y = dequantizeLinearTensor(*In[0], *In[1], In.size() > 2 ? In[2] : nullptr,
+                                  O.Attrs.getInt("axis", 1), O.Attrs.getInt("block_size", 0),
+                                  Out[0].Type);
+  if (!Y)
+    return Y.takeError();
+  Out[0] = std::move(*Y);
   return llvm::Error::success();
 }
 

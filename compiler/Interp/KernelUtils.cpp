@@ -1,6 +1,7 @@
 //===- KernelUtils.cpp - Index helpers shared by interpreter kernels ------===//
 #include "qnn/Interp/KernelUtils.h"
 #include "qnn/Support/Diagnostics.h"
+#include "qnn/Target/NmpuArith.h"
 #include "llvm/ADT/STLExtras.h"
 
 namespace qnn {
@@ -244,6 +245,56 @@ llvm::Expected<std::vector<int64_t>> quantParamIndices(const Shape &Dims, const 
     Result[I] = Index;
   }
   return Result;
+}
+
+namespace {
+
+/// Calls F(I, Scale, ZeroPoint) for each element I of a tensor of \p Dims,
+/// with the scale and zero point (0 without \p ZeroPoint) that apply to it.
+template <typename Fn>
+llvm::Error forEachQuantElement(const Shape &Dims, const Tensor &Scale, const Tensor *ZeroPoint,
+                                int64_t Axis, int64_t BlockSize, Fn &&F) {
+  auto Index = quantParamIndices(Dims, Scale.Dims, Axis, BlockSize);
+  if (!Index)
+    return Index.takeError();
+  for (size_t I = 0; I < Index->size(); ++I) {
+    int64_t P = (*Index)[I];
+    int64_t Zp = ZeroPoint ? static_cast<int64_t>(ZeroPoint->Data[P]) : 0;
+    F(static_cast<int64_t>(I), static_cast<float>(Scale.Data[P]), Zp);
+  }
+  return llvm::Error::success();
+}
+
+} // namespace
+
+llvm::Expected<Tensor> quantizeLinearTensor(const Tensor &X, const Tensor &Scale,
+                                            const Tensor *ZeroPoint, int64_t Axis,
+                                            int64_t BlockSize, DType Elem) {
+  if (ZeroPoint && ZeroPoint->Dims != Scale.Dims && ZeroPoint->size() != Scale.size())
+    return makeError("zero point has shape {}, the scale {}", shapeToString(ZeroPoint->Dims),
+                     shapeToString(Scale.Dims));
+  Tensor Y(Elem, X.Dims);
+  int64_t Lo = minValue(Elem), Hi = maxValue(Elem);
+  if (llvm::Error E = forEachQuantElement(
+          X.Dims, Scale, ZeroPoint, Axis, BlockSize, [&](int64_t I, float S, int64_t Zp) {
+            Y.Data[I] = static_cast<double>(
+                nmpu::quantizeLinear(static_cast<float>(X.Data[I]), S, Zp, Lo, Hi));
+          }))
+    return E;
+  return Y;
+}
+
+llvm::Expected<Tensor> dequantizeLinearTensor(const Tensor &Q, const Tensor &Scale,
+                                              const Tensor *ZeroPoint, int64_t Axis,
+                                              int64_t BlockSize, DType Elem) {
+  Tensor Y(Elem, Q.Dims);
+  if (llvm::Error E = forEachQuantElement(
+          Q.Dims, Scale, ZeroPoint, Axis, BlockSize, [&](int64_t I, float S, int64_t Zp) {
+            float F = nmpu::dequantizeLinear(static_cast<int64_t>(Q.Data[I]), S, Zp);
+            Y.Data[I] = Elem == DType::F16 ? halfToFloat(floatToHalf(F)) : F;
+          }))
+    return E;
+  return Y;
 }
 
 } // namespace qnn

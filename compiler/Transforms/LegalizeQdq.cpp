@@ -8,6 +8,7 @@
 // QuantizeLinear's result so that names and later uses stay.
 //
 //===----------------------------------------------------------------------===//
+#include "qnn/Interp/KernelUtils.h"
 #include "qnn/Support/Diagnostics.h"
 #include "qnn/Target/NmpuArith.h"
 #include "qnn/Transforms/LegalizeUtils.h"

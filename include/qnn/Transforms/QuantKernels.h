@@ -13,16 +13,6 @@
 
 namespace qnn {
 
-/// ONNX QuantizeLinear of \p X (per tensor, per axis or blocked, chosen by the
-/// shape of \p Scale) into element type \p Elem; \p ZeroPoint may be null.
-llvm::Expected<Tensor> quantizeLinearTensor(const Tensor &X, const Tensor &Scale,
-                                            const Tensor *ZeroPoint, int64_t Axis,
-                                            int64_t BlockSize, DType Elem);
-/// ONNX DequantizeLinear of \p Q into float32 (or float16 when \p Elem is F16).
-llvm::Expected<Tensor> dequantizeLinearTensor(const Tensor &Q, const Tensor &Scale,
-                                              const Tensor *ZeroPoint, int64_t Axis,
-                                              int64_t BlockSize, DType Elem);
-
 #define QNN_QUANT_KERNEL(NAME)                                                                     \
   llvm::Error NAME(const Op &O, llvm::ArrayRef<const Tensor *> Operands,                           \
                    std::vector<Tensor> &Results, const EvalContext &Ctx);
