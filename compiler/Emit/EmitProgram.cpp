@@ -6,6 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 #include "qnn/Emit/Emit.h"
+#include "EmitHost.h"
+#include "qnn/IR/ThresholdTable.h"
 #include "qnn/Lower/MvmLayer.h"
 #include "qnn/Support/Diagnostics.h"
 #include "qnn/Target/NmpuArith.h"
@@ -126,7 +128,23 @@ private:
     return nmpu::quantizeMultiplier(Ratio, T.MultBits);
   }
 
-  void fillMvm(const MvmLayer &L, const Tensor &Bias, MvmStep &S) {
+  /// The comparator bank of constants \p Th [C, T] and \p Signs [C].
+  static ThresholdStep thresholdStep(const Value &Th, const Value &Signs, int64_t Axis,
+                                     int64_t OutMin, int64_t OutStep) {
+    ThresholdStep S;
+    S.Axis = static_cast<int32_t>(Axis);
+    S.Channels = static_cast<uint32_t>(Th.Type.Dims[0]);
+    S.Count = static_cast<uint32_t>(Th.Type.Dims[1]);
+    S.Thresholds = Th.Const->Data;
+    for (double V : Signs.Const->Data)
+      S.Signs.push_back(static_cast<int8_t>(V));
+    S.OutMin = static_cast<int32_t>(OutMin);
+    S.OutStep = static_cast<int32_t>(OutStep);
+    return S;
+  }
+
+  void fillMvm(const Op &O, const MvmLayer &L, MvmStep &S) {
+    const Tensor &Bias = *O.operand(2)->Const;
     S.Window = L.Window;
     S.InChannels = L.InC, S.InH = L.InH, S.InW = L.InW;
     S.ChannelBegin = L.ChannelBegin, S.Channels = L.Channels;
@@ -139,6 +157,7 @@ private:
     S.K = L.K, S.N = L.N;
     S.InputShift = L.InputShift;
     S.InputZeroPoint = L.InputZeroPoint;
+    S.InputStepShift = static_cast<uint8_t>(L.InputStepShift);
     S.Polarity = *L.Polarity;
     S.Offset = L.Offset;
     for (const MvmColumn &C : L.Columns)
@@ -154,7 +173,9 @@ private:
     }
     for (double B : Bias.Data)
       S.Bias.push_back(static_cast<int64_t>(B));
-    S.Requant = L.Requant ? RequantMode::Scale : RequantMode::None;
+    S.Requant = L.Requant;
+    if (L.Requant == RequantMode::Threshold)
+      S.Threshold = thresholdStep(*O.operand(3), *O.operand(4), -1, L.OutMin, L.OutStep);
     for (double M : L.Multipliers) {
       nmpu::FixedMultiplier F = nmpu::quantizeMultiplier(M, T.MultBits);
       S.Multiplier.push_back(static_cast<float>(M));
@@ -233,6 +254,8 @@ private:
   }
 
   llvm::Error addStep(const Op &O) {
+    if (isHostStepOp(O))
+      return emitHostStep(O, [&](const Value &V) { return tensorIndex(V); }, P.Steps);
     if (!O.Attrs.has("start_cycle"))
       return opError(O, "the op is not scheduled; run the mapping pipeline up to 'schedule'");
     Step S;
@@ -242,7 +265,8 @@ private:
     S.Cycles = static_cast<uint64_t>(O.Attrs.getInt("cycles", 0));
     // Only the data operand is a tensor; quantize/dequantize parameters are
     // folded into the step.
-    bool DataOnly = O.Kind == "mvm" || O.Kind == "quantize" || O.Kind == "dequantize";
+    bool DataOnly =
+        O.Kind == "mvm" || O.Kind == "quantize" || O.Kind == "dequantize" || O.Kind == "threshold";
     for (const Value *V : O.Operands) {
       if (!V || (DataOnly && V != O.operand(0)))
         continue;
@@ -258,7 +282,7 @@ private:
       llvm::Expected<MvmLayer> L = readMvmLayer(O);
       if (!L)
         return L.takeError();
-      fillMvm(*L, *O.operand(2)->Const, S.Mvm);
+      fillMvm(O, *L, S.Mvm);
     } else if (O.Kind == "quantize" || O.Kind == "dequantize") {
       S.Kind = O.Kind == "quantize" ? StepKind::Quantize : StepKind::Dequantize;
       if (llvm::Error E = fillQuantize(O, S.Quant))
@@ -277,6 +301,11 @@ private:
       S.Slice.Axis = static_cast<int32_t>(O.Attrs.getInt("axis"));
       S.Slice.Start = O.Attrs.getInt("start");
       S.Slice.Size = O.Attrs.getInt("size");
+    } else if (O.Kind == "threshold") {
+      // Not fused into an mvm read-out: a float input's quantizer.
+      S.Kind = StepKind::Threshold;
+      S.Threshold = thresholdStep(*O.operand(1), *O.operand(2), thresholdAxis(O),
+                                  O.Attrs.getInt("out_min"), O.Attrs.getInt("out_step"));
     } else if (O.Kind == "clamp") {
       S.Kind = StepKind::Clamp;
       S.Clamp.ClampMin = static_cast<int32_t>(O.Attrs.getInt("min"));

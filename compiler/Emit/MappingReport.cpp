@@ -5,6 +5,8 @@
 //
 //===----------------------------------------------------------------------===//
 #include "qnn/Emit/Emit.h"
+#include "EmitHost.h"
+#include "qnn/Interp/KernelUtils.h"
 #include "qnn/Lower/MvmLayer.h"
 #include <fmt/format.h>
 #include <map>
@@ -43,6 +45,14 @@ std::string analogConfig(const MvmLayer &L) {
                      L.InputPhases, L.DacBits, L.Slices, L.CellBits, L.AdcBits, ShiftText);
 }
 
+/// How outputs leave the NMPU: "scale", "none" or "threshold (L levels)",
+/// L = thresholds + 1 output levels per neuron.
+std::string readoutName(const MvmLayer &L) {
+  if (L.Requant == image::RequantMode::Threshold)
+    return fmt::format("threshold ({} levels)", L.ThresholdCount + 1);
+  return requantModeName(L.Requant).str();
+}
+
 std::vector<LayerRow> collectRows(const Graph &G) {
   std::vector<LayerRow> Rows;
   for (const auto &O : G.ops()) {
@@ -53,6 +63,12 @@ std::vector<LayerRow> collectRows(const Graph &G) {
     R.Cycles = O->Attrs.getInt("cycles", 0);
     R.LatencyNs = O->Attrs.getFloat("latency_ns", 0);
     R.EnergyPj = O->Attrs.getFloat("energy_pj", 0);
+    if (isHostStepOp(*O)) {
+      // Runs on the host side of the runtime: no chip tile, cycles or energy.
+      R = LayerRow();
+      R.Name = O->Name;
+      R.Kind = "host:" + hostOpType(O->Kind).str();
+    }
     if (O->Kind == "mvm") {
       // A layer the verifier accepted decodes; anything else is shown bare.
       llvm::Expected<MvmLayer> L = readMvmLayer(*O);
@@ -108,6 +124,9 @@ llvm::json::Value rowJson(const LayerRow &R) {
     J["arrays"] = L.ArrayCount;
     J["blocks"] = static_cast<int64_t>(L.Blocks.size());
     J["readout"] = L.isExact() ? "exact" : "lossy";
+    J["requant"] = readoutName(L);
+    if (L.Requant == image::RequantMode::Threshold)
+      J["threshold_levels"] = L.ThresholdCount + 1;
     J["input_phases"] = L.InputPhases;
     J["analog_config"] = R.Config;
     if (L.Cost) {
@@ -151,18 +170,21 @@ void printMappingReport(const Graph &G, const Target &T, llvm::raw_ostream &OS) 
   OS << fmt::format("mapping report: model '{}' on target '{}' ({} tiles x {} arrays of {}x{})\n",
                     G.Name, T.Name, T.Tiles, T.ArraysPerTile, T.Rows, T.Cols);
   // Columns as wide as the longest layer name and op kind.
-  size_t NameWidth = 5, KindWidth = 2;
+  size_t NameWidth = 5, KindWidth = 2, RequantWidth = 7;
   for (const LayerRow &R : Rows) {
     NameWidth = std::max(NameWidth, R.Name.size());
     KindWidth = std::max(KindWidth, R.Kind.size());
+    if (R.Mvm)
+      RequantWidth = std::max(RequantWidth, readoutName(*R.Mvm).size());
   }
-  OS << fmt::format("{:<{}} {:<{}} {:>4} {:<12} {:>8} {:>8} {:>6} {:>6} {:<7} {:>6} {:>10} "
-                    "{:>12} {:>12}\n",
+  OS << fmt::format("{:<{}} {:<{}} {:>4} {:<12} {:>8} {:>8} {:>6} {:>6} {:<7} {:<{}} {:>6} "
+                    "{:>10} {:>12} {:>12}\n",
                     "layer", NameWidth, "op", KindWidth, "tile", "polarity", "cells", "saved",
-                    "arrays", "blocks", "readout", "phases", "cycles", "latency_ns", "energy_pj");
+                    "arrays", "blocks", "readout", "requant", RequantWidth, "phases", "cycles",
+                    "latency_ns", "energy_pj");
   for (const LayerRow &R : Rows) {
-    std::string Polarity = "-", Cells = "-", Saved = "-", Arrays = "-", Blocks = "-",
-                Readout = "-", Phases = "-";
+    std::string Polarity = "-", Cells = "-", Saved = "-", Arrays = "-", Blocks = "-", Readout = "-",
+                Requant = "-", Phases = "-";
     if (R.Mvm) {
       const MvmLayer &L = *R.Mvm;
       Polarity = polarityName(*L.Polarity).str();
@@ -171,12 +193,14 @@ void printMappingReport(const Graph &G, const Target &T, llvm::raw_ostream &OS) 
       Arrays = std::to_string(L.ArrayCount);
       Blocks = std::to_string(L.Blocks.size());
       Readout = L.isExact() ? "exact" : "lossy";
+      Requant = readoutName(L);
       Phases = std::to_string(L.InputPhases);
     }
-    OS << fmt::format("{:<{}} {:<{}} {:>4} {:<12} {:>8} {:>8} {:>6} {:>6} {:<7} {:>6} {:>10} "
-                      "{:>12.1f} {:>12.1f}\n",
-                      R.Name, NameWidth, R.Kind, KindWidth, R.Tile, Polarity, Cells, Saved, Arrays, Blocks, Readout,
-                      Phases, R.Cycles, R.LatencyNs, R.EnergyPj);
+    OS << fmt::format("{:<{}} {:<{}} {:>4} {:<12} {:>8} {:>8} {:>6} {:>6} {:<7} {:<{}} {:>6} "
+                      "{:>10} {:>12.1f} {:>12.1f}\n",
+                      R.Name, NameWidth, R.Kind, KindWidth, R.Tile, Polarity, Cells, Saved, Arrays,
+                      Blocks, Readout, Requant, RequantWidth, Phases, R.Cycles, R.LatencyNs,
+                      R.EnergyPj);
   }
   OS << fmt::format("totals: {} of {} arrays, {} cells used ({:.1f} % of the used arrays), "
                     "{} cycles, {:.1f} ns, {:.1f} pJ per sample\n",

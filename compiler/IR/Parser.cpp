@@ -235,8 +235,26 @@ private:
         }))
       return false;
     T.Quant.reset();
-    if (!isIdent("q"))
-      return true;
+    T.Range.reset();
+    if (isIdent("q") && !parseQuant(T))
+      return false;
+    if (isIdent("range") && !parseRange(T))
+      return false;
+    return true;
+  }
+
+  /// `range(lo:hi:step)`; the verifier checks that the values make sense.
+  bool parseRange(TensorType &T) {
+    advance();
+    ValueRange R;
+    if (!expectPunct('(') || !parseInt(R.Lo) || !expectPunct(':') || !parseInt(R.Hi) ||
+        !expectPunct(':') || !parseInt(R.Step) || !expectPunct(')'))
+      return false;
+    T.Range = R;
+    return true;
+  }
+
+  bool parseQuant(TensorType &T) {
     advance();
     QuantParams Q;
     if (!expectPunct('('))
@@ -382,7 +400,7 @@ private:
                   " elements but its type needs " + llvm::Twine(numElements(T.Dims)));
     if (G.findValue(Name))
       return fail("redefinition of value '%" + Name + "'");
-    G.addConstant(Name, std::move(Data), T.Quant);
+    G.addConstant(Name, std::move(Data), T.Quant)->Type.Range = T.Range;
     return true;
   }
 

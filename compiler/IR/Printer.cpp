@@ -95,18 +95,20 @@ void printType(const TensorType &T, llvm::raw_ostream &OS) {
       OS << T.Dims[I];
   }
   OS << ']';
-  if (!T.Quant)
-    return;
-  const QuantParams &Q = *T.Quant;
-  if (Q.isPerTensor() && Q.Axis < 0) {
-    OS << " q(scale=" << formatFloat(Q.Scale[0]) << ", zp=" << Q.ZeroPoint[0] << ')';
-    return;
+  if (T.Quant) {
+    const QuantParams &Q = *T.Quant;
+    if (Q.isPerTensor() && Q.Axis < 0) {
+      OS << " q(scale=" << formatFloat(Q.Scale[0]) << ", zp=" << Q.ZeroPoint[0] << ')';
+    } else {
+      OS << " q(axis=" << Q.Axis << ", scale=";
+      printList(Q.Scale, OS, [&](double X) { OS << formatFloat(X); });
+      OS << ", zp=";
+      printList(Q.ZeroPoint, OS, [&](int64_t X) { OS << X; });
+      OS << ')';
+    }
   }
-  OS << " q(axis=" << Q.Axis << ", scale=";
-  printList(Q.Scale, OS, [&](double X) { OS << formatFloat(X); });
-  OS << ", zp=";
-  printList(Q.ZeroPoint, OS, [&](int64_t X) { OS << X; });
-  OS << ')';
+  if (T.Range)
+    OS << " range(" << T.Range->Lo << ':' << T.Range->Hi << ':' << T.Range->Step << ')';
 }
 
 void printGraph(const Graph &G, llvm::raw_ostream &OS, const PrintOptions &Opts) {

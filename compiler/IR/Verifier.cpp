@@ -3,14 +3,49 @@
 #include "qnn/IR/OpRegistry.h"
 #include "qnn/Support/Diagnostics.h"
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/Support/MathExtras.h"
 
 namespace qnn {
+
+namespace {
+
+/// A range must describe a non-empty arithmetic progression of values the
+/// element type can store, and a constant must keep to it.
+llvm::Error verifyRange(const Value &V) {
+  if (!V.Type.Range)
+    return llvm::Error::success();
+  const ValueRange &R = *V.Type.Range;
+  DType Elem = V.Type.Elem;
+  std::string Text = fmt::format("range({}:{}:{})", R.Lo, R.Hi, R.Step);
+  if (!isInteger(Elem))
+    return makeError("value '{}' has {} but element type {}; only integer tensors take a range",
+                     V.Name, Text, dtypeName(Elem).str());
+  int64_t Span = 0;
+  if (R.Step <= 0 || R.Lo > R.Hi || llvm::SubOverflow(R.Hi, R.Lo, Span) || Span % R.Step != 0)
+    return makeError("value '{}' has an invalid {}: it needs lo <= hi, step > 0 and hi - lo "
+                     "a multiple of step",
+                     V.Name, Text);
+  if (R.Lo < minValue(Elem) || R.Hi > maxValue(Elem))
+    return makeError("value '{}' has {} outside its element type {} [{}, {}]", V.Name, Text,
+                     dtypeName(Elem).str(), minValue(Elem), maxValue(Elem));
+  if (V.isConstant())
+    for (double D : V.Const->Data)
+      if (!R.contains(static_cast<int64_t>(D)))
+        return makeError("constant '{}' holds {}, which is not in its {}", V.Name,
+                         static_cast<int64_t>(D), Text);
+  return llvm::Error::success();
+}
+
+} // namespace
 
 llvm::Error verifyGraph(const Graph &G) {
   llvm::DenseSet<const Value *> Defined;
   for (const Value *In : G.Inputs)
     if (!Defined.insert(In).second)
       return makeError("graph input '{}' is listed twice", In->Name);
+  for (const auto &V : G.values())
+    if (llvm::Error E = verifyRange(*V))
+      return E;
   for (const auto &V : G.values())
     if (V->isConstant()) {
       if (V->Const->size() != numElements(V->Type.Dims) || V->Const->Dims != V->Type.Dims)

@@ -38,6 +38,7 @@ private:
 
   llvm::Error importInitializers(const onnx::GraphProto &GP);
   llvm::Error importInputs(const onnx::GraphProto &GP);
+  llvm::Error importInputDatatypes(const onnx::GraphProto &GP);
   llvm::Expected<TensorType> declaredType(const onnx::ValueInfoProto &VI);
   llvm::Error importNode(const onnx::NodeProto &N, size_t Index);
   llvm::Error importOp(const onnx::NodeProto &N, llvm::StringRef Name, const std::string &Kind);
@@ -98,6 +99,8 @@ llvm::Expected<std::unique_ptr<Graph>> Importer::run(const onnx::ModelProto &M) 
   if (llvm::Error E = importInitializers(GP))
     return E;
   if (llvm::Error E = importInputs(GP))
+    return E;
+  if (llvm::Error E = importInputDatatypes(GP))
     return E;
   for (int I = 0; I < GP.node_size(); ++I)
     if (llvm::Error E = importNode(GP.node(I), static_cast<size_t>(I)))
@@ -222,6 +225,52 @@ llvm::Error Importer::importInputs(const onnx::GraphProto &GP) {
     Value *V = G->addValue(Name, std::move(*Type));
     G->Inputs.push_back(V);
     define(Name, V);
+  }
+  return llvm::Error::success();
+}
+
+/// FINN marks integer-valued float inputs with a `finn_datatype` quantization
+/// annotation (BIPOLAR, BINARY, INTn, UINTn). The input then reads through
+/// the QONNX quantizer that is the identity on those values, so that the
+/// compiler sees where the integers come from; other values are quantized
+/// the way that quantizer would.
+llvm::Error Importer::importInputDatatypes(const onnx::GraphProto &GP) {
+  for (const onnx::TensorAnnotation &A : GP.quantization_annotation()) {
+    Value *In = G->findValue(A.tensor_name());
+    if (!In || !llvm::is_contained(G->Inputs, In))
+      continue;
+    for (const onnx::StringStringEntryProto &E : A.quant_parameter_tensor_names()) {
+      if (E.key() != "finn_datatype")
+        continue;
+      llvm::StringRef Type = E.value();
+      auto Scalar = [&](llvm::StringRef Suffix, double V) {
+        return G->addConstant(In->Name + ".finn_" + Suffix.str(), Tensor(DType::F32, {}, {V}));
+      };
+      std::string OpName = In->Name + ".finn_datatype";
+      Value *R = G->addValue(OpName, In->Type);
+      unsigned Bits = 0;
+      bool Signed = Type.startswith("INT");
+      if (Type == "BIPOLAR") {
+        G->addOp("qonnx.BipolarQuant", OpName, {In, Scalar("scale", 1)}, {R});
+      } else if (Type == "BINARY" ||
+                 (Type.consume_front(Signed ? "INT" : "UINT") && !Type.getAsInteger(10, Bits) &&
+                  Bits >= 1 && Bits <= 8)) {
+        AttrMap Attrs;
+        Attrs.set("signed", int64_t(Signed));
+        Attrs.set("narrow", int64_t(0));
+        Attrs.set("rounding_mode", std::string("ROUND"));
+        G->addOp("qonnx.Quant", OpName,
+                 {In, Scalar("scale", 1), Scalar("zero_point", 0),
+                  Scalar("bit_width", Bits ? Bits : 1)},
+                 {R}, std::move(Attrs));
+      } else if (E.value() != "FLOAT32") {
+        return error("input '{}' has finn_datatype '{}'; qnnc reads BIPOLAR, BINARY, INT1..INT8, "
+                     "UINT1..UINT8 and FLOAT32",
+                     In->Name, E.value());
+      }
+      if (R->Def)
+        define(A.tensor_name(), R);
+    }
   }
   return llvm::Error::success();
 }

@@ -6,31 +6,6 @@
 
 namespace qnn::onnx_ops {
 
-double storeAs(DType T, double V) {
-  switch (T) {
-  case DType::F32:
-    return roundToF32(V);
-  case DType::F16:
-    return halfToFloat(floatToHalf(static_cast<float>(V)));
-  case DType::F64:
-    return V;
-  case DType::Bool:
-    return V != 0 ? 1.0 : 0.0;
-  default:
-    break;
-  }
-  if (!std::isfinite(V))
-    return 0;
-  // Two's-complement wrap of the integer part to the type's width.
-  double Modulus = std::ldexp(1.0, static_cast<int>(bitWidth(T)));
-  double R = std::fmod(std::trunc(V), Modulus);
-  if (R < 0)
-    R += Modulus;
-  if (isSigned(T) && R >= Modulus / 2)
-    R -= Modulus;
-  return R;
-}
-
 std::string typeString(DType Elem, const Shape &Dims) {
   std::string S;
   llvm::raw_string_ostream OS(S);

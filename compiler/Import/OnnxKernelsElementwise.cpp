@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "OnnxOps.h"
 #include "qnn/Interp/KernelUtils.h"
+#include "qnn/Support/HostOps.h"
 #include <cmath>
 
 namespace qnn::onnx_ops {
@@ -47,28 +48,13 @@ llvm::Error foldBroadcast(llvm::ArrayRef<const Tensor *> In, Tensor &Out, Fn &&F
   return llvm::Error::success();
 }
 
-llvm::Error computeAdd(const Op &, llvm::ArrayRef<const Tensor *> In, std::vector<Tensor> &Out) {
-  return foldBroadcast(In, Out[0],
-                       [](double A, double B) -> llvm::Expected<double> { return A + B; });
+/// The ops the runtime may also run on the host: one kernel for both
+/// (qnn/Support/HostOps.h), fed the op's integer attributes.
+llvm::Error computeHost(const Op &O, llvm::ArrayRef<const Tensor *> In, std::vector<Tensor> &Out) {
+  llvm::StringRef Type = hostOpType(O.Kind);
+  return runHostOp(Type, hostOpAttrs(Type, O.Attrs), In, Out);
 }
-llvm::Error computeSub(const Op &, llvm::ArrayRef<const Tensor *> In, std::vector<Tensor> &Out) {
-  return foldBroadcast(In, Out[0],
-                       [](double A, double B) -> llvm::Expected<double> { return A - B; });
-}
-llvm::Error computeMul(const Op &, llvm::ArrayRef<const Tensor *> In, std::vector<Tensor> &Out) {
-  return foldBroadcast(In, Out[0],
-                       [](double A, double B) -> llvm::Expected<double> { return A * B; });
-}
-llvm::Error computeDiv(const Op &, llvm::ArrayRef<const Tensor *> In, std::vector<Tensor> &Out) {
-  bool Int = isInteger(Out[0].Type);
-  return foldBroadcast(In, Out[0], [Int](double A, double B) -> llvm::Expected<double> {
-    if (!Int)
-      return A / B;
-    if (B == 0)
-      return makeError("integer division by zero");
-    return std::trunc(A / B);
-  });
-}
+
 llvm::Error computeMin(const Op &, llvm::ArrayRef<const Tensor *> In, std::vector<Tensor> &Out) {
   return foldBroadcast(In, Out[0], [](double A, double B) -> llvm::Expected<double> {
     return std::isnan(A) || std::isnan(B) ? NAN : std::min(A, B);
@@ -98,12 +84,6 @@ llvm::Error computePow(const Op &, llvm::ArrayRef<const Tensor *> In, std::vecto
 /// Same type and shape as operand 0.
 llvm::Error inferUnary(InferContext &C) {
   C.setResult(0, C.elem(0), C.shape(0));
-  return llvm::Error::success();
-}
-
-llvm::Error computeRelu(const Op &, llvm::ArrayRef<const Tensor *> In, std::vector<Tensor> &Out) {
-  for (int64_t I = 0; I < In[0]->size(); ++I)
-    Out[0].Data[I] = std::max(0.0, In[0]->Data[I]);
   return llvm::Error::success();
 }
 
@@ -174,36 +154,6 @@ llvm::Error normalizeSoftmax(Op &O, int64_t Opset) {
                      "only the last axis is",
                      Opset, Axis, Rank);
   O.Attrs.set("axis", int64_t(-1));
-  return llvm::Error::success();
-}
-
-/// Iterates the 1-D lanes of \p S along \p Axis: F(FirstIndex, Stride, Length).
-template <typename Fn> void forEachLane(const Shape &S, int64_t Axis, Fn &&F) {
-  int64_t Len = S[Axis], Inner = 1;
-  for (size_t D = Axis + 1; D < S.size(); ++D)
-    Inner *= S[D];
-  int64_t Outer = Len * Inner != 0 ? numElements(S) / (Len * Inner) : 0;
-  for (int64_t O = 0; O < Outer; ++O)
-    for (int64_t I = 0; I < Inner; ++I)
-      F(O * Len * Inner + I, Inner, Len, O * Inner + I);
-}
-
-llvm::Error computeSoftmax(const Op &O, llvm::ArrayRef<const Tensor *> In,
-                           std::vector<Tensor> &Out) {
-  const Shape &S = In[0]->Dims;
-  int64_t Axis = O.Attrs.getInt("axis", -1);
-  if (Axis < 0)
-    Axis += static_cast<int64_t>(S.size());
-  forEachLane(S, Axis, [&](int64_t First, int64_t Stride, int64_t Len, int64_t) {
-    double Max = -INFINITY, Sum = 0;
-    for (int64_t K = 0; K < Len; ++K)
-      Max = std::max(Max, In[0]->Data[First + K * Stride]);
-    for (int64_t K = 0; K < Len; ++K)
-      Sum += std::exp(In[0]->Data[First + K * Stride] - Max);
-    for (int64_t K = 0; K < Len; ++K)
-      Out[0].Data[First + K * Stride] =
-          storeAs(Out[0].Type, std::exp(In[0]->Data[First + K * Stride] - Max) / Sum);
-  });
   return llvm::Error::success();
 }
 
@@ -287,44 +237,46 @@ llvm::Error computeReduce(const Op &O, llvm::ArrayRef<const Tensor *> In,
   return llvm::Error::success();
 }
 
-llvm::Error computeArgMax(const Op &O, llvm::ArrayRef<const Tensor *> In,
-                          std::vector<Tensor> &Out) {
-  int64_t Rank = static_cast<int64_t>(In[0]->Dims.size());
-  int64_t Axis = O.Attrs.getInt("axis", 0);
-  if (Axis < 0)
-    Axis += Rank;
-  bool Last = O.Attrs.getInt("select_last_index", 0) != 0;
-  forEachLane(In[0]->Dims, Axis, [&](int64_t First, int64_t Stride, int64_t Len, int64_t Lane) {
-    int64_t Best = 0;
-    for (int64_t K = 1; K < Len; ++K) {
-      double V = In[0]->Data[First + K * Stride], B = In[0]->Data[First + Best * Stride];
-      if (V > B || (Last && V == B))
-        Best = K;
-    }
-    Out[0].Data[Lane] = static_cast<double>(Best);
-  });
+/// TopK: values and i64 indices of the k largest (or smallest) along axis;
+/// k must be known when the model is compiled.
+llvm::Error inferTopK(InferContext &C) {
+  int64_t Rank = static_cast<int64_t>(C.shape(0).size());
+  auto Axis = normalizeAxis(C.O.Attrs.getInt("axis", -1), Rank, "axis");
+  if (!Axis)
+    return Axis.takeError();
+  auto K = C.requireInts(1, "k");
+  if (!K)
+    return K.takeError();
+  int64_t Dim = C.shape(0)[*Axis];
+  if (K->size() != 1 || (*K)[0] < 0 || (Dim >= 0 && (*K)[0] > Dim))
+    return makeError("k must be one integer in [0, {}], the size of axis {}", Dim, *Axis);
+  Shape S = C.shape(0);
+  S[*Axis] = (*K)[0];
+  C.setResult(0, C.elem(0), S);
+  C.setResult(1, DType::I64, S);
   return llvm::Error::success();
 }
 
 } // namespace
 
 void appendElementwiseOps(std::vector<OnnxOpInfo> &Ops) {
-  Ops.push_back({"onnx.Add", 2, 2, 1, "", inferBroadcast, computeAdd});
-  Ops.push_back({"onnx.Sub", 2, 2, 1, "", inferBroadcast, computeSub});
-  Ops.push_back({"onnx.Mul", 2, 2, 1, "", inferBroadcast, computeMul});
-  Ops.push_back({"onnx.Div", 2, 2, 1, "", inferBroadcast, computeDiv});
+  Ops.push_back({"onnx.Add", 2, 2, 1, "", inferBroadcast, computeHost});
+  Ops.push_back({"onnx.Sub", 2, 2, 1, "", inferBroadcast, computeHost});
+  Ops.push_back({"onnx.Mul", 2, 2, 1, "", inferBroadcast, computeHost});
+  Ops.push_back({"onnx.Div", 2, 2, 1, "", inferBroadcast, computeHost});
   Ops.push_back({"onnx.Pow", 2, 2, 1, "", inferPow, computePow});
   Ops.push_back({"onnx.Min", 1, 1024, 1, "", inferBroadcast, computeMin});
   Ops.push_back({"onnx.Max", 1, 1024, 1, "", inferBroadcast, computeMax});
-  Ops.push_back({"onnx.Relu", 1, 1, 1, "", inferUnary, computeRelu});
+  Ops.push_back({"onnx.Relu", 1, 1, 1, "", inferUnary, computeHost});
   Ops.push_back({"onnx.Identity", 1, 1, 1, "", inferUnary, computeIdentity});
   Ops.push_back({"onnx.Round", 1, 1, 1, "", inferUnary, computeRound});
   Ops.push_back({"onnx.Clip", 1, 3, 1, "min:f max:f", inferClip, computeClip});
   Ops.push_back({"onnx.Cast", 1, 1, 1, "to:i saturate:i", inferCast, computeCast});
-  Ops.push_back({"onnx.Softmax", 1, 1, 1, "axis:i", inferSoftmax, computeSoftmax,
+  Ops.push_back({"onnx.Softmax", 1, 1, 1, "axis:i", inferSoftmax, computeHost,
                  /*ShapeOnly=*/false, normalizeSoftmax});
-  Ops.push_back({"onnx.ArgMax", 1, 1, 1, "axis:i keepdims:i select_last_index:i", inferReduce,
-                 computeArgMax});
+  Ops.push_back(
+      {"onnx.ArgMax", 1, 1, 1, "axis:i keepdims:i select_last_index:i", inferReduce, computeHost});
+  Ops.push_back({"onnx.TopK", 2, 2, 2, "axis:i largest:i sorted:i", inferTopK, computeHost});
   const char *ReduceAttrs = "axes:I keepdims:i noop_with_empty_axes:i";
   Ops.push_back({"onnx.ReduceMin", 1, 2, 1, ReduceAttrs, inferReduce, computeReduce<false>});
   Ops.push_back({"onnx.ReduceMax", 1, 2, 1, ReduceAttrs, inferReduce, computeReduce<true>});

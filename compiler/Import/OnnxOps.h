@@ -92,10 +92,6 @@ llvm::Error evaluate(const OnnxOpInfo &Info, const Op &O, llvm::ArrayRef<const T
                      std::vector<Tensor> &Out);
 
 //===-- Helpers shared by the kernel files --------------------------------===//
-
-/// Rounds \p V to what a store into \p T keeps: float32 / float16 rounding,
-/// integer truncation with two's-complement wrap, bool as 0/1.
-double storeAs(DType T, double V);
 /// A type as the IR prints it ("u8[?,3,4,4]"), for messages.
 std::string typeString(DType Elem, const Shape &Dims);
 /// Element type from an ONNX TensorProto data type number (attribute "to",

@@ -4,8 +4,9 @@
 namespace qnn {
 
 void registerChipOps(OpRegistry &R) {
-  // Operands: input x, weight or cell-level matrix W [K, C], bias [N].
-  R.add({"mvm", 3, 3, 1, verifyMvm, evalMvm});
+  // Operands: input x, weight or cell-level matrix W [K, C], bias [N]; a
+  // threshold read-out adds thresholds [N, T] and signs [N].
+  R.add({"mvm", 3, 5, 1, verifyMvm, evalMvm});
 }
 
 } // namespace qnn

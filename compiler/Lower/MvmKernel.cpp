@@ -13,6 +13,11 @@ namespace qnn {
 
 namespace {
 
+/// The unsigned value that drives the rows for stored input \p X.
+int64_t driven(const MvmLayer &L, double X) {
+  return (static_cast<int64_t>(X) + L.InputShift) >> L.InputStepShift;
+}
+
 /// Fills \p Vec with the unsigned input vector of output pixel (OH, OW) of
 /// sample \p Sample, in (channel, kh, kw) order.
 void gatherConv(const MvmLayer &L, const Tensor &X, int64_t Sample, int64_t OH, int64_t OW,
@@ -24,11 +29,11 @@ void gatherConv(const MvmLayer &L, const Tensor &X, int64_t Sample, int64_t OH, 
         int64_t H = OH * L.StrideH - L.PadTop + I * L.DilationH;
         int64_t W = OW * L.StrideW - L.PadLeft + J * L.DilationW;
         if (H < 0 || H >= L.InH || W < 0 || W >= L.InW) {
-          Vec[K] = L.InputZeroPoint;
+          Vec[K] = L.InputZeroPoint >> L.InputStepShift;
           continue;
         }
         size_t Index = ((Sample * L.InC + C) * L.InH + H) * L.InW + W;
-        Vec[K] = static_cast<int64_t>(X.Data[Index]) + L.InputShift;
+        Vec[K] = driven(L, X.Data[Index]);
       }
 }
 
@@ -101,10 +106,18 @@ void accumulate(const MvmLayer &L, const Tensor &W, llvm::ArrayRef<int64_t> Vec,
   }
 }
 
+/// The NMPU's per-output constants: bias and, for a threshold read-out, the
+/// comparator table.
+struct Readout {
+  const Tensor &Bias;
+  const Tensor *Thresholds = nullptr, *Signs = nullptr;
+};
+
 /// Polarity correction, bias, saturation and re-quantization of one vector;
 /// writes output n at Out[n * Stride].
-void finish(const MvmLayer &L, const Tensor &Bias, llvm::ArrayRef<int64_t> Vec,
+void finish(const MvmLayer &L, const Readout &R, llvm::ArrayRef<int64_t> Vec,
             std::vector<int64_t> &Acc, const EvalContext &Ctx, double *Out, int64_t Stride) {
+  const Tensor &Bias = R.Bias;
   int64_t Correction = 0;
   if (L.Polarity == image::PolarityMode::Offset)
     for (int64_t X : Vec)
@@ -112,13 +125,15 @@ void finish(const MvmLayer &L, const Tensor &Bias, llvm::ArrayRef<int64_t> Vec,
   for (int64_t N = 0; N < L.N; ++N) {
     int64_t A = nmpu::saturateAccumulator(
         Acc[N] - Correction + static_cast<int64_t>(Bias.Data[N]), L.AccBits);
-    int64_t Y;
-    if (!L.Requant)
-      Y = A; // the int32 result of ConvInteger/MatMulInteger, as the chip stores it
-    else
+    int64_t Y = A; // the int32 result of ConvInteger/MatMulInteger, as the chip stores it
+    if (L.Requant == image::RequantMode::Scale)
       Y = nmpu::requantize(Ctx.Nmpu, A, static_cast<float>(L.Multipliers[N]),
                            nmpu::quantizeMultiplier(L.Multipliers[N], L.MultBits),
                            L.OutZeroPoint, L.ActMin, L.ActMax);
+    else if (L.Requant == image::RequantMode::Threshold)
+      Y = nmpu::thresholdLevel(static_cast<double>(A), &R.Thresholds->Data[N * L.ThresholdCount],
+                               static_cast<size_t>(L.ThresholdCount),
+                               static_cast<int>(R.Signs->Data[N]), L.OutMin, L.OutStep);
     Out[N * Stride] = static_cast<double>(Y);
   }
 }
@@ -131,7 +146,16 @@ llvm::Error evalMvm(const Op &O, llvm::ArrayRef<const Tensor *> Operands,
   if (!Layer)
     return Layer.takeError();
   const MvmLayer &L = *Layer;
-  const Tensor &X = *Operands[0], &W = *Operands[1], &Bias = *Operands[2];
+  const Tensor &X = *Operands[0], &W = *Operands[1];
+  Readout R{*Operands[2]};
+  if (L.Requant == image::RequantMode::Threshold) {
+    if (Operands.size() != 5 || !Operands[3] || !Operands[4] ||
+        Operands[3]->Dims != Shape{L.N, L.ThresholdCount} || Operands[4]->Dims != Shape{L.N})
+      return opError(O, "a threshold read-out needs thresholds [n, threshold_count] and signs "
+                        "[n] operands");
+    R.Thresholds = Operands[3];
+    R.Signs = Operands[4];
+  }
   Tensor &Y = Results[0];
   Y.Type = O.result()->Type.Elem;
   std::vector<bool> Exact;
@@ -152,7 +176,7 @@ llvm::Error evalMvm(const Op &O, llvm::ArrayRef<const Tensor *> Operands,
           gatherConv(L, X, B, OH, OW, Vec);
           std::fill(Acc.begin(), Acc.end(), 0);
           accumulate(L, W, Vec, Exact, Acc);
-          finish(L, Bias, Vec, Acc, Ctx, &Y.Data[B * L.N * Plane + OH * L.OutW + OW], Plane);
+          finish(L, R, Vec, Acc, Ctx, &Y.Data[B * L.N * Plane + OH * L.OutW + OW], Plane);
         }
     return llvm::Error::success();
   }
@@ -163,12 +187,12 @@ llvm::Error evalMvm(const Op &O, llvm::ArrayRef<const Tensor *> Operands,
   Y.Dims.back() = L.N;
   Y.Data.assign(numElements(Y.Dims), 0);
   int64_t RowsCount = X.size() / L.K;
-  for (int64_t R = 0; R < RowsCount; ++R) {
+  for (int64_t Row = 0; Row < RowsCount; ++Row) {
     for (int64_t K = 0; K < L.K; ++K)
-      Vec[K] = static_cast<int64_t>(X.Data[R * L.K + K]) + L.InputShift;
+      Vec[K] = driven(L, X.Data[Row * L.K + K]);
     std::fill(Acc.begin(), Acc.end(), 0);
     accumulate(L, W, Vec, Exact, Acc);
-    finish(L, Bias, Vec, Acc, Ctx, &Y.Data[R * L.N], 1);
+    finish(L, R, Vec, Acc, Ctx, &Y.Data[Row * L.N], 1);
   }
   return llvm::Error::success();
 }

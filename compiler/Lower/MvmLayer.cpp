@@ -41,6 +41,28 @@ std::optional<image::PolarityMode> parsePolarity(llvm::StringRef Name) {
   return std::nullopt;
 }
 
+llvm::StringRef requantModeName(image::RequantMode M) {
+  switch (M) {
+  case image::RequantMode::None:
+    return "none";
+  case image::RequantMode::Scale:
+    return "scale";
+  case image::RequantMode::Threshold:
+    return "threshold";
+  }
+  llvm_unreachable("unknown re-quantization mode");
+}
+
+std::optional<image::RequantMode> parseRequantMode(llvm::StringRef Name) {
+  if (Name == "none")
+    return image::RequantMode::None;
+  if (Name == "scale")
+    return image::RequantMode::Scale;
+  if (Name == "threshold")
+    return image::RequantMode::Threshold;
+  return std::nullopt;
+}
+
 namespace {
 
 /// Typed attribute reads that turn a missing or mistyped attribute into an
@@ -125,13 +147,19 @@ llvm::Expected<MvmLayer> readMvmLayer(const Op &O) {
   L.N = R.integer("n");
   L.InputShift = R.integer("input_shift");
   L.InputZeroPoint = R.integer("input_zp");
+  L.InputStepShift = R.integer("input_step_shift", 0);
   L.InputBits = R.integer("input_bits");
   std::string Requant = R.string("requant");
-  R.check(Requant == "scale" || Requant == "none",
-          "mvm attribute 'requant' must be \"scale\" or \"none\"");
-  L.Requant = Requant == "scale";
-  if (L.Requant)
+  std::optional<image::RequantMode> Mode = parseRequantMode(Requant);
+  R.check(Mode.has_value(), "mvm attribute 'requant' must be \"scale\", \"none\" or \"threshold\"");
+  L.Requant = Mode.value_or(image::RequantMode::Scale);
+  if (L.Requant == image::RequantMode::Scale)
     L.Multipliers = R.floats("multipliers");
+  if (L.Requant == image::RequantMode::Threshold) {
+    L.ThresholdCount = R.integer("threshold_count");
+    L.OutMin = R.integer("out_min");
+    L.OutStep = R.integer("out_step");
+  }
   L.OutZeroPoint = R.integer("out_zp", 0);
   L.ActMin = R.integer("act_min");
   L.ActMax = R.integer("act_max");
@@ -212,11 +240,18 @@ void writeMvmLayer(const MvmLayer &L, AttrMap &A) {
   A.set("n", L.N);
   A.set("input_shift", L.InputShift);
   A.set("input_zp", L.InputZeroPoint);
+  if (L.InputStepShift != 0)
+    A.set("input_step_shift", L.InputStepShift);
   A.set("input_bits", L.InputBits);
-  A.set("requant", std::string(L.Requant ? "scale" : "none"));
-  if (L.Requant) {
+  A.set("requant", requantModeName(L.Requant).str());
+  if (L.Requant == image::RequantMode::Scale) {
     A.set("multipliers", L.Multipliers);
     A.set("out_zp", L.OutZeroPoint);
+  }
+  if (L.Requant == image::RequantMode::Threshold) {
+    A.set("threshold_count", L.ThresholdCount);
+    A.set("out_min", L.OutMin);
+    A.set("out_step", L.OutStep);
   }
   A.set("act_min", L.ActMin);
   A.set("act_max", L.ActMax);

@@ -1,4 +1,5 @@
 //===- MvmVerify.cpp - Checks of the "mvm" op at every stage --------------===//
+#include "qnn/IR/ThresholdTable.h"
 #include "qnn/Lower/MvmLayer.h"
 #include "qnn/Lower/MvmOp.h"
 #include <cmath>
@@ -41,15 +42,52 @@ llvm::Error verifyGeometry(const Op &O, const MvmLayer &L) {
   return llvm::Error::success();
 }
 
+llvm::Error verifyInput(const Op &O, const MvmLayer &L) {
+  if (L.InputBits < 1 || L.InputBits > 16 || L.InputStepShift < 0 || L.InputStepShift > 30)
+    return opError(O, "input_bits must be in [1, 16] and input_step_shift in [0, 30]");
+  bool Padded =
+      L.Window == image::WindowKind::Conv2d && (L.PadTop || L.PadLeft || L.PadBottom || L.PadRight);
+  // Padding drives input_zp >> input_step_shift, which must be an input value.
+  int64_t Step = int64_t(1) << L.InputStepShift;
+  if (Padded && (L.InputZeroPoint < 0 || L.InputZeroPoint % Step != 0 ||
+                 (L.InputZeroPoint >> L.InputStepShift) >= (int64_t(1) << L.InputBits)))
+    return opError(O, "padding needs input_zp to be a non-negative multiple of "
+                      "2^input_step_shift whose quotient fits input_bits");
+  return llvm::Error::success();
+}
+
+llvm::Error verifyThresholdReadout(const Op &O, const MvmLayer &L) {
+  bool Threshold = L.Requant == image::RequantMode::Threshold;
+  if (O.Operands.size() != (Threshold ? 5u : 3u))
+    return opError(O, Threshold ? "a threshold read-out needs thresholds and signs operands"
+                                : "only a threshold read-out takes thresholds and signs");
+  if (!Threshold)
+    return llvm::Error::success();
+  if (llvm::Error E = verifyThresholdTable(O, O.operand(3), O.operand(4)))
+    return E;
+  if (O.operand(3)->Type.Dims != Shape{L.N, L.ThresholdCount})
+    return opError(O, "thresholds must be [n, threshold_count] = " +
+                          shapeToString({L.N, L.ThresholdCount}));
+  if (L.OutStep <= 0)
+    return opError(O, "out_step must be positive");
+  const std::optional<ValueRange> &R = O.result()->Type.Range;
+  if (!R || R->Lo != L.OutMin || R->Step != L.OutStep ||
+      R->Hi != L.OutMin + L.ThresholdCount * L.OutStep)
+    return opError(O, "the result's range must be the levels of out_min, out_step and "
+                      "threshold_count");
+  return llvm::Error::success();
+}
+
 llvm::Error verifyNmpu(const Op &O, const MvmLayer &L) {
-  if (L.InputBits < 1 || L.InputBits > 16 || L.InputShift < 0 || L.InputZeroPoint < 0 ||
-      L.InputZeroPoint >= (int64_t(1) << L.InputBits))
-    return opError(O, "input_bits must be in [1, 16] and input_zp an unsigned input value");
+  if (llvm::Error E = verifyInput(O, L))
+    return E;
   if (L.AccBits < 8 || L.AccBits > 64 || L.MultBits < 2 || L.MultBits > 32)
     return opError(O, "acc_bits must be in [8, 64] and mult_bits in [2, 32]");
   if (L.ActMin > L.ActMax)
     return opError(O, "act_min is above act_max");
-  if (L.Requant) {
+  if (llvm::Error E = verifyThresholdReadout(O, L))
+    return E;
+  if (L.Requant == image::RequantMode::Scale) {
     if (static_cast<int64_t>(L.Multipliers.size()) != L.N)
       return opError(O, "needs one multiplier per output");
     double Limit = std::ldexp(1.0, static_cast<int>(L.MultBits) - 1);

@@ -7,6 +7,7 @@
 // tensor larger than a tile's activation buffer, is refused with the numbers.
 //
 //===----------------------------------------------------------------------===//
+#include "qnn/Interp/KernelUtils.h"
 #include "qnn/Lower/Packing.h"
 #include "qnn/Pass/Pass.h"
 #include "qnn/Support/Diagnostics.h"
@@ -51,6 +52,8 @@ public:
                        "over; use a larger target or fewer/smaller layers",
                        Next, T.Name, Have, T.Tiles, T.ArraysPerTile, Next - Have);
     for (const auto &O : G.ops()) {
+      if (!hostOpType(O->Kind).empty())
+        continue; // runs on the host, outside every tile
       if (O->Kind != "mvm") {
         const Value *First = O->operand(0);
         O->Attrs.set("tile", First && First->Def ? First->Def->Attrs.getInt("tile", 0)

@@ -8,6 +8,7 @@
 // tile-to-tile transfers.
 //
 //===----------------------------------------------------------------------===//
+#include "qnn/Interp/KernelUtils.h"
 #include "qnn/Lower/MvmLayer.h"
 #include "qnn/Pass/Pass.h"
 #include "llvm/Support/MathExtras.h"
@@ -27,6 +28,12 @@ int64_t perSample(const Value &V) {
 
 int64_t bytesOf(const Value &V) {
   return llvm::divideCeil(perSample(V) * bitWidth(V.Type.Elem), 8);
+}
+
+/// Comparisons of a threshold read-out of \p Count ascending thresholds: a
+/// binary search among the Count + 1 levels, ceil(log2(Count + 1)), at least 1.
+int64_t comparisons(int64_t Count) {
+  return std::max<int64_t>(1, llvm::Log2_64_Ceil(static_cast<uint64_t>(Count) + 1));
 }
 
 /// Array-level counts of one mvm layer (per sample).
@@ -50,7 +57,11 @@ MvmCost countMvm(const Op &O, const MvmLayer &L, const Target &T) {
   C.ArrayReads = Fires * Groups;
   C.AdcConversions = Fires * Columns;
   C.DacDrives = Fires * Rows;
-  int64_t PerOutput = L.Polarity == image::PolarityMode::Offset ? 2 : 1;
+  // Per output: the offset correction (offset mode), then the bias add and
+  // re-quantization as one op, or the comparators of a threshold read-out.
+  int64_t PerOutput =
+      (L.Polarity == image::PolarityMode::Offset ? 1 : 0) +
+      (L.Requant == image::RequantMode::Threshold ? comparisons(L.ThresholdCount) : 1);
   C.NmpuOps = C.AdcConversions + C.Vectors * L.N * PerOutput;
   C.Macs = C.Vectors * L.K * L.N;
   return C;
@@ -76,6 +87,8 @@ public:
       return E;
     int64_t Start = 0;
     for (const auto &O : G.ops()) {
+      if (!hostOpType(O->Kind).empty())
+        continue; // runs on the host: no chip time
       int64_t Tile = O->Attrs.getInt("tile", -1);
       if (Tile < 0)
         return opError(*O, "pass 'schedule' needs the result of 'partition'; run it first");
@@ -108,9 +121,12 @@ public:
                    C.DacDrives * P.DacEnergy + C.NmpuOps * P.NmpuOpEnergy;
       } else if (O->Kind != "reshape") {
         // A reshape only renames the buffer; every other NMPU op touches
-        // each input element once.
-        LatencyNs = InputElements * P.NmpuOpLatency;
-        EnergyPj = InputElements * P.NmpuOpEnergy;
+        // each input element once, a threshold compares it as a read-out does.
+        int64_t Ops = InputElements;
+        if (O->Kind == "threshold")
+          Ops *= comparisons(O->operand(1)->Type.Dims[1]);
+        LatencyNs = Ops * P.NmpuOpLatency;
+        EnergyPj = Ops * P.NmpuOpEnergy;
       } else {
         Buffer = 0;
       }

@@ -51,10 +51,12 @@ private:
   llvm::DenseMap<const Value *, SymTensor> Sym;
 };
 
-/// Quantizers stay: legalize-quant reads the quantization from them.
+/// Quantizers stay: legalize-quant and legalize-qonnx read the quantization
+/// (and the integers of quantized weights) from them.
 bool neverFolds(llvm::StringRef Kind) {
-  static const llvm::StringSet<> Kinds = {"onnx.QuantizeLinear", "onnx.DequantizeLinear",
-                                          "quantize", "dequantize"};
+  static const llvm::StringSet<> Kinds = {
+      "onnx.QuantizeLinear", "onnx.DequantizeLinear", "quantize",          "dequantize",
+      "qonnx.Quant",         "qonnx.BipolarQuant",    "qonnx.MultiThreshold"};
   return Kinds.contains(Kind);
 }
 

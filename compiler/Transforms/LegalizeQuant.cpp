@@ -11,8 +11,10 @@
 //===----------------------------------------------------------------------===//
 #include "qnn/IR/Printer.h"
 #include "qnn/Support/Diagnostics.h"
+#include "qnn/Support/HostOps.h"
 #include "qnn/Transforms/LegalizeUtils.h"
 #include "qnn/Transforms/Passes.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 
@@ -195,9 +197,43 @@ void fuseClamps(Legalizer &L) {
 
 bool isCanonical(llvm::StringRef Kind) {
   static const llvm::StringSet<> Kinds = {
-      "quantize", "dequantize",     "qconv",    "qmatmul", "qadd",  "qconcat", "requantize",
-      "qmaxpool", "qglobalavgpool", "qavgpool", "reshape", "clamp", "slice"};
+      "quantize", "dequantize", "qconv",          "qmatmul",  "qadd",    "qconcat", "requantize",
+      "qmaxpool", "threshold",  "qglobalavgpool", "qavgpool", "reshape", "clamp",   "slice"};
   return Kinds.contains(Kind);
+}
+
+/// Float ONNX ops that stay for the host: host op kinds on float tensors
+/// computed from dequantized results (or from each other) whose results
+/// only reach other host ops or graph outputs (docs/ir.md).
+llvm::DenseSet<const Op *> hostSide(const Graph &G) {
+  llvm::DenseSet<const Op *> Host;
+  for (const auto &O : G.ops()) {
+    llvm::StringRef Kind = O->Kind;
+    if (!Kind.consume_front("onnx.") || !isHostOp(Kind))
+      continue;
+    bool FromDequantized = true, AnyComputed = false;
+    for (const Value *V : O->Operands) {
+      if (!V || V->isConstant())
+        continue;
+      AnyComputed = true;
+      FromDequantized &= V->Def && (V->Def->Kind == "dequantize" || Host.count(V->Def));
+    }
+    if (AnyComputed && FromDequantized)
+      Host.insert(O.get());
+  }
+  // Drop those whose results reach the chip again, until none does.
+  for (bool Changed = true; Changed;) {
+    Changed = false;
+    for (const auto &O : G.ops())
+      if (Host.count(O.get()))
+        for (const Value *R : O->Results)
+          for (const Op *U : G.users(R))
+            if (!Host.count(U)) {
+              Changed |= Host.erase(O.get());
+              break;
+            }
+  }
+  return Host;
 }
 
 class LegalizeQuantPass : public Pass {
@@ -210,8 +246,9 @@ public:
       return E;
     Legalizer L(G);
     hoistAboveDequantize(L);
+    llvm::DenseSet<const Op *> Host = hostSide(G);
     for (Op *O : snapshot(G)) {
-      if (L.isErased(O))
+      if (L.isErased(O) || Host.count(O))
         continue;
       RewriteFn QOp = qoperatorRewrite(O->Kind), Qdq = qdqRewrite(O->Kind);
       bool IntegerInput = O->operand(0) && isInteger(O->operand(0)->Type.Elem);
@@ -233,8 +270,9 @@ public:
     fuseClamps(L);
     G.eraseDeadCode();
     G.sortTopologically();
+    Host = hostSide(G);
     for (const auto &O : G.ops()) {
-      if (isCanonical(O->Kind))
+      if (isCanonical(O->Kind) || Host.count(O.get()))
         continue;
       if (qdqRewrite(O->Kind) || qoperatorRewrite(O->Kind))
         return opError(*O, llvm::Twine("computes in float between quantizers; ") + ChipOnlyHint);

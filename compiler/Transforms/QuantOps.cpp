@@ -1,10 +1,12 @@
 //===- QuantOps.cpp - The canonical quantized op kinds --------------------===//
 //
 // Registers every stage-2 kind of docs/ir.md with its verify rule and its
-// reference kernel (QuantKernels.cpp; slice in SliceKernel.cpp).
+// reference kernel (QuantKernels.cpp; slice in SliceKernel.cpp, threshold in
+// ThresholdOp.cpp).
 //
 //===----------------------------------------------------------------------===//
 #include "qnn/IR/OpRegistry.h"
+#include "qnn/IR/ThresholdTable.h"
 #include "qnn/Interp/KernelUtils.h"
 #include "qnn/Support/Diagnostics.h"
 #include "qnn/Transforms/LegalizeUtils.h"
@@ -365,6 +367,51 @@ llvm::Error verifyDequantize(const Op &O) {
   return checkQuantizerType(O, Q);
 }
 
+/// A threshold: comparator table, channel axis and the result's range.
+llvm::Error verifyThreshold(const Op &O) {
+  const Value *X = O.operand(0), *Th = O.operand(1), *Signs = O.operand(2);
+  if (!X)
+    return opError(O, "needs an input");
+  bool Accumulator = X->Type.Elem == DType::I32 && !X->Type.Quant;
+  if (!Accumulator && !isFloat(X->Type.Elem))
+    return opError(O, "input '" + X->Name +
+                          "' must be an unquantized i32 accumulator or a float tensor");
+  if (llvm::Error E = verifyThresholdTable(O, Th, Signs))
+    return E;
+  for (llvm::StringRef Name : {"out_min", "out_step"})
+    if (llvm::Error E = requireInt(O, Name, true))
+      return E;
+  int64_t C = Th->Type.Dims[0], T = Th->Type.Dims[1];
+  const Shape &XD = X->Type.Dims;
+  if (C > 1) {
+    if (llvm::Error E = requireInt(O, "axis", true))
+      return E;
+    int64_t Rank = static_cast<int64_t>(XD.size());
+    int64_t Axis = O.Attrs.getInt("axis");
+    if (Axis < -Rank || Axis >= Rank)
+      return opError(O, "axis " + llvm::Twine(Axis) + " is out of range for rank " +
+                            llvm::Twine(Rank));
+    int64_t Dim = XD[thresholdAxis(O)];
+    if (Dim != C)
+      return opError(O, "input '" + X->Name + "' has " + llvm::Twine(Dim) +
+                            " channels along axis " + llvm::Twine(Axis) + " but the thresholds " +
+                            llvm::Twine(C) + " rows");
+  }
+  const TensorType &Y = O.result()->Type;
+  if (!isInteger(Y.Elem) || Y.Dims != XD)
+    return opError(O, "result must be an integer tensor of the input's shape " + shapeToString(XD));
+  int64_t OutMin = O.Attrs.getInt("out_min"), OutStep = O.Attrs.getInt("out_step");
+  if (OutStep <= 0)
+    return opError(O, "out_step must be positive; a falling step function takes sign -1");
+  ValueRange Expected{OutMin, OutMin + T * OutStep, OutStep};
+  if (!(Y.Range == std::optional<ValueRange>(Expected)))
+    return opError(O, "result type must carry range(" + llvm::Twine(Expected.Lo) + ":" +
+                          llvm::Twine(Expected.Hi) + ":" + llvm::Twine(Expected.Step) +
+                          "), the levels of out_min, out_step and " + llvm::Twine(T) +
+                          " thresholds");
+  return llvm::Error::success();
+}
+
 } // namespace
 
 void registerQuantOps(OpRegistry &R) {
@@ -381,6 +428,7 @@ void registerQuantOps(OpRegistry &R) {
   R.add({"reshape", 1, 1, 1, verifyReshape, evalReshape});
   R.add({"clamp", 1, 1, 1, verifyClamp, evalClamp});
   R.add({"slice", 1, 1, 1, verifySlice, evalSlice});
+  R.add({"threshold", 3, 3, 1, verifyThreshold, evalThreshold});
 }
 
 } // namespace qnn

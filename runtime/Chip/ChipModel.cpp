@@ -123,6 +123,12 @@ void ChipModel::mvm(const MvmStep &S, llvm::ArrayRef<int64_t> X, llvm::MutableAr
       Out[N] = A;
       continue;
     }
+    if (S.Requant == RequantMode::Threshold) {
+      const ThresholdStep &Th = S.Threshold;
+      Out[N] = nmpu::thresholdLevel(static_cast<double>(A), Th.Thresholds.data() + N * Th.Count,
+                                    Th.Count, Th.Signs[N], Th.OutMin, Th.OutStep);
+      continue;
+    }
     Out[N] = requantize(S, N, A);
     if (FixedDiffs && Nmpu == NmpuMode::Fixed &&
         Out[N] != nmpu::requantFloat(A, S.Multiplier[N], S.OutZeroPoint, S.ClampMin, S.ClampMax))

@@ -5,6 +5,7 @@
 /// given have the shapes its step needs (the image verifier cannot know the
 /// batch) and returns an error naming what differs. Only the MVM counts its
 /// own statistics (array reads, conversions); the executor counts the rest.
+/// Host steps run off the chip and count no chip work.
 ///
 //===----------------------------------------------------------------------===//
 #ifndef QNN_RUNTIME_EXEC_KERNELS_H
@@ -36,6 +37,12 @@ llvm::Error runCombine(const image::CombineStep &S, llvm::ArrayRef<const Tensor 
 llvm::Error runReshape(const Tensor &In, Tensor &Out);
 llvm::Error runSlice(const image::SliceStep &S, const Tensor &In, Tensor &Out);
 llvm::Error runClamp(const image::ClampStep &S, const Tensor &In, Tensor &Out);
+/// The comparator bank on a float or integer tensor, per channel along Axis.
+llvm::Error runThreshold(const image::ThresholdStep &S, const Tensor &In, Tensor &Out);
+/// A host op on \p Inputs (the step's inputs) and the step's constants;
+/// \p Out receives every result.
+llvm::Error runHost(const image::HostStep &S, llvm::ArrayRef<const Tensor *> Inputs,
+                    std::vector<Tensor> &Out);
 
 } // namespace qnn::runtime
 

@@ -32,8 +32,10 @@ llvm::Error runConv(const MvmStep &S, const Tensor &In, Tensor &Out, KernelEnv &
               int64_t IH = OH * S.StrideH - int64_t(S.PadTop) + KH * S.DilationH;
               int64_t IW = OW * S.StrideW - int64_t(S.PadLeft) + KW * S.DilationW;
               bool Inside = IH >= 0 && IH < H && IW >= 0 && IW < W;
-              X[K++] = Inside ? static_cast<int64_t>(Src[C * Plane + IH * W + IW]) + S.InputShift
-                              : S.InputZeroPoint;
+              X[K++] = Inside
+                           ? (static_cast<int64_t>(Src[C * Plane + IH * W + IW]) + S.InputShift) >>
+                                 S.InputStepShift
+                           : S.InputZeroPoint >> S.InputStepShift;
             }
         Env.Chip.mvm(S, X, Y, Stats, Env.FixedDiffs);
         for (uint32_t N = 0; N < S.N; ++N)
@@ -54,7 +56,7 @@ llvm::Error runRows(const MvmStep &S, const Tensor &In, Tensor &Out, KernelEnv &
   std::vector<int64_t> X(S.K), Y(S.N);
   for (int64_t R = 0; R < Rows; ++R) {
     for (uint32_t K = 0; K < S.K; ++K)
-      X[K] = static_cast<int64_t>(In.Data[R * S.K + K]) + S.InputShift;
+      X[K] = (static_cast<int64_t>(In.Data[R * S.K + K]) + S.InputShift) >> S.InputStepShift;
     Env.Chip.mvm(S, X, Y, Stats, Env.FixedDiffs);
     for (uint32_t N = 0; N < S.N; ++N)
       Out.Data[R * S.N + N] = static_cast<double>(Y[N]);

@@ -85,6 +85,21 @@ Shape chunkShape(const TensorDesc &D) {
   return S;
 }
 
+/// A host op computes its results' types and shapes itself; they must be
+/// the ones the image declares for the step's outputs.
+llvm::Error checkHostResults(const Program &P, const Step &St, const std::vector<Tensor> &Results) {
+  for (size_t R = 0; R < St.Outputs.size(); ++R) {
+    const TensorDesc &D = P.Tensors[St.Outputs[R]];
+    const Tensor &T = Results[R];
+    if (T.Type != D.Type || T.Dims != chunkShape(D))
+      return makeError("host op {} makes {} {} for output '{}', the image declares {} {}",
+                       St.Host.Op, dtypeName(T.Type).str(), shapeToString(T.Dims),
+                       tensorName(P, St.Outputs[R]), dtypeName(D.Type).str(),
+                       shapeToString(chunkShape(D)));
+  }
+  return llvm::Error::success();
+}
+
 } // namespace
 
 llvm::Expected<Session> Session::create(Program P, const RunOptions &Options,
@@ -186,9 +201,14 @@ llvm::Expected<std::vector<Tensor>> Session::run(llvm::ArrayRef<Tensor> Inputs) 
       const Step &St = P.Steps[I];
       const TensorDesc &OutDesc = P.Tensors[St.Outputs[0]];
       Tensor Out(OutDesc.Type, chunkShape(OutDesc));
-      const Tensor &In = Values[St.Inputs[0]];
+      std::vector<const Tensor *> Ins;
+      for (uint32_t T : St.Inputs)
+        Ins.push_back(&Values[T]);
+      // Host steps may have no step inputs (constants only).
+      const Tensor &In = Ins.empty() ? Out : *Ins[0];
       StepStats Delta;
       Delta.Samples = ChunkSamples;
+      std::vector<Tensor> HostResults;
       llvm::Error E = llvm::Error::success();
       switch (St.Kind) {
       case StepKind::Mvm:
@@ -201,13 +221,9 @@ llvm::Expected<std::vector<Tensor>> Session::run(llvm::ArrayRef<Tensor> Inputs) 
       case StepKind::Pool:
         E = runPool(St.Pool, In, Out, Env);
         break;
-      case StepKind::Combine: {
-        std::vector<const Tensor *> Ins;
-        for (uint32_t T : St.Inputs)
-          Ins.push_back(&Values[T]);
+      case StepKind::Combine:
         E = runCombine(St.Combine, Ins, Out, Env);
         break;
-      }
       case StepKind::Reshape:
         E = runReshape(In, Out);
         break;
@@ -217,12 +233,29 @@ llvm::Expected<std::vector<Tensor>> Session::run(llvm::ArrayRef<Tensor> Inputs) 
       case StepKind::Slice:
         E = runSlice(St.Slice, In, Out);
         break;
+      case StepKind::Threshold:
+        E = runThreshold(St.Threshold, In, Out);
+        break;
+      case StepKind::Host:
+        E = runHost(St.Host, Ins, HostResults);
+        if (!E)
+          E = checkHostResults(P, St, HostResults);
+        break;
       }
       if (E)
         return addContext(std::move(E), "step " + std::to_string(I) + " ('" + St.Layer + "')");
-      countTraffic(St, Values, Out, S->ProducerTile, Delta);
-      Delta.Cycles = St.Cycles * Delta.Samples;
-      Delta.computeCost(S->T.Cost);
+      if (St.Kind == StepKind::Host) {
+        // Off the chip: no buffer, NMPU or transfer counters, no chip cost.
+        for (const Tensor *T : Ins)
+          Delta.HostElements += T->size();
+        Out = std::move(HostResults[0]);
+        for (size_t R = 1; R < HostResults.size(); ++R)
+          Values[St.Outputs[R]] = std::move(HostResults[R]);
+      } else {
+        countTraffic(St, Values, Out, S->ProducerTile, Delta);
+        Delta.Cycles = St.Cycles * Delta.Samples;
+        Delta.computeCost(S->T.Cost);
+      }
       S->Stats.Steps[I].add(Delta);
       Delta.Samples = 0; // the total counts samples once, below
       S->Stats.Total.add(Delta);

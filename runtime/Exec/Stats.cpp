@@ -13,6 +13,7 @@ void StepStats::add(const StepStats &O) {
   BufferBytes += O.BufferBytes;
   TransferBytes += O.TransferBytes;
   Cycles += O.Cycles;
+  HostElements += O.HostElements;
   LatencyNs += O.LatencyNs;
   EnergyPj += O.EnergyPj;
 }

@@ -27,6 +27,8 @@ public:
   template <typename T> void write(T V) {
     if constexpr (std::is_same_v<T, float>) {
       write(llvm::bit_cast<uint32_t>(V));
+    } else if constexpr (std::is_same_v<T, double>) {
+      write(llvm::bit_cast<uint64_t>(V));
     } else {
       static_assert(std::is_integral_v<T>, "fixed-width integer fields only");
       uint8_t Buf[sizeof(T)];
@@ -56,6 +58,8 @@ public:
   template <typename T> T read() {
     if constexpr (std::is_same_v<T, float>) {
       return llvm::bit_cast<float>(read<uint32_t>());
+    } else if constexpr (std::is_same_v<T, double>) {
+      return llvm::bit_cast<double>(read<uint64_t>());
     } else {
       static_assert(std::is_integral_v<T>, "fixed-width integer fields only");
       if (!canRead(sizeof(T)))

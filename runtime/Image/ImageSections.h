@@ -54,6 +54,30 @@ template <typename IO, typename VecT, typename Fn> void mapRecords(IO &Io, VecT 
     Map(Io, E);
 }
 
+template <typename IO, typename ThresholdT> void mapThreshold(IO &Io, ThresholdT &T) {
+  Io.scalar(T.Axis);
+  Io.scalar(T.Channels);
+  Io.scalar(T.Count);
+  Io.vector(T.Thresholds);
+  Io.vector(T.Signs);
+  Io.scalar(T.OutMin);
+  Io.scalar(T.OutStep);
+}
+
+template <typename IO, typename HostT> void mapHost(IO &Io, HostT &H) {
+  Io.string(H.Op);
+  mapRecords(Io, H.IntAttrs, [](IO &I, auto &A) {
+    I.string(A.first);
+    I.scalar(A.second);
+  });
+  Io.vector(H.Operands);
+  mapRecords(Io, H.Constants, [](IO &I, auto &C) {
+    I.enumeration(C.Type, DType::F4E2M1, "element type");
+    I.vector(C.Dims);
+    I.vector(C.Data);
+  });
+}
+
 template <typename IO, typename MvmT> void mapMvm(IO &Io, MvmT &M) {
   Io.enumeration(M.Window, WindowKind::Rows, "window kind");
   for (auto *F : {&M.InChannels, &M.InH, &M.InW, &M.ChannelBegin, &M.Channels, &M.KernelH,
@@ -62,18 +86,21 @@ template <typename IO, typename MvmT> void mapMvm(IO &Io, MvmT &M) {
     Io.scalar(*F);
   Io.scalar(M.InputShift);
   Io.scalar(M.InputZeroPoint);
+  Io.scalar(M.InputStepShift);
   Io.enumeration(M.Polarity, PolarityMode::Unipolar, "polarity mode");
   Io.scalar(M.Offset);
   mapRecords(Io, M.Columns, [](IO &I, auto &C) { mapColumn(I, C); });
   mapRecords(Io, M.Blocks, [](IO &I, auto &B) { mapBlock(I, B); });
   Io.vector(M.Bias);
-  Io.enumeration(M.Requant, RequantMode::Scale, "requantization mode");
+  Io.enumeration(M.Requant, RequantMode::Threshold, "requantization mode");
   Io.vector(M.Multiplier);
   Io.vector(M.FixedMultiplier);
   Io.vector(M.FixedShift);
   Io.scalar(M.OutZeroPoint);
   Io.scalar(M.ClampMin);
   Io.scalar(M.ClampMax);
+  if (M.Requant == RequantMode::Threshold)
+    mapThreshold(Io, M.Threshold);
 }
 
 template <typename IO, typename QuantT> void mapQuantize(IO &Io, QuantT &Q) {
@@ -150,7 +177,7 @@ template <typename IO, typename ArrayT> void mapArray(IO &Io, ArrayT &A, uint8_t
 /// The "layers" section's record of a step: its kind and the constants of
 /// that kind.
 template <typename IO, typename StepT> void mapStepConstants(IO &Io, StepT &S) {
-  Io.enumeration(S.Kind, StepKind::Slice, "step kind");
+  Io.enumeration(S.Kind, StepKind::Host, "step kind");
   switch (S.Kind) {
   case StepKind::Mvm:
     return mapMvm(Io, S.Mvm);
@@ -172,6 +199,10 @@ template <typename IO, typename StepT> void mapStepConstants(IO &Io, StepT &S) {
     Io.scalar(S.Slice.Start);
     Io.scalar(S.Slice.Size);
     return;
+  case StepKind::Threshold:
+    return mapThreshold(Io, S.Threshold);
+  case StepKind::Host:
+    return mapHost(Io, S.Host);
   }
 }
 

@@ -6,8 +6,10 @@
 //===----------------------------------------------------------------------===//
 #include "qnn/Runtime/ImageLayout.h"
 #include "qnn/Support/Diagnostics.h"
+#include "qnn/Support/HostOps.h"
 #include "qnn/Support/Tensor.h"
 #include "llvm/ADT/DenseSet.h"
+#include <cmath>
 
 namespace qnn::image {
 
@@ -111,16 +113,24 @@ private:
       return E;
     if (S.Tile >= T.Tiles)
       return Bad(fmt::format("runs on tile {}, the target has {}", S.Tile, T.Tiles));
-    size_t MinInputs = 1, MaxInputs = 1;
+    size_t MinInputs = 1, MaxInputs = 1, Outputs = 1;
     if (S.Kind == StepKind::Combine && S.Combine.Kind == CombineStep::Op::Add)
       MinInputs = MaxInputs = 2;
     if (S.Kind == StepKind::Combine && S.Combine.Kind == CombineStep::Op::Concat)
       MaxInputs = 1u << 16;
-    if (S.Inputs.size() < MinInputs || S.Inputs.size() > MaxInputs || S.Outputs.size() != 1)
+    if (S.Kind == StepKind::Host) {
+      std::optional<HostOpArity> Arity = hostOpArity(S.Host.Op);
+      if (!Arity)
+        return Bad(fmt::format("unknown host op '{}' (host ops: {})", S.Host.Op, hostOpNames()));
+      MinInputs = 0;
+      MaxInputs = Arity->Operands;
+      Outputs = Arity->Results;
+    }
+    if (S.Inputs.size() < MinInputs || S.Inputs.size() > MaxInputs || S.Outputs.size() != Outputs)
       return Bad(fmt::format("has {} inputs and {} outputs", S.Inputs.size(), S.Outputs.size()));
     switch (S.Kind) {
     case StepKind::Mvm:
-      return verifyMvm(S.Mvm, Bad);
+      return verifyMvm(S.Mvm, P.Tensors[S.Outputs[0]].Type, Bad);
     case StepKind::Quantize:
     case StepKind::Dequantize:
       if (S.Quant.Scale.empty() || S.Quant.ZeroPoint.size() != S.Quant.Scale.size())
@@ -161,8 +171,99 @@ private:
       return llvm::Error::success();
     case StepKind::Slice:
       return verifySlice(S.Slice, P.Tensors[S.Inputs[0]], P.Tensors[S.Outputs[0]], Bad);
+    case StepKind::Threshold:
+      return verifyThresholdStep(S.Threshold, P.Tensors[S.Inputs[0]], P.Tensors[S.Outputs[0]], Bad);
+    case StepKind::Host:
+      return verifyHost(S, Bad);
     }
     llvm_unreachable("step kinds are checked when decoding");
+  }
+
+  /// Per channel: ascending thresholds and a sign of +-1; every level the
+  /// comparators can give fits the output's element type.
+  template <typename BadFn>
+  llvm::Error verifyThreshold(const ThresholdStep &S, DType OutType, BadFn Bad) {
+    if (S.Channels == 0 || S.Count > (1u << 16))
+      return Bad(fmt::format("threshold bank of {} channels and {} thresholds per channel (at "
+                             "least one channel, at most 65536 thresholds)",
+                             S.Channels, S.Count));
+    if (S.Thresholds.size() != uint64_t(S.Channels) * S.Count || S.Signs.size() != S.Channels)
+      return Bad(fmt::format("{} thresholds and {} signs for {} channels of {} thresholds",
+                             S.Thresholds.size(), S.Signs.size(), S.Channels, S.Count));
+    for (uint32_t C = 0; C < S.Channels; ++C) {
+      if (S.Signs[C] != 1 && S.Signs[C] != -1)
+        return Bad(fmt::format("threshold channel {} has sign {}, not +1 or -1", C, S.Signs[C]));
+      const double *T = S.Thresholds.data() + uint64_t(C) * S.Count;
+      for (uint32_t I = 0; I < S.Count; ++I)
+        if (std::isnan(T[I]) || (I > 0 && !(T[I - 1] <= T[I])))
+          return Bad(fmt::format("thresholds of channel {} are not ascending (threshold {} is "
+                                 "{}{})",
+                                 C, I, T[I], I > 0 ? fmt::format(" after {}", T[I - 1]) : ""));
+    }
+    int64_t Last = int64_t(S.OutMin) + int64_t(S.Count) * S.OutStep;
+    if (S.OutStep == 0 || !isInteger(OutType) ||
+        std::min<int64_t>(S.OutMin, Last) < minValue(OutType) ||
+        std::max<int64_t>(S.OutMin, Last) > maxValue(OutType))
+      return Bad(fmt::format("threshold levels {} + {} * [0, {}] do not fit the output type {} "
+                             "(an integer type and a non-zero step are needed)",
+                             S.OutMin, S.OutStep, S.Count, dtypeName(OutType).str()));
+    return llvm::Error::success();
+  }
+
+  /// A standalone threshold step: its channels lie along a static axis of
+  /// the input, and the output has the input's shape.
+  template <typename BadFn>
+  llvm::Error verifyThresholdStep(const ThresholdStep &S, const TensorDesc &In,
+                                  const TensorDesc &Out, BadFn Bad) {
+    if (llvm::Error E = verifyThreshold(S, Out.Type, Bad))
+      return E;
+    if (!isFloat(In.Type) && !isInteger(In.Type))
+      return Bad(fmt::format("threshold input must be float or integer, it is {}",
+                             dtypeName(In.Type).str()));
+    if (Out.Dims != In.Dims)
+      return Bad(fmt::format("threshold output is {}, the input {}", shapeToString(Out.Dims),
+                             shapeToString(In.Dims)));
+    if (S.Channels > 1 && (S.Axis < 0 || S.Axis >= static_cast<int64_t>(In.Dims.size()) ||
+                           In.Dims[S.Axis] != S.Channels))
+      return Bad(fmt::format("{} threshold channels along axis {} of a {} input", S.Channels,
+                             S.Axis, shapeToString(In.Dims)));
+    return llvm::Error::success();
+  }
+
+  /// Operands name step inputs or embedded constants, each constant holds
+  /// as many values as its dimensions say, attributes are sorted.
+  template <typename BadFn> llvm::Error verifyHost(const Step &S, BadFn Bad) {
+    const HostStep &H = S.Host;
+    if (H.Operands.size() != hostOpArity(H.Op)->Operands)
+      return Bad(fmt::format("host op {} has {} operands, it takes {}", H.Op, H.Operands.size(),
+                             hostOpArity(H.Op)->Operands));
+    for (size_t I = 0; I < H.Operands.size(); ++I) {
+      int64_t O = H.Operands[I];
+      if (O >= static_cast<int64_t>(S.Inputs.size()) ||
+          -O - 1 >= static_cast<int64_t>(H.Constants.size()))
+        return Bad(fmt::format("host operand {} is {}, out of range ({} inputs, {} constants)", I,
+                               O, S.Inputs.size(), H.Constants.size()));
+    }
+    for (size_t I = 0; I < H.Constants.size(); ++I) {
+      const HostConstant &C = H.Constants[I];
+      uint64_t Elements = 1;
+      for (int64_t D : C.Dims) {
+        if (D < 0 || D > (int64_t(1) << 32))
+          return Bad(fmt::format("host constant {} has dimension {}", I, D));
+        Elements = std::min<uint64_t>(Elements * uint64_t(D), uint64_t(1) << 40);
+      }
+      if (!isSupported(C.Type) || Elements != C.Data.size())
+        return Bad(fmt::format("host constant {} is {} {} but holds {} values", I,
+                               dtypeName(C.Type).str(), shapeToString(C.Dims), C.Data.size()));
+    }
+    for (const auto &[AttrName, Value] : H.IntAttrs)
+      if (!isHostOpAttr(H.Op, AttrName))
+        return Bad(fmt::format("host op {} has no attribute '{}'", H.Op, AttrName));
+    for (size_t I = 1; I < H.IntAttrs.size(); ++I)
+      if (!(H.IntAttrs[I - 1].first < H.IntAttrs[I].first))
+        return Bad(fmt::format("host op attributes are not sorted by name ('{}' after '{}')",
+                               H.IntAttrs[I].first, H.IntAttrs[I - 1].first));
+    return llvm::Error::success();
   }
 
   /// The slice lies inside a static dimension of the input, and the output
@@ -192,13 +293,26 @@ private:
     return llvm::Error::success();
   }
 
-  template <typename BadFn> llvm::Error verifyMvm(const MvmStep &M, BadFn Bad) {
+  template <typename BadFn> llvm::Error verifyMvm(const MvmStep &M, DType OutType, BadFn Bad) {
     if (M.K == 0 || M.N == 0)
       return Bad(fmt::format("K = {} and N = {} must be positive", M.K, M.N));
-    if (M.InputShift < 0 || M.InputZeroPoint < 0 ||
-        M.InputZeroPoint > (int64_t(1) << T.ActBits) - 1)
-      return Bad(fmt::format("input shift {} / zero point {} do not fit act_bits = {}",
-                             M.InputShift, M.InputZeroPoint, T.ActBits));
+    if (M.InputStepShift >= T.ActBits)
+      return Bad(fmt::format("input step shift {} leaves no bit of act_bits = {}", M.InputStepShift,
+                             T.ActBits));
+    // The shift maps the input's lowest level to 0 (a range above 0 makes it
+    // negative); it only has to keep the arithmetic far from overflow. Only
+    // padding drives the zero point itself.
+    int64_t DacMax = (int64_t(1) << T.ActBits) - 1;
+    constexpr int64_t ShiftLimit = int64_t(1) << 16;
+    if (M.InputShift < -ShiftLimit || M.InputShift > ShiftLimit)
+      return Bad(fmt::format("input shift {} is beyond +-{}", M.InputShift, ShiftLimit));
+    bool Padded = M.Window == WindowKind::Conv2d &&
+                  (M.PadTop || M.PadLeft || M.PadBottom || M.PadRight);
+    int64_t PadLevel = M.InputZeroPoint >> M.InputStepShift;
+    if (Padded && (M.InputZeroPoint < 0 || PadLevel > DacMax))
+      return Bad(fmt::format("padding drives zero point {} (level {}), outside the levels of "
+                             "act_bits = {}",
+                             M.InputZeroPoint, PadLevel, T.ActBits));
     if (M.Window == WindowKind::Conv2d) {
       if (!M.StrideH || !M.StrideW || !M.DilationH || !M.DilationW || !M.KernelH || !M.KernelW)
         return Bad("kernel, strides and dilations must be positive");
@@ -260,7 +374,12 @@ private:
                              M.N));
     if (M.ClampMin > M.ClampMax)
       return Bad("clamp_min > clamp_max");
-    return llvm::Error::success();
+    if (M.Requant != RequantMode::Threshold)
+      return llvm::Error::success();
+    if (M.Threshold.Channels != M.N)
+      return Bad(
+          fmt::format("threshold read-out has {} channels for N = {}", M.Threshold.Channels, M.N));
+    return verifyThreshold(M.Threshold, OutType, Bad);
   }
 };
 

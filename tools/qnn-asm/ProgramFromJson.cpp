@@ -2,6 +2,7 @@
 #include "ProgramFromJson.h"
 #include "qnn/Support/Diagnostics.h"
 #include "qnn/Target/Target.h"
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 #include <limits>
@@ -132,6 +133,61 @@ void readArray(JsonReader &R, const llvm::json::Object &O, ArrayImage &A, const 
   }
 }
 
+/// Thresholds as one list per channel; "channels" and "count" override the
+/// sizes the lists imply (to describe damaged banks).
+void readThreshold(JsonReader &R, const llvm::json::Object &O, ThresholdStep &T) {
+  R.field(O, "axis", T.Axis);
+  std::vector<std::vector<double>> Rows;
+  R.field(O, "thresholds", Rows);
+  T.Channels = static_cast<uint32_t>(Rows.size());
+  T.Count = Rows.empty() ? 0 : static_cast<uint32_t>(Rows.front().size());
+  for (const std::vector<double> &Row : Rows)
+    T.Thresholds.insert(T.Thresholds.end(), Row.begin(), Row.end());
+  R.field(O, "channels", T.Channels);
+  R.field(O, "count", T.Count);
+  R.field(O, "signs", T.Signs);
+  if (!O.get("signs"))
+    T.Signs.assign(T.Channels, 1);
+  R.field(O, "out_min", T.OutMin);
+  R.field(O, "out_step", T.OutStep);
+}
+
+/// A host op: "op", "attrs" (an object of integers), "operands" (step input
+/// numbers, or -1 - I for constant I) and "constants".
+void readHost(JsonReader &R, const llvm::json::Object &O, HostStep &H) {
+  R.required(O, "op", H.Op);
+  if (const llvm::json::Value *V = O.get("attrs")) {
+    const llvm::json::Object *Attrs = R.object(*V, "attrs");
+    if (!Attrs)
+      return;
+    for (const auto &[Key, Value] : *Attrs) {
+      H.IntAttrs.emplace_back(Key.str(), 0);
+      R.value(Value, H.IntAttrs.back().second, "attrs." + Key.str());
+    }
+    llvm::sort(H.IntAttrs);
+  }
+  R.required(O, "operands", H.Operands);
+  const llvm::json::Value *Constants = O.get("constants");
+  const llvm::json::Array *List = Constants ? Constants->getAsArray() : nullptr;
+  if (Constants && !List)
+    return R.fail("constants", "must be a list");
+  for (size_t I = 0; List && I < List->size(); ++I) {
+    std::string Path = "constants[" + std::to_string(I) + "]";
+    const llvm::json::Object *C = R.object((*List)[I], Path);
+    if (!C)
+      return;
+    HostConstant &HC = H.Constants.emplace_back();
+    std::string Type = "f32";
+    R.field(*C, "type", Type);
+    if (std::optional<DType> D = parseDType(Type))
+      HC.Type = *D;
+    else
+      R.fail(Path + ".type", "'" + Type + "' is not an element type");
+    R.field(*C, "dims", HC.Dims);
+    R.field(*C, "data", HC.Data);
+  }
+}
+
 void readMvm(JsonReader &R, const llvm::json::Object &O, MvmStep &M) {
   R.enumeration(O, "window", M.Window,
                 {{"rows", WindowKind::Rows}, {"conv2d", WindowKind::Conv2d}});
@@ -158,6 +214,7 @@ void readMvm(JsonReader &R, const llvm::json::Object &O, MvmStep &M) {
     R.field(O, Key, *Field);
   R.field(O, "input_shift", M.InputShift);
   R.field(O, "input_zero_point", M.InputZeroPoint);
+  R.field(O, "input_step_shift", M.InputStepShift);
   R.enumeration(O, "polarity", M.Polarity,
                 {{"differential", PolarityMode::Differential},
                  {"offset", PolarityMode::Offset},
@@ -187,13 +244,18 @@ void readMvm(JsonReader &R, const llvm::json::Object &O, MvmStep &M) {
   }
   R.field(O, "bias", M.Bias);
   R.enumeration(O, "requant", M.Requant,
-                {{"scale", RequantMode::Scale}, {"none", RequantMode::None}});
+                {{"scale", RequantMode::Scale},
+                 {"none", RequantMode::None},
+                 {"threshold", RequantMode::Threshold}});
   R.field(O, "multiplier", M.Multiplier);
   R.field(O, "fixed_multiplier", M.FixedMultiplier);
   R.field(O, "fixed_shift", M.FixedShift);
   R.field(O, "out_zero_point", M.OutZeroPoint);
   R.field(O, "clamp_min", M.ClampMin);
   R.field(O, "clamp_max", M.ClampMax);
+  if (const llvm::json::Value *V = O.get("threshold"))
+    if (const llvm::json::Object *T = R.object(*V, "threshold"))
+      readThreshold(R, *T, M.Threshold);
 }
 
 void readPool(JsonReader &R, const llvm::json::Object &O, PoolStep &P) {
@@ -240,7 +302,9 @@ void readStep(JsonReader &R, const llvm::json::Object &O, Step &S) {
                  {"combine", StepKind::Combine},
                  {"reshape", StepKind::Reshape},
                  {"clamp", StepKind::Clamp},
-                 {"slice", StepKind::Slice}});
+                 {"slice", StepKind::Slice},
+                 {"threshold", StepKind::Threshold},
+                 {"host", StepKind::Host}});
   R.field(O, "layer", S.Layer);
   R.field(O, "inputs", S.Inputs);
   R.field(O, "outputs", S.Outputs);
@@ -272,6 +336,10 @@ void readStep(JsonReader &R, const llvm::json::Object &O, Step &S) {
     R.required(O, "start", S.Slice.Start);
     R.required(O, "size", S.Slice.Size);
     return;
+  case StepKind::Threshold:
+    return readThreshold(R, O, S.Threshold);
+  case StepKind::Host:
+    return readHost(R, O, S.Host);
   }
 }
 

@@ -2,6 +2,7 @@
 #include "ImageDumper.h"
 #include "qnn/Support/Tensor.h"
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace qnn::image {
 
@@ -25,6 +26,10 @@ llvm::StringRef stepKindName(StepKind K) {
     return "clamp";
   case StepKind::Slice:
     return "slice";
+  case StepKind::Threshold:
+    return "threshold";
+  case StepKind::Host:
+    return "host";
   }
   llvm_unreachable("unknown step kind");
 }
@@ -49,6 +54,67 @@ std::vector<std::string> floatList(const std::vector<float> &V) {
   for (float F : V)
     Out.push_back(fmt::format("{}", F));
   return Out;
+}
+
+llvm::StringRef requantName(RequantMode M) {
+  switch (M) {
+  case RequantMode::None:
+    return "none";
+  case RequantMode::Scale:
+    return "scale";
+  case RequantMode::Threshold:
+    return "threshold";
+  }
+  llvm_unreachable("unknown requantization mode");
+}
+
+/// How many thresholds of each channel, and how many channels, are printed:
+/// enough to recognize a bank without flooding the dump.
+constexpr uint32_t ShownThresholds = 4, ShownChannels = 8;
+
+void dumpThreshold(llvm::ScopedPrinter &W, const ThresholdStep &T) {
+  llvm::DictScope D(W, "Threshold");
+  W.printNumber("Axis", T.Axis);
+  W.printNumber("Channels", T.Channels);
+  W.printNumber("Count", T.Count);
+  W.printString("Levels", fmt::format("{} + {} * [0, {}]", T.OutMin, T.OutStep, T.Count));
+  llvm::ListScope L(W, "Banks");
+  for (uint32_t C = 0; C < std::min(T.Channels, ShownChannels); ++C) {
+    std::vector<std::string> First;
+    for (uint32_t I = 0; I < std::min(T.Count, ShownThresholds); ++I)
+      First.push_back(fmt::format("{}", T.Thresholds[uint64_t(C) * T.Count + I]));
+    if (T.Count > ShownThresholds)
+      First.push_back("...");
+    W.printString(
+        fmt::format("channel {} sign {:+d}: [{}]", C, T.Signs[C], fmt::join(First, ", ")));
+  }
+  if (T.Channels > ShownChannels)
+    W.printString(fmt::format("... {} more channels", T.Channels - ShownChannels));
+}
+
+void dumpHost(llvm::ScopedPrinter &W, const HostStep &H, const std::vector<std::string> &Inputs) {
+  W.printString("Op", H.Op);
+  {
+    llvm::DictScope D(W, "Attributes");
+    for (const auto &[Name, Value] : H.IntAttrs)
+      W.printNumber(Name, Value);
+  }
+  std::vector<std::string> Operands;
+  for (int32_t O : H.Operands) {
+    if (O >= 0) {
+      Operands.push_back(Inputs[O]);
+      continue;
+    }
+    const HostConstant &C = H.Constants[-O - 1];
+    std::vector<std::string> Values;
+    for (size_t I = 0; I < std::min<size_t>(C.Data.size(), ShownThresholds); ++I)
+      Values.push_back(fmt::format("{}", C.Data[I]));
+    if (C.Data.size() > ShownThresholds)
+      Values.push_back("...");
+    Operands.push_back(fmt::format("const {}[{}] [{}]", dtypeName(C.Type).str(),
+                                   shapeToString(C.Dims), fmt::join(Values, ", ")));
+  }
+  W.printList("Operands", Operands);
 }
 
 std::vector<std::string> tensorNames(const Program &P, const std::vector<uint32_t> &Indices) {
@@ -129,8 +195,13 @@ void dumpMvm(llvm::ScopedPrinter &W, const MvmStep &M) {
   }
   W.printString("Polarity", polarityName(M.Polarity));
   W.printNumber("Columns", static_cast<uint64_t>(M.Columns.size()));
-  W.printString("Requant", M.Requant == RequantMode::Scale ? "scale" : "none");
-  W.printString("Clamp", fmt::format("[{}, {}]", M.ClampMin, M.ClampMax));
+  if (M.InputStepShift)
+    W.printNumber("InputStepShift", M.InputStepShift);
+  W.printString("Requant", requantName(M.Requant));
+  if (M.Requant == RequantMode::Threshold)
+    dumpThreshold(W, M.Threshold);
+  else
+    W.printString("Clamp", fmt::format("[{}, {}]", M.ClampMin, M.ClampMax));
   llvm::ListScope L(W, "Blocks");
   for (const Block &B : M.Blocks) {
     llvm::DictScope D(W);
@@ -161,6 +232,10 @@ void dumpSchedule(llvm::ScopedPrinter &W, const Program &P) {
     if (S.Kind == StepKind::Slice)
       W.printString("Slice", fmt::format("axis {} [{}, {})", S.Slice.Axis, S.Slice.Start,
                                          S.Slice.Start + S.Slice.Size));
+    if (S.Kind == StepKind::Threshold)
+      dumpThreshold(W, S.Threshold);
+    if (S.Kind == StepKind::Host)
+      dumpHost(W, S.Host, tensorNames(P, S.Inputs));
   }
 }
 

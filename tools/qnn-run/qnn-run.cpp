@@ -213,6 +213,12 @@ static void printStats(raw_ostream &OS, const RunStats &S) {
                     Width, "samples", "array-phases", "adc-convs", "dac-phases", "nmpu-ops",
                     "cycles", "latency-ns", "energy-pj");
   auto Row = [&](const StepStats &St) {
+    if (St.Kind == image::StepKind::Host) {
+      // Off the chip: no chip counters, cycles or energy to show.
+      OS << fmt::format("{:<{}} {:>8} {:>12} ({} input elements on the host)\n", St.Layer, Width,
+                        St.Samples, "host", St.HostElements);
+      return;
+    }
     OS << fmt::format("{:<{}} {:>8} {:>12} {:>12} {:>12} {:>12} {:>10} {:>12.1f} {:>12.1f}\n",
                       St.Layer, Width, St.Samples, St.ArrayPhases, St.AdcConversions,
                       St.DacPhases, St.NmpuOps, St.Cycles, St.LatencyNs, St.EnergyPj);

@@ -39,14 +39,28 @@ struct QuantParams {
   }
 };
 
+/// The stored integers an integer tensor can hold: Lo, Lo + Step, ..., Hi
+/// (`range(lo:hi:step)` in the text form, docs/ir.md). Low-bit and binary
+/// activations in a wider element type; lower-to-mvm drives (x - Lo) / Step.
+struct ValueRange {
+  int64_t Lo = 0, Hi = 0, Step = 1;
+
+  /// The number of values, (Hi - Lo) / Step + 1.
+  int64_t levels() const { return (Hi - Lo) / Step + 1; }
+  bool contains(int64_t V) const { return V >= Lo && V <= Hi && (V - Lo) % Step == 0; }
+  bool operator==(const ValueRange &O) const { return Lo == O.Lo && Hi == O.Hi && Step == O.Step; }
+};
+
 struct TensorType {
   DType Elem = DType::F32;
   Shape Dims;
   /// Present on quantized tensors of the canonical and chip stages.
   std::optional<QuantParams> Quant;
+  /// Present when the tensor holds only some values of its element type.
+  std::optional<ValueRange> Range = std::nullopt;
 
   bool operator==(const TensorType &O) const {
-    return Elem == O.Elem && Dims == O.Dims && Quant == O.Quant;
+    return Elem == O.Elem && Dims == O.Dims && Quant == O.Quant && Range == O.Range;
   }
 };
 

@@ -67,8 +67,23 @@ struct Block {
 enum class PolarityMode : uint8_t { Differential = 0, Offset = 1, Unipolar = 2 };
 
 enum class RequantMode : uint8_t {
-  None = 0,  ///< the output is the int32 accumulator (ConvInteger, MatMulInteger)
-  Scale = 1, ///< per-output multiplier, rounding, zero point, clamp
+  None = 0,      ///< the output is the int32 accumulator (ConvInteger, MatMulInteger)
+  Scale = 1,     ///< per-output multiplier, rounding, zero point, clamp
+  Threshold = 2, ///< per-output comparators (MvmStep::Threshold): low-bit and binary neurons
+};
+
+/// A monotone step function per channel, the NMPU's comparator bank:
+///   y = OutMin + OutStep * #{t : Signs[c] * x >= Thresholds[c * Count + t]}
+/// where c is the channel of the element (along Axis; one channel when
+/// Channels == 1). Comparisons are exact in double: x is an integer
+/// accumulator (in an MVM) or a float32 activation (a standalone step at the
+/// chip's input). Signs[c] = -1 describes a channel whose function falls.
+struct ThresholdStep {
+  int32_t Axis = -1;
+  uint32_t Channels = 1, Count = 0;
+  std::vector<double> Thresholds; ///< Channels * Count, ascending per channel
+  std::vector<int8_t> Signs;      ///< Channels entries of +1 or -1
+  int32_t OutMin = 0, OutStep = 1;
 };
 
 /// How the input vectors of an MVM are gathered from its input tensor.
@@ -93,8 +108,12 @@ struct MvmStep {
   /// Added to each stored input element to make it unsigned (128 for int8).
   int32_t InputShift = 0;
   /// Zero point of the unsigned input (input zero point + InputShift); padding
-  /// elements take this value.
+  /// elements take this value (>> InputStepShift).
   int32_t InputZeroPoint = 0;
+  /// The DAC drives (x + InputShift) >> InputStepShift: inputs whose levels
+  /// are 2^InputStepShift apart ({-1, +1} has shift 1) take fewer bits; the
+  /// weights were scaled by the step at lowering, so the sums stay exact.
+  uint8_t InputStepShift = 0;
   PolarityMode Polarity = PolarityMode::Differential;
   /// Offset mode: stored level sum = w + Offset; the NMPU subtracts
   /// Offset * sum(x) per output.
@@ -114,6 +133,8 @@ struct MvmStep {
   std::vector<int8_t> FixedShift;
   int32_t OutZeroPoint = 0;
   int32_t ClampMin = 0, ClampMax = 255; ///< fused Relu/Clip and the output type
+  /// RequantMode::Threshold: y[n] from acc[n] (Channels == N, Axis unused).
+  ThresholdStep Threshold;
 };
 
 /// Element-wise float <-> quantized conversions at the chip boundary.
@@ -171,6 +192,27 @@ struct ClampStep {
   int32_t ClampMin = 0, ClampMax = 255;
 };
 
+/// A float32 op the runtime runs on the host, outside the chip: the float
+/// glue before the first or after the last quantized tensor (an affine
+/// de-normalization, Softmax, ArgMax, TopK). Op is the ONNX op type; the
+/// operands are the step's inputs and constants, in ONNX operand order;
+/// semantics are ONNX's, computed by the same kernels as the reference
+/// interpreter (include/qnn/Support/HostOps.h).
+struct HostConstant {
+  DType Type = DType::F32;
+  std::vector<int64_t> Dims;
+  std::vector<double> Data;
+};
+struct HostStep {
+  std::string Op;
+  /// Integer attributes (axis, keepdims, largest, ...), sorted by name.
+  std::vector<std::pair<std::string, int64_t>> IntAttrs;
+  /// Operand I is Step::Inputs[Operands[I]] when >= 0, else the constant
+  /// Constants[-Operands[I] - 1].
+  std::vector<int32_t> Operands;
+  std::vector<HostConstant> Constants;
+};
+
 enum class StepKind : uint8_t {
   Mvm = 0,
   Quantize = 1,
@@ -180,6 +222,8 @@ enum class StepKind : uint8_t {
   Reshape = 5,
   Clamp = 6,
   Slice = 7,
+  Threshold = 8, ///< a float input's quantizer as comparators (ThresholdStep)
+  Host = 9,      ///< a float op on the host (HostStep)
 };
 
 struct Step {
@@ -197,6 +241,8 @@ struct Step {
   CombineStep Combine;
   ClampStep Clamp;
   SliceStep Slice;
+  ThresholdStep Threshold;
+  HostStep Host;
 };
 
 struct Program {

@@ -1,8 +1,9 @@
 //===- KernelUtils.h - Index helpers shared by interpreter kernels -*- C++ -*-===//
 ///
 /// \file
-/// Broadcasting, convolution / pooling windows, batched matrix products,
-/// concatenation and quantization parameter layouts: the index arithmetic
+/// Convolution / pooling windows, batched matrix products, concatenation and
+/// quantization parameter layouts (broadcasting is in
+/// qnn/Support/ShapeUtils.h, shared with the runtime): the index arithmetic
 /// every interpreter kernel family needs (ONNX-level and canonical ops
 /// alike), written once. The loops are templates so the kernels'
 /// accumulator types and per-element arithmetic stay their own.
@@ -15,24 +16,22 @@
 #define QNN_INTERP_KERNELUTILS_H
 
 #include "qnn/IR/Attribute.h"
+#include "qnn/Support/ShapeUtils.h"
 #include "qnn/Support/Tensor.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/Error.h"
 
 namespace qnn {
 
-//===-- Broadcasting ------------------------------------------------------===//
+//===-- Host ops ----------------------------------------------------------===//
 
-/// numpy broadcasting of two shapes ('?' meets 1 or '?' as '?', a size as
-/// that size). The error says which dimensions disagree.
-llvm::Expected<Shape> broadcastShapes(const Shape &A, const Shape &B);
-/// For each element of \p Out in row-major order, the row-major index of the
-/// element of \p In (broadcastable to \p Out) that it reads.
-std::vector<int64_t> broadcastIndices(const Shape &In, const Shape &Out);
-
-/// Normalizes a possibly negative \p Axis of a rank-\p Rank tensor; the
-/// error names the attribute.
-llvm::Expected<int64_t> normalizeAxis(int64_t Axis, int64_t Rank, llvm::StringRef What);
+/// The ONNX op type of an op kind that names a host op (qnn/Support/HostOps.h):
+/// "onnx.Softmax" -> "Softmax"; empty for every other kind.
+llvm::StringRef hostOpType(llvm::StringRef Kind);
+/// The integer attributes of \p Attrs that host op \p OpType reads, sorted
+/// by name (other attributes, such as the schedule's, are left out).
+std::vector<std::pair<std::string, int64_t>> hostOpAttrs(llvm::StringRef OpType,
+                                                         const AttrMap &Attrs);
 
 //===-- Convolution and pooling windows -----------------------------------===//
 

@@ -1,7 +1,8 @@
 //===- MvmLayer.h - The attributes of an "mvm" op, decoded ---------*- C++ -*-===//
 ///
 /// \file
-/// An "mvm" op (operands: input x, weight/level matrix W [K, C], bias [N])
+/// An "mvm" op (operands: input x, weight/level matrix W [K, C], bias [N],
+/// and for a threshold read-out thresholds [N, T] and signs [N])
 /// carries its whole mapping in attributes that the lowering passes add one
 /// stage after another (docs/passes.md lists them). MvmLayer is their decoded
 /// form: every pass reads it, changes its part and writes it back, and the
@@ -64,13 +65,21 @@ struct MvmLayer {
   int64_t OutH = 1, OutW = 1;
 
   int64_t K = 0, N = 0;
+  /// The rows are driven with u = (x + InputShift) >> InputStepShift; padding
+  /// with InputZeroPoint >> InputStepShift (InputZeroPoint = zx + InputShift).
   int64_t InputShift = 0, InputZeroPoint = 0;
-  /// Bits of the unsigned (shifted) input elements.
+  /// log2 of the step of the input's value range (W was scaled by the step).
+  int64_t InputStepShift = 0;
+  /// Bits of the unsigned (shifted) input elements u.
   int64_t InputBits = 8;
-  /// False for int32 results (ConvInteger/MatMulInteger): no re-quantization.
-  bool Requant = true;
+  /// Scale: re-quantization; None: the int32 accumulator (ConvInteger,
+  /// MatMulInteger); Threshold: comparators (operands 3 and 4).
+  image::RequantMode Requant = image::RequantMode::Scale;
   std::vector<double> Multipliers; ///< per output, float32 values
   int64_t OutZeroPoint = 0, ActMin = 0, ActMax = 255;
+  /// Threshold read-out: y = OutMin + OutStep * (thresholds passed), of
+  /// ThresholdCount thresholds per output.
+  int64_t ThresholdCount = 0, OutMin = 0, OutStep = 1;
   int64_t AccBits = 32, MultBits = 32;
 
   // split-polarity.
@@ -111,6 +120,9 @@ struct MvmLayer {
 
 llvm::StringRef polarityName(image::PolarityMode M);
 std::optional<image::PolarityMode> parsePolarity(llvm::StringRef Name);
+/// "scale", "none" or "threshold": the mvm attribute 'requant'.
+llvm::StringRef requantModeName(image::RequantMode M);
+std::optional<image::RequantMode> parseRequantMode(llvm::StringRef Name);
 
 /// Decodes the attributes of mvm op \p O; an error names the op and the
 /// attribute that is missing or inconsistent.

@@ -29,6 +29,9 @@ struct StepStats {
   uint64_t BufferBytes = 0;     ///< activation buffer bytes read and written
   uint64_t TransferBytes = 0;   ///< bytes moved from another tile
   uint64_t Cycles = 0;          ///< the schedule's cycles times samples
+  /// Input elements of host steps (StepKind::Host): work done off the chip,
+  /// outside the cost model.
+  uint64_t HostElements = 0;
   double LatencyNs = 0;
   double EnergyPj = 0;
 

@@ -45,6 +45,9 @@ struct Tensor {
 
 /// Rounds a double to the nearest float32 (what a float32 store does).
 inline double roundToF32(double V) { return static_cast<double>(static_cast<float>(V)); }
+/// Rounds \p V to what a store into \p T keeps: float32 / float16 rounding,
+/// integer truncation with two's-complement wrap, bool as 0/1.
+double storeAs(DType T, double V);
 /// IEEE half precision conversions (round to nearest even).
 uint16_t floatToHalf(float F);
 float halfToFloat(uint16_t H);

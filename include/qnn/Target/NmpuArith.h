@@ -150,6 +150,19 @@ inline int64_t requantize(NmpuMode Mode, int64_t Acc, float Multiplier, FixedMul
   return requantFixed(Acc, Fixed, ZeroPoint, Lo, Hi);
 }
 
+/// The comparator bank of a threshold read-out (image::ThresholdStep): the
+/// output level of \p X for one channel's ascending \p Thresholds, counted
+/// on Sign * X, as OutMin + OutStep * count. The comparison is exact in
+/// double for integer accumulators and float32 activations alike.
+inline int64_t thresholdLevel(double X, const double *Thresholds, size_t Count, int Sign,
+                              int64_t OutMin, int64_t OutStep) {
+  double V = Sign < 0 ? -X : X;
+  // Ascending thresholds: the count of those <= V is the first one above V.
+  size_t Passed = static_cast<size_t>(std::upper_bound(Thresholds, Thresholds + Count, V) -
+                                      Thresholds);
+  return OutMin + OutStep * static_cast<int64_t>(Passed);
+}
+
 } // namespace nmpu
 } // namespace qnn
 

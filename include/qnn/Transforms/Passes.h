@@ -18,6 +18,9 @@ namespace qnn {
 /// the quantization legalize-quant reads.
 std::unique_ptr<Pass> createFoldConstantsPass();
 
+/// Folds QONNX quantizers (Quant, BipolarQuant, MultiThreshold) and the
+/// float ops around them into integer MVMs and threshold ops.
+std::unique_ptr<Pass> createLegalizeQonnxPass();
 /// Rewrites QOperator, integer-op and QDQ formats into the canonical
 /// quantized ops of docs/ir.md stage 2, or refuses with an error naming the
 /// node.

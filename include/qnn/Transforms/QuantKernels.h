@@ -28,7 +28,8 @@ QNN_QUANT_KERNEL(evalQAvgPool)
 QNN_QUANT_KERNEL(evalQGlobalAvgPool)
 QNN_QUANT_KERNEL(evalReshape)
 QNN_QUANT_KERNEL(evalClamp)
-QNN_QUANT_KERNEL(evalSlice) // SliceKernel.cpp
+QNN_QUANT_KERNEL(evalSlice)     // SliceKernel.cpp
+QNN_QUANT_KERNEL(evalThreshold) // ThresholdOp.cpp
 #undef QNN_QUANT_KERNEL
 
 } // namespace qnn

@@ -17,6 +17,28 @@ using namespace qnn::image;
 
 namespace {
 
+void expectEqual(const ThresholdStep &X, const ThresholdStep &Y) {
+  EXPECT_EQ(X.Axis, Y.Axis);
+  EXPECT_EQ(X.Channels, Y.Channels);
+  EXPECT_EQ(X.Count, Y.Count);
+  EXPECT_EQ(X.Thresholds, Y.Thresholds);
+  EXPECT_EQ(X.Signs, Y.Signs);
+  EXPECT_EQ(X.OutMin, Y.OutMin);
+  EXPECT_EQ(X.OutStep, Y.OutStep);
+}
+
+void expectEqual(const HostStep &X, const HostStep &Y) {
+  EXPECT_EQ(X.Op, Y.Op);
+  EXPECT_EQ(X.IntAttrs, Y.IntAttrs);
+  EXPECT_EQ(X.Operands, Y.Operands);
+  ASSERT_EQ(X.Constants.size(), Y.Constants.size());
+  for (size_t I = 0; I < X.Constants.size(); ++I) {
+    EXPECT_EQ(X.Constants[I].Type, Y.Constants[I].Type);
+    EXPECT_EQ(X.Constants[I].Dims, Y.Constants[I].Dims);
+    EXPECT_EQ(X.Constants[I].Data, Y.Constants[I].Data);
+  }
+}
+
 void expectEqual(const Program &A, const Program &B) {
   EXPECT_EQ(A.TargetJson, B.TargetJson);
   EXPECT_EQ(A.TargetFingerprint, B.TargetFingerprint);
@@ -69,6 +91,7 @@ void expectEqual(const Program &A, const Program &B) {
       EXPECT_EQ(GM, GN);
       EXPECT_EQ(M.InputShift, N.InputShift);
       EXPECT_EQ(M.InputZeroPoint, N.InputZeroPoint);
+      EXPECT_EQ(M.InputStepShift, N.InputStepShift);
       EXPECT_EQ(M.Polarity, N.Polarity);
       EXPECT_EQ(M.Offset, N.Offset);
       ASSERT_EQ(M.Columns.size(), N.Columns.size());
@@ -93,7 +116,13 @@ void expectEqual(const Program &A, const Program &B) {
       EXPECT_EQ(M.OutZeroPoint, N.OutZeroPoint);
       EXPECT_EQ(M.ClampMin, N.ClampMin);
       EXPECT_EQ(M.ClampMax, N.ClampMax);
+      if (M.Requant == RequantMode::Threshold)
+        expectEqual(M.Threshold, N.Threshold);
     }
+    if (X.Kind == StepKind::Threshold)
+      expectEqual(X.Threshold, Y.Threshold);
+    if (X.Kind == StepKind::Host)
+      expectEqual(X.Host, Y.Host);
     if (X.Kind == StepKind::Quantize || X.Kind == StepKind::Dequantize) {
       EXPECT_EQ(X.Quant.Scale, Y.Quant.Scale);
       EXPECT_EQ(X.Quant.ZeroPoint, Y.Quant.ZeroPoint);
@@ -223,7 +252,7 @@ TEST(ImageRefusal, HeaderAndTable) {
   std::vector<uint8_t> Version = Bytes;
   Version[VersionOffset] = 9;
   EXPECT_EQ(errorOf(readImage(Version, "a.img")),
-            "a.img: unsupported image format version 9 (this runtime reads version 1; "
+            "a.img: unsupported image format version 9 (this runtime reads version 2; "
             "recompile the model)");
   for (uint64_t At = FingerprintOffset; At < HeaderSize + NumSections * SectionEntrySize; ++At) {
     if (At >= TableCrcOffset && At < HeaderSize)

@@ -4,7 +4,8 @@
 /// Random but valid Programs: every field takes a random value within what
 /// verifyProgram accepts. The image tests round-trip them (a field the writer
 /// or reader drops shows up); the runtime tests execute them (no input may
-/// crash the executor). pickConvWindow and setConvOutput also serve tests
+/// crash the executor). Threshold banks and host steps take random but
+/// consistent values too. pickConvWindow and setConvOutput also serve tests
 /// that build their own MVM steps.
 ///
 //===----------------------------------------------------------------------===//
@@ -12,6 +13,7 @@
 #define QNN_TEST_UNIT_IMAGE_RANDOMPROGRAM_H
 
 #include "qnn/Image/Program.h"
+#include "qnn/Support/Tensor.h"
 #include "qnn/Target/Target.h"
 #include <algorithm>
 #include <climits>
@@ -131,7 +133,7 @@ private:
 
   Step step(const Program &P, const Target &T, unsigned NumTensors) {
     Step S;
-    S.Kind = static_cast<StepKind>(pick(P.Arrays.empty() ? 1 : 0, 7));
+    S.Kind = static_cast<StepKind>(pick(P.Arrays.empty() ? 1 : 0, 9));
     S.Layer = "layer" + std::to_string(pick(0, 5));
     S.Inputs = {static_cast<uint32_t>(pick(0, NumTensors - 1))};
     S.Outputs = {static_cast<uint32_t>(pick(0, NumTensors - 1))};
@@ -140,7 +142,7 @@ private:
     S.Cycles = pick(1, 1000);
     switch (S.Kind) {
     case StepKind::Mvm:
-      S.Mvm = mvm(P, T);
+      S.Mvm = mvm(P, T, P.Tensors[S.Outputs[0]].Type);
       break;
     case StepKind::Quantize:
     case StepKind::Dequantize: {
@@ -197,8 +199,101 @@ private:
       if (!slice(P, S))
         S.Kind = StepKind::Reshape;
       break;
+    case StepKind::Threshold:
+      if (!thresholdStep(P, S))
+        S.Kind = StepKind::Reshape;
+      break;
+    case StepKind::Host:
+      host(S, NumTensors);
+      break;
     }
     return S;
+  }
+
+  /// A bank of \p Channels channels whose levels fit \p OutType (an
+  /// integer type): ascending thresholds, signs +-1, a step of +-1 or 2.
+  ThresholdStep bank(uint32_t Channels, DType OutType) {
+    ThresholdStep B;
+    B.Channels = Channels;
+    int64_t Lo = std::max<int64_t>(minValue(OutType), -1000),
+            Hi = std::min<int64_t>(maxValue(OutType), 1000);
+    B.OutStep = static_cast<int32_t>(pick(0, 2) == 0 ? -1 : pick(1, 2));
+    B.Count = pick(0, std::min<int64_t>(4, (Hi - Lo) / 2));
+    int64_t Span = int64_t(B.Count) * std::abs(B.OutStep);
+    B.OutMin = static_cast<int32_t>(B.OutStep > 0 ? pick(Lo, Hi - Span) : pick(Lo + Span, Hi));
+    for (uint32_t C = 0; C < Channels; ++C) {
+      std::vector<double> T;
+      for (uint32_t I = 0; I < B.Count; ++I)
+        T.push_back(pick(-4000, 4000) / 8.0);
+      std::sort(T.begin(), T.end());
+      B.Thresholds.insert(B.Thresholds.end(), T.begin(), T.end());
+      B.Signs.push_back(static_cast<int8_t>(pick(0, 1) ? 1 : -1));
+    }
+    return B;
+  }
+
+  /// Makes \p S a threshold step from its input into an integer tensor of
+  /// the same shape, per channel along a static axis or for the whole
+  /// tensor; false when no tensor fits.
+  bool thresholdStep(const Program &P, Step &S) {
+    const TensorDesc &In = P.Tensors[S.Inputs[0]];
+    for (uint32_t O = 0; O < P.Tensors.size(); ++O) {
+      const TensorDesc &Out = P.Tensors[O];
+      if (!isInteger(Out.Type) || Out.Dims != In.Dims)
+        continue;
+      S.Outputs = {O};
+      std::vector<int32_t> Axes;
+      for (size_t A = 0; A < In.Dims.size(); ++A)
+        if (In.Dims[A] > 1)
+          Axes.push_back(static_cast<int32_t>(A));
+      bool PerChannel = !Axes.empty() && pick(0, 1);
+      int32_t Axis = PerChannel ? Axes[pick(0, Axes.size() - 1)] : -1;
+      S.Threshold = bank(PerChannel ? In.Dims[Axis] : 1, Out.Type);
+      S.Threshold.Axis = PerChannel ? Axis : static_cast<int32_t>(pick(-1, 3));
+      return true;
+    }
+    return false;
+  }
+
+  /// A host op with random attributes, operands (step inputs or embedded
+  /// constants of random shapes) and results.
+  void host(Step &S, unsigned NumTensors) {
+    struct HostOpDesc {
+      const char *Name;
+      unsigned Operands, Results;
+      std::vector<const char *> Attrs;
+    };
+    static const HostOpDesc Ops[] = {{"Add", 2, 1, {}},
+                                     {"Sub", 2, 1, {}},
+                                     {"Mul", 2, 1, {}},
+                                     {"Div", 2, 1, {}},
+                                     {"Relu", 1, 1, {}},
+                                     {"Softmax", 1, 1, {"axis"}},
+                                     {"ArgMax", 1, 1, {"axis", "keepdims", "select_last_index"}},
+                                     {"TopK", 2, 2, {"axis", "largest", "sorted"}}};
+    const HostOpDesc &D = Ops[pick(0, 7)];
+    HostStep &H = S.Host;
+    H.Op = D.Name;
+    for (const char *A : D.Attrs) // already sorted by name
+      if (pick(0, 1))
+        H.IntAttrs.emplace_back(A, pick(-2, 2));
+    S.Inputs.clear();
+    for (unsigned I = 0; I < D.Operands; ++I) {
+      if (pick(0, 1)) {
+        H.Operands.push_back(static_cast<int32_t>(S.Inputs.size()));
+        S.Inputs.push_back(static_cast<uint32_t>(pick(0, NumTensors - 1)));
+        continue;
+      }
+      HostConstant C;
+      C.Type = pick(0, 1) ? DType::F32 : DType::I64;
+      for (int64_t R = pick(0, 2); R > 0; --R)
+        C.Dims.push_back(pick(0, 3));
+      for (int64_t E = numElements(C.Dims); E > 0; --E)
+        C.Data.push_back(pick(-8, 8) / 2.0);
+      H.Operands.push_back(-static_cast<int32_t>(H.Constants.size()) - 1);
+      H.Constants.push_back(std::move(C));
+    }
+    S.Outputs = ints<uint32_t>(D.Results, 0, NumTensors - 1);
   }
 
   /// Makes \p S a slice of its input into a tensor that is the input with
@@ -225,7 +320,7 @@ private:
     return false;
   }
 
-  MvmStep mvm(const Program &P, const Target &T) {
+  MvmStep mvm(const Program &P, const Target &T, DType OutType) {
     MvmStep M;
     M.Window = static_cast<WindowKind>(pick(0, 1));
     M.N = pick(1, 6);
@@ -239,6 +334,7 @@ private:
     }
     M.InputShift = pick(0, 1) ? 128 : 0;
     M.InputZeroPoint = pick(0, (1 << T.ActBits) - 1);
+    M.InputStepShift = pick(0, T.ActBits - 1);
     M.Polarity = static_cast<PolarityMode>(pick(0, 2));
     M.Offset = M.Polarity == PolarityMode::Offset ? pick(1, 128) : 0;
     unsigned Cols = pick(1, 12);
@@ -259,7 +355,9 @@ private:
       M.Blocks.push_back(Bl);
     }
     M.Bias = ints<int64_t>(M.N, -(int64_t(1) << 40), int64_t(1) << 40);
-    M.Requant = static_cast<RequantMode>(pick(0, 1));
+    M.Requant = static_cast<RequantMode>(pick(0, isInteger(OutType) ? 2 : 1));
+    if (M.Requant == RequantMode::Threshold)
+      M.Threshold = bank(M.N, OutType);
     if (M.Requant == RequantMode::Scale) {
       M.Multiplier = reals(M.N);
       M.FixedMultiplier = ints<int32_t>(M.N, 1, INT32_MAX);

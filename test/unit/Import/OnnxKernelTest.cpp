@@ -391,6 +391,7 @@ TEST_F(OnnxKernelTest, EveryDocumentedOpIsRegistered) {
                                        "onnx.Softmax",
                                        "onnx.Squeeze",
                                        "onnx.Sub",
+                                       "onnx.TopK",
                                        "onnx.Transpose",
                                        "onnx.Unsqueeze",
                                        "qonnx.BipolarQuant",

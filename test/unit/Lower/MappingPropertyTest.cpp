@@ -10,6 +10,7 @@
 // reference itself on the same cases.
 //
 //===----------------------------------------------------------------------===//
+#include "MappingTestUtils.h"
 #include "qnn/IR/OpRegistry.h"
 #include "qnn/IR/Verifier.h"
 #include "qnn/Interp/Interpreter.h"
@@ -22,65 +23,15 @@
 #include <set>
 
 using namespace qnn;
+using namespace qnn::mappingtest;
 
 namespace {
-
-struct Registered {
-  Registered() {
-    registerQuantOps(OpRegistry::instance());
-    registerChipOps(OpRegistry::instance());
-  }
-};
-
-void ensureRegistered() { static Registered Once; }
-
-using Rng = std::mt19937;
-
-int64_t uniform(Rng &R, int64_t Lo, int64_t Hi) {
-  return std::uniform_int_distribution<int64_t>(Lo, Hi)(R);
-}
-double uniformReal(Rng &R, double Lo, double Hi) {
-  return std::uniform_real_distribution<double>(Lo, Hi)(R);
-}
-/// A float32 value, as scales are in the models.
-double scale(Rng &R) { return roundToF32(std::exp(uniformReal(R, -6, -1))); }
-
-/// A tiny target whose ADC is just wide enough for one full-level row.
-Target tinyTarget(Rng &R) {
-  Target T;
-  T.Name = "tiny";
-  T.Rows = uniform(R, 3, 16);
-  T.Cols = uniform(R, 3, 16);
-  T.Neurons = uniform(R, 1, T.Cols);
-  T.CellBits = uniform(R, 1, 4);
-  T.DacBits = uniform(R, 1, 8);
-  T.ActBits = 8;
-  T.WeightBits = 8;
-  T.MultBits = uniform(R, 12, 32);
-  int64_t OneRow = ((int64_t(1) << T.DacBits) - 1) * ((int64_t(1) << T.CellBits) - 1);
-  unsigned Bits = 1;
-  while ((int64_t(1) << Bits) - 1 < OneRow)
-    ++Bits;
-  T.AdcBits = std::min<unsigned>(16, Bits + uniform(R, 0, 2));
-  T.Tiles = 64;
-  T.ArraysPerTile = 64;
-  T.BufferBytes = 1 << 20;
-  return T;
-}
 
 struct Case {
   std::unique_ptr<Graph> G;
   Tensor Input;
   std::string Describe;
 };
-
-/// The stored values of a random quantized tensor of \p Type.
-Tensor randomInt(Rng &R, DType Type, Shape Dims) {
-  Tensor T(Type, std::move(Dims));
-  for (double &V : T.Data)
-    V = static_cast<double>(uniform(R, minValue(Type), maxValue(Type)));
-  return T;
-}
 
 /// Output quantization (or none for an int32 result) and the act range.
 void setOutput(Rng &R, Graph &G, Op &O, TensorType &Y) {
@@ -265,11 +216,6 @@ Tensor naiveConv(const Graph &G, const Tensor &X) {
   return Y;
 }
 
-const char *const Pipeline[] = {"lower-to-mvm", "split-polarity", "slice-bits", "tile",
-                                "partition",    "place",          "schedule"};
-
-/// Runs the pipeline pass by pass; after each, checks the interpreter on the
-/// lowered graph against \p Golden. Returns false when a pass refused.
 /// How often the mapped layers exercised each path of tile and place.
 struct Coverage {
   int64_t RowSplits = 0, ColumnSplits = 0, SharedArrays = 0, Lossy = 0, HalvedLevels = 0;
@@ -293,47 +239,6 @@ void countCoverage(const Graph &G, const Target &T, Coverage &Cov) {
     // Slice 0 of every polarity column sits at split-polarity's common shift.
     Cov.HalvedLevels += L->Columns.front().Shift > 0;
   }
-}
-
-bool checkPipeline(Graph &G, const Tensor &Input, const Tensor &Golden, PassContext &Ctx,
-                   const std::string &Describe, int64_t &FixedDiffers, int64_t &Values) {
-  for (const char *Name : Pipeline) {
-    PassManager PM;
-    EXPECT_FALSE(static_cast<bool>(PM.addPass(Name)));
-    if (llvm::Error E = PM.run(G, Ctx)) {
-      std::string Msg = llvm::toString(std::move(E));
-      // Only the target's limits may refuse a random layer.
-      EXPECT_TRUE(Msg.find("polarity=") != std::string::npos ||
-                  Msg.find("target 'tiny'") != std::string::npos ||
-                  Msg.find("(ConvInteger)") != std::string::npos)
-          << Describe << " after " << Name << ": " << Msg;
-      if (std::getenv("QNN_TEST_VERBOSE"))
-        std::printf("refused: %s\n", Msg.c_str());
-      return false;
-    }
-    EvalContext Fp32{NmpuMode::Fp32, &*Ctx.TargetDesc};
-    EvalContext Fixed{NmpuMode::Fixed, &*Ctx.TargetDesc};
-    auto Out = evaluateGraph(G, {Input}, Fp32);
-    auto OutFixed = evaluateGraph(G, {Input}, Fixed);
-    if (!Out || !OutFixed) {
-      ADD_FAILURE() << Describe << " after " << Name << ": "
-                    << (Out ? llvm::toString(OutFixed.takeError())
-                            : llvm::toString(Out.takeError()));
-      if (!Out)
-        llvm::consumeError(Out.takeError());
-      if (!OutFixed)
-        llvm::consumeError(OutFixed.takeError());
-      return false;
-    }
-    EXPECT_EQ((*Out)[0].Data, Golden.Data) << Describe << " after " << Name << " (fp32)";
-    const std::vector<double> &F = (*OutFixed)[0].Data;
-    for (size_t I = 0; I < F.size(); ++I) {
-      EXPECT_LE(std::abs(F[I] - Golden.Data[I]), 1.0) << Describe << " after " << Name;
-      FixedDiffers += F[I] != Golden.Data[I];
-    }
-    Values += static_cast<int64_t>(F.size());
-  }
-  return true;
 }
 
 TEST(MappingProperty, LoweredEqualsCanonicalAtEveryStage) {

@@ -23,6 +23,7 @@
 #include "qnn/Pass/PassManager.h"
 #include "qnn/Runtime/Runtime.h"
 #include "gtest/gtest.h"
+#include "../Common/RandomQonnx.h"
 #include <limits>
 #include <random>
 
@@ -610,6 +611,31 @@ TEST(ChipMatchesInterpreter, RandomTwoLayerChains) {
     Polarity = Polarities[Trial % 3];
     return randomChain(R, weightsFor(Polarity), /*Conv=*/Trial % 2);
   });
+}
+
+/// Random low-bit QONNX MLPs (test/unit/Common/RandomQonnx.h): weights and
+/// activations of 1 to 8 bits, binary layers, thresholds folded from
+/// BatchNorm / Mul / Add / Relu, MultiThreshold; with power-of-two scales
+/// the chip must give the ONNX-level result bit for bit, in both NMPU modes
+/// (threshold read-outs do not re-quantize).
+TEST(ChipMatchesInterpreter, RandomQonnxMlps) {
+  Tally Counts = runTrials(8128, 400, "qonnx mlp", [](Rng &R, int Trial, std::string &Polarity) {
+    Polarity = Polarities[Trial % 3];
+    test::Random Draw(static_cast<unsigned>(uniform(R, 0, 1 << 30)));
+    test::QonnxMlpBuilder B(Draw);
+    int64_t Rows = uniform(R, 1, 4), In = uniform(R, 1, 24);
+    Case C;
+    C.Description = B.build(Rows, In, static_cast<int>(uniform(R, 1, 3)));
+    auto G = parseGraph(C.Description, "qonnx mlp");
+    EXPECT_TRUE(static_cast<bool>(G)) << llvm::toString(G.takeError());
+    C.G = G ? std::move(*G) : std::make_unique<Graph>();
+    C.Input = Tensor(DType::F32, {Rows, In});
+    for (double &V : C.Input.Data)
+      V = static_cast<float>(Draw.real(-3, 3));
+    C.FixedTolerance = 0;
+    return C;
+  });
+  EXPECT_EQ(Counts.FixedOffByOne, 0);
 }
 
 } // namespace

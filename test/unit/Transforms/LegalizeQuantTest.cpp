@@ -13,6 +13,7 @@
 #include "qnn/Interp/Interpreter.h"
 #include "qnn/Pass/PassManager.h"
 #include "gtest/gtest.h"
+#include "../Common/PassTestUtils.h"
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <random>
@@ -20,6 +21,10 @@
 using namespace qnn;
 
 namespace {
+
+using test::eval;
+using test::print;
+using test::runPasses;
 
 std::unique_ptr<Graph> parse(const std::string &Text) {
   registerAllOps();
@@ -30,31 +35,6 @@ std::unique_ptr<Graph> parse(const std::string &Text) {
   if (llvm::Error E = verifyGraph(**G))
     ADD_FAILURE() << llvm::toString(std::move(E)) << "\n" << Text;
   return std::move(*G);
-}
-
-std::string print(const Graph &G) {
-  std::string S;
-  llvm::raw_string_ostream OS(S);
-  printGraph(G, OS);
-  return OS.str();
-}
-
-/// Runs \p Passes (verifying after each); returns the error text or "".
-std::string runPasses(Graph &G, std::vector<std::string> Passes) {
-  PassManager PM;
-  for (const std::string &P : Passes)
-    if (llvm::Error E = PM.addPass(P))
-      return llvm::toString(std::move(E));
-  PassContext Ctx;
-  if (llvm::Error E = PM.run(G, Ctx))
-    return llvm::toString(std::move(E));
-  return "";
-}
-
-std::vector<Tensor> eval(const Graph &G, const std::vector<Tensor> &Inputs) {
-  auto R = evaluateGraph(G, Inputs);
-  EXPECT_TRUE(static_cast<bool>(R)) << llvm::toString(R.takeError()) << "\n" << print(G);
-  return R ? *R : std::vector<Tensor>();
 }
 
 /// Whether every op of \p G is one of the canonical stage-2 kinds.

@@ -1,0 +1,55 @@
+//===- HostOps.h - Float ONNX ops run on the host ----------------*- C++ -*-===//
+///
+/// \file
+/// The kernels of the ONNX ops that may stay outside the chip (docs/ir.md):
+/// element-wise Add, Sub, Mul, Div with numpy broadcasting, Relu, Softmax,
+/// ArgMax and TopK, with ONNX's semantics. The reference interpreter's golden
+/// kernels and the runtime's host steps both call runHostOp, so the host side
+/// of a compiled model computes exactly what the reference does.
+///
+/// Values are doubles rounded to the element type after each op (storeAs), so
+/// float32 chains match ONNX's float32 evaluation and integer Div truncates.
+///
+//===----------------------------------------------------------------------===//
+#ifndef QNN_SUPPORT_HOSTOPS_H
+#define QNN_SUPPORT_HOSTOPS_H
+
+#include "qnn/Support/Tensor.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+#include <optional>
+#include <string>
+#include <utility>
+
+namespace qnn {
+
+/// Integer attributes of a host op by name (axis, keepdims,
+/// select_last_index, largest, sorted); absent ones take ONNX's defaults.
+using HostAttrs = llvm::ArrayRef<std::pair<std::string, int64_t>>;
+
+/// How many operands and results an op takes.
+struct HostOpArity {
+  unsigned Operands = 0, Results = 0;
+};
+
+/// The arity of ONNX op type \p OpType (no domain: "Softmax"), or nothing
+/// when it is not a host op.
+std::optional<HostOpArity> hostOpArity(llvm::StringRef OpType);
+inline bool isHostOp(llvm::StringRef OpType) { return hostOpArity(OpType).has_value(); }
+/// Whether \p Name is an attribute host op \p OpType reads.
+bool isHostOpAttr(llvm::StringRef OpType, llvm::StringRef Name);
+/// The host ops' names, for messages ("Add, Sub, ...").
+std::string hostOpNames();
+
+/// Computes ONNX op \p OpType on \p In (operands in ONNX order: TopK's k is
+/// a one-element int64 tensor) and replaces \p Out by its results, whose
+/// element types and shapes are computed here. The error names what is
+/// wrong: an unknown op, the operand count or types, shapes that do not
+/// broadcast, an axis or k out of range, an integer division by zero.
+llvm::Error runHostOp(llvm::StringRef OpType, HostAttrs Attrs, llvm::ArrayRef<const Tensor *> In,
+                      std::vector<Tensor> &Out);
+
+} // namespace qnn
+
+#endif
