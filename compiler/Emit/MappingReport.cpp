@@ -18,7 +18,8 @@ namespace {
 
 struct LayerRow {
   std::string Name, Kind;
-  int64_t Tile = 0;
+  /// None for host ops, which run outside the chip.
+  std::optional<int64_t> Tile;
   std::optional<MvmLayer> Mvm; ///< set for mvm ops
   std::string Config;          ///< analog block configuration of an mvm
   int64_t Cycles = 0;
@@ -113,7 +114,8 @@ Totals computeTotals(const std::vector<LayerRow> &Rows, const Target &T) {
 }
 
 llvm::json::Value rowJson(const LayerRow &R) {
-  llvm::json::Object J{{"name", R.Name}, {"op", R.Kind},         {"tile", R.Tile},
+  llvm::json::Object J{{"name", R.Name}, {"op", R.Kind},
+                       {"tile", R.Tile ? llvm::json::Value(*R.Tile) : llvm::json::Value(nullptr)},
                        {"cycles", R.Cycles}, {"latency_ns", R.LatencyNs},
                        {"energy_pj", R.EnergyPj}};
   if (R.Mvm) {
@@ -198,7 +200,8 @@ void printMappingReport(const Graph &G, const Target &T, llvm::raw_ostream &OS) 
     }
     OS << fmt::format("{:<{}} {:<{}} {:>4} {:<12} {:>8} {:>8} {:>6} {:>6} {:<7} {:<{}} {:>6} "
                       "{:>10} {:>12.1f} {:>12.1f}\n",
-                      R.Name, NameWidth, R.Kind, KindWidth, R.Tile, Polarity, Cells, Saved, Arrays,
+                      R.Name, NameWidth, R.Kind, KindWidth,
+                      R.Tile ? std::to_string(*R.Tile) : "host", Polarity, Cells, Saved, Arrays,
                       Blocks, Readout, Requant, RequantWidth, Phases, R.Cycles, R.LatencyNs,
                       R.EnergyPj);
   }

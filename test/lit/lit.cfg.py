@@ -12,6 +12,9 @@ config.excludes = ["Inputs", "lit.cfg.py", "lit.site.cfg.py.in"]
 config.environment["PATH"] = os.pathsep.join(
     [config.qnn_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
 config.environment["QNN_TARGETS_DIR"] = os.path.join(config.qnn_source_dir, "targets")
+# Debian's interpreter, which has Debian's python3-numpy (any python3 runs the
+# scripts that need nothing but the standard library).
+config.substitutions.append(("%debian_python", "/usr/bin/python3"))
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%targets", os.path.join(config.qnn_source_dir, "targets")))
 config.substitutions.append(("%models", os.path.join(config.qnn_source_dir, "test", "models")))

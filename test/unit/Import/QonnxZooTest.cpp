@@ -2,11 +2,11 @@
 //
 // The pretrained QONNX models of shared/models/qonnx-zoo (Brevitas exports,
 // not written on this project) import and give the logits of an independent
-// numpy evaluator on a fixed input; the three MNIST models score the top-1
-// accuracies their README gives for ONNX semantics of the QONNX ops on all
-// 10,000 MNIST test images. An error in any QONNX kernel (rounding, clamping,
-// the bipolar rule) moves those accuracies. QonnxKernelTest.cpp checks the
-// kernels on hand-picked values.
+// numpy evaluator on a fixed input. That the three MNIST models score the
+// top-1 accuracies their README gives for ONNX semantics on all 10,000 MNIST
+// test images is checked through qnn-eval, beside the chip
+// (test/lit/e2e/qonnx-zoo.test). QonnxKernelTest.cpp checks the kernels on
+// hand-picked values.
 //
 //===----------------------------------------------------------------------===//
 #include "qnn/Import/OnnxImporter.h"
@@ -16,59 +16,12 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
-#include <zlib.h>
 
 using namespace qnn;
 
 namespace {
 
 const std::string ZooDir = QNN_SOURCE_DIR "/../shared/models/qonnx-zoo/";
-const std::string MnistDir = QNN_SOURCE_DIR "/../shared/data/mnist/";
-
-/// The whole decompressed content of a .gz file; empty if it cannot be read.
-std::vector<uint8_t> readGzip(const std::string &Path) {
-  std::vector<uint8_t> Bytes;
-  gzFile F = gzopen(Path.c_str(), "rb");
-  if (!F)
-    return Bytes;
-  uint8_t Buffer[1 << 16];
-  int N;
-  while ((N = gzread(F, Buffer, sizeof(Buffer))) > 0)
-    Bytes.insert(Bytes.end(), Buffer, Buffer + N);
-  gzclose(F);
-  return Bytes;
-}
-
-uint32_t bigEndian32(const std::vector<uint8_t> &B, size_t At) {
-  return uint32_t(B[At]) << 24 | uint32_t(B[At + 1]) << 16 | uint32_t(B[At + 2]) << 8 | B[At + 3];
-}
-
-/// The MNIST test set in IDX format: images as pixel / 255, labels.
-struct Mnist {
-  std::vector<std::vector<float>> Images;
-  std::vector<int> Labels;
-};
-
-Mnist readMnist() {
-  Mnist M;
-  std::vector<uint8_t> Images = readGzip(MnistDir + "t10k-images-idx3-ubyte.gz");
-  std::vector<uint8_t> Labels = readGzip(MnistDir + "t10k-labels-idx1-ubyte.gz");
-  if (Images.size() < 16 || Labels.size() < 8 || bigEndian32(Images, 0) != 2051 ||
-      bigEndian32(Labels, 0) != 2049)
-    return M;
-  size_t Count = bigEndian32(Images, 4), Pixels = bigEndian32(Images, 8) * bigEndian32(Images, 12);
-  if (Pixels != 784 || bigEndian32(Labels, 4) != Count || Images.size() != 16 + Count * Pixels ||
-      Labels.size() != 8 + Count)
-    return M;
-  for (size_t I = 0; I < Count; ++I) {
-    std::vector<float> Image(Pixels);
-    for (size_t P = 0; P < Pixels; ++P)
-      Image[P] = static_cast<float>(Images[16 + I * Pixels + P]) / 255.0f;
-    M.Images.push_back(std::move(Image));
-    M.Labels.push_back(Labels[8 + I]);
-  }
-  return M;
-}
 
 class QonnxZooTest : public ::testing::Test {
 protected:
@@ -131,42 +84,5 @@ TEST_F(QonnxZooTest, EveryModelGivesTheNumpyReferenceLogits) {
       EXPECT_NEAR((*Out)[0].Data[I], C.Logits[I], 1e-5 * (1 + std::abs(C.Logits[I]))) << I;
   }
 }
-
-struct MnistCase {
-  const char *Name;
-  /// Top-1 accuracy in percent from the zoo's README.
-  double Accuracy;
-};
-
-class QonnxMnistTest : public QonnxZooTest, public ::testing::WithParamInterface<MnistCase> {};
-
-/// Image by image (the models have a static batch of 1): about 11 s per model
-/// in a RelWithDebInfo build.
-TEST_P(QonnxMnistTest, AccuracyMatchesTheReadme) {
-  Mnist M = readMnist();
-  ASSERT_EQ(M.Images.size(), 10000u) << "cannot read the MNIST test set in " << MnistDir;
-  std::unique_ptr<Graph> G = import(GetParam().Name);
-  ASSERT_TRUE(G);
-  size_t Correct = 0;
-  for (size_t I = 0; I < M.Images.size(); ++I) {
-    Tensor X(DType::F32, {1, 1, 28, 28});
-    std::copy(M.Images[I].begin(), M.Images[I].end(), X.Data.begin());
-    auto Out = evaluateGraph(*G, {X});
-    ASSERT_TRUE(static_cast<bool>(Out)) << llvm::toString(Out.takeError());
-    const std::vector<double> &Logits = (*Out)[0].Data;
-    // The first maximum, as numpy's argmax.
-    int Top = static_cast<int>(std::max_element(Logits.begin(), Logits.end()) - Logits.begin());
-    Correct += Top == M.Labels[I];
-  }
-  EXPECT_NEAR(100.0 * Correct / M.Images.size(), GetParam().Accuracy, 0.1);
-}
-
-INSTANTIATE_TEST_SUITE_P(Zoo, QonnxMnistTest,
-                         ::testing::Values(MnistCase{"TFC_1W1A", 92.96},
-                                           MnistCase{"TFC_1W2A", 94.74},
-                                           MnistCase{"TFC_2W2A", 96.60}),
-                         [](const ::testing::TestParamInfo<MnistCase> &Info) {
-                           return std::string(Info.param.Name);
-                         });
 
 } // namespace

@@ -613,23 +613,27 @@ TEST(ChipMatchesInterpreter, RandomTwoLayerChains) {
   });
 }
 
-/// Random low-bit QONNX MLPs (test/unit/Common/RandomQonnx.h): weights and
-/// activations of 1 to 8 bits, binary layers, thresholds folded from
-/// BatchNorm / Mul / Add / Relu, MultiThreshold; with power-of-two scales
-/// the chip must give the ONNX-level result bit for bit, in both NMPU modes
-/// (threshold read-outs do not re-quantize).
-TEST(ChipMatchesInterpreter, RandomQonnxMlps) {
-  Tally Counts = runTrials(8128, 400, "qonnx mlp", [](Rng &R, int Trial, std::string &Polarity) {
+/// Random low-bit QONNX networks (test/unit/Common/RandomQonnx.h): MLPs
+/// and small CNNs with weights and activations of 1 to 8 bits, binary
+/// layers, thresholds folded from BatchNorm / Mul / Add / Relu,
+/// MultiThreshold; with power-of-two scales the chip must give the
+/// ONNX-level result bit for bit, in both NMPU modes (threshold read-outs do
+/// not re-quantize).
+TEST(ChipMatchesInterpreter, RandomQonnxNetworks) {
+  Tally Counts = runTrials(8128, 400, "qonnx", [](Rng &R, int Trial, std::string &Polarity) {
     Polarity = Polarities[Trial % 3];
     test::Random Draw(static_cast<unsigned>(uniform(R, 0, 1 << 30)));
-    test::QonnxMlpBuilder B(Draw);
-    int64_t Rows = uniform(R, 1, 4), In = uniform(R, 1, 24);
+    test::QonnxBuilder B(Draw);
+    Shape In = Trial % 2 ? Shape{uniform(R, 1, 2), uniform(R, 1, 3), uniform(R, 1, 6),
+                                 uniform(R, 1, 6)}
+                         : Shape{uniform(R, 1, 4), uniform(R, 1, 24)};
     Case C;
-    C.Description = B.build(Rows, In, static_cast<int>(uniform(R, 1, 3)));
-    auto G = parseGraph(C.Description, "qonnx mlp");
+    C.Description = In.size() == 2 ? B.build(In[0], In[1], static_cast<int>(uniform(R, 1, 3)))
+                                   : B.buildCnn(In[0], In[1], In[2], In[3]);
+    auto G = parseGraph(C.Description, "qonnx");
     EXPECT_TRUE(static_cast<bool>(G)) << llvm::toString(G.takeError());
     C.G = G ? std::move(*G) : std::make_unique<Graph>();
-    C.Input = Tensor(DType::F32, {Rows, In});
+    C.Input = Tensor(DType::F32, In);
     for (double &V : C.Input.Data)
       V = static_cast<float>(Draw.real(-3, 3));
     C.FixedTolerance = 0;

@@ -54,14 +54,18 @@ size_t differences(const Graph &Before, const Graph &After, const Tensor &Input)
   return Diff;
 }
 
-TEST(LegalizeQonnxTest, RandomLowBitMlpsMatchTheReferenceBitForBit) {
+/// MLPs on even trials, CNNs (Conv, MaxPool, Flatten) on odd ones.
+TEST(LegalizeQonnxTest, RandomLowBitNetworksMatchTheReferenceBitForBit) {
   registerAllOps();
   test::Random R(20261123);
   size_t Outputs = 0;
   for (int Trial = 0; Trial < 300; ++Trial) {
-    test::QonnxMlpBuilder B(R);
-    int64_t Rows = 16, In = R.uniform(1, 20);
-    std::string Text = B.build(Rows, In, static_cast<int>(R.uniform(1, 3)));
+    test::QonnxBuilder B(R);
+    Shape In = Trial % 2 ? Shape{4, R.uniform(1, 3), R.uniform(1, 7), R.uniform(1, 7)}
+                         : Shape{16, R.uniform(1, 20)};
+    std::string Text = In.size() == 2
+                           ? B.build(In[0], In[1], static_cast<int>(R.uniform(1, 3)))
+                           : B.buildCnn(In[0], In[1], In[2], In[3]);
     SCOPED_TRACE(Text);
     auto Before = parseGraph(Text, "random");
     ASSERT_TRUE(static_cast<bool>(Before)) << llvm::toString(Before.takeError());
@@ -69,12 +73,15 @@ TEST(LegalizeQonnxTest, RandomLowBitMlpsMatchTheReferenceBitForBit) {
     ASSERT_TRUE(static_cast<bool>(After)) << llvm::toString(After.takeError());
     ASSERT_EQ(legalize(**After), "");
     expectChipForm(**After);
+    if (In.size() == 4) {
+      EXPECT_NE(print(**After).find("qconv"), std::string::npos);
+    }
     for (int Sample = 0; Sample < 4; ++Sample) {
-      Tensor X(DType::F32, {Rows, In});
+      Tensor X(DType::F32, In);
       for (double &V : X.Data)
         V = static_cast<float>(R.real(-3, 3));
       EXPECT_EQ(differences(**Before, **After, X), 0u) << print(**After);
-      Outputs += static_cast<size_t>(Rows) * In;
+      Outputs += X.size();
     }
   }
   EXPECT_GT(Outputs, 0u);
