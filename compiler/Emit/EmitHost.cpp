@@ -16,7 +16,9 @@ llvm::Error emitHostStep(const Op &O, llvm::function_ref<uint32_t(const Value &)
   S.StartCycle = static_cast<uint64_t>(O.Attrs.getInt("start_cycle", 0));
   image::HostStep &H = S.Host;
   H.Op = hostOpType(O.Kind).str();
-  H.IntAttrs = hostOpAttrs(H.Op, O.Attrs);
+  HostAttrLists Attrs = hostOpAttrs(H.Op, O.Attrs);
+  H.IntAttrs = std::move(Attrs.Ints);
+  H.FloatAttrs = std::move(Attrs.Floats);
   for (const Value *V : O.Operands) {
     if (!V)
       return opError(O, "an absent optional operand has no host step operand");

@@ -158,6 +158,7 @@ private:
     S.InputShift = L.InputShift;
     S.InputZeroPoint = L.InputZeroPoint;
     S.InputStepShift = static_cast<uint8_t>(L.InputStepShift);
+    S.InputBits = static_cast<uint8_t>(L.InputBits);
     S.Polarity = *L.Polarity;
     S.Offset = L.Offset;
     for (const MvmColumn &C : L.Columns)

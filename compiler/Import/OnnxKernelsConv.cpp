@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "OnnxOps.h"
 #include "qnn/Interp/KernelUtils.h"
+#include "qnn/Support/HostOps.h"
 #include <cmath>
 #include <limits>
 
@@ -222,19 +223,11 @@ llvm::Error inferBatchNorm(InferContext &C) {
   return llvm::Error::success();
 }
 
+/// One kernel with the runtime's host steps (qnn/Support/HostOps.h), where a
+/// BatchNormalization after the last quantized tensor runs.
 llvm::Error computeBatchNorm(const Op &O, llvm::ArrayRef<const Tensor *> In,
                              std::vector<Tensor> &Out) {
-  double Eps = static_cast<float>(O.Attrs.getFloat("epsilon", 1e-5));
-  const Shape &X = In[0]->Dims;
-  int64_t Channels = X[1], Inner = numElements(X) / std::max<int64_t>(1, X[0] * Channels);
-  for (int64_t I = 0; I < In[0]->size(); ++I) {
-    int64_t Ch = (I / Inner) % Channels;
-    double Y =
-        (In[0]->Data[I] - In[3]->Data[Ch]) / std::sqrt(In[4]->Data[Ch] + Eps) * In[1]->Data[Ch] +
-        In[2]->Data[Ch];
-    Out[0].Data[I] = storeAs(Out[0].Type, Y);
-  }
-  return llvm::Error::success();
+  return runHostOp("BatchNormalization", hostOpAttrs("BatchNormalization", O.Attrs), In, Out);
 }
 
 } // namespace

@@ -12,13 +12,18 @@ llvm::StringRef hostOpType(llvm::StringRef Kind) {
   return Type.consume_front("onnx.") && isHostOp(Type) ? Type : llvm::StringRef();
 }
 
-std::vector<std::pair<std::string, int64_t>> hostOpAttrs(llvm::StringRef OpType,
-                                                         const AttrMap &Attrs) {
-  std::vector<std::pair<std::string, int64_t>> Out;
+HostAttrLists hostOpAttrs(llvm::StringRef OpType, const AttrMap &Attrs) {
+  HostAttrLists Out;
   // AttrMap iterates in name order.
-  for (const auto &[Name, Value] : Attrs)
-    if (const int64_t *I = std::get_if<int64_t>(&Value); I && isHostOpAttr(OpType, Name))
-      Out.emplace_back(Name, *I);
+  for (const auto &[Name, Value] : Attrs) {
+    std::optional<HostAttrKind> Kind = hostOpAttrKind(OpType, Name);
+    const int64_t *I = std::get_if<int64_t>(&Value);
+    const double *F = std::get_if<double>(&Value);
+    if (Kind == HostAttrKind::Int && I)
+      Out.Ints.emplace_back(Name, *I);
+    else if (Kind == HostAttrKind::Float && (I || F))
+      Out.Floats.emplace_back(Name, F ? *F : static_cast<double>(*I));
+  }
   return Out;
 }
 

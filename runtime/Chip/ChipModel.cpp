@@ -90,6 +90,12 @@ void ChipModel::readBlock(const Block &B, llvm::ArrayRef<int64_t> Xp,
   }
 }
 
+unsigned ChipModel::inputPhases(const MvmStep &S) const {
+  // Only the bits the layer's inputs have are driven: a phase above them
+  // would read nothing but noise.
+  return (S.InputBits + T.DacBits - 1) / T.DacBits;
+}
+
 int64_t ChipModel::requantize(const MvmStep &S, unsigned N, int64_t Acc) const {
   return nmpu::requantize(Nmpu, Acc, S.Multiplier[N], {S.FixedMultiplier[N], S.FixedShift[N]},
                           S.OutZeroPoint, S.ClampMin, S.ClampMax);
@@ -97,7 +103,7 @@ int64_t ChipModel::requantize(const MvmStep &S, unsigned N, int64_t Acc) const {
 
 void ChipModel::mvm(const MvmStep &S, llvm::ArrayRef<int64_t> X, llvm::MutableArrayRef<int64_t> Out,
                     StepStats &Stats, uint64_t *FixedDiffs) {
-  const unsigned Phases = T.inputPhases();
+  const unsigned Phases = inputPhases(S);
   const int64_t DacMask = (int64_t(1) << T.DacBits) - 1;
   std::vector<int64_t> Acc(S.N, 0), Xp(S.K), Readout;
   for (unsigned Phase = 0; Phase < Phases; ++Phase) {
@@ -140,7 +146,7 @@ void ChipModel::mvm(const MvmStep &S, llvm::ArrayRef<int64_t> X, llvm::MutableAr
 void ChipModel::countMvm(const MvmStep &S, StepStats &Stats) const {
   // docs/cost-model.md: blocks on different arrays are read in parallel,
   // the read groups of one array one after another.
-  const unsigned Phases = T.inputPhases();
+  const unsigned Phases = inputPhases(S);
   llvm::SmallDenseMap<uint32_t, uint64_t, 8> GroupsPerArray;
   uint64_t Groups = 0, Converted = 0, Driven = 0;
   uint32_t FirstTile = UINT32_MAX, LastTile = 0;

@@ -14,7 +14,7 @@ llvm::Error runHost(const image::HostStep &S, llvm::ArrayRef<const Tensor *> Inp
   std::vector<const Tensor *> Operands;
   for (int32_t O : S.Operands)
     Operands.push_back(O >= 0 ? Inputs[O] : &Constants[-O - 1]);
-  return runHostOp(S.Op, S.IntAttrs, Operands, Out);
+  return runHostOp(S.Op, {S.IntAttrs, S.FloatAttrs}, Operands, Out);
 }
 
 } // namespace qnn::runtime

@@ -66,10 +66,12 @@ template <typename IO, typename ThresholdT> void mapThreshold(IO &Io, ThresholdT
 
 template <typename IO, typename HostT> void mapHost(IO &Io, HostT &H) {
   Io.string(H.Op);
-  mapRecords(Io, H.IntAttrs, [](IO &I, auto &A) {
+  auto MapAttr = [](IO &I, auto &A) {
     I.string(A.first);
     I.scalar(A.second);
-  });
+  };
+  mapRecords(Io, H.IntAttrs, MapAttr);
+  mapRecords(Io, H.FloatAttrs, MapAttr);
   Io.vector(H.Operands);
   mapRecords(Io, H.Constants, [](IO &I, auto &C) {
     I.enumeration(C.Type, DType::F4E2M1, "element type");
@@ -87,6 +89,7 @@ template <typename IO, typename MvmT> void mapMvm(IO &Io, MvmT &M) {
   Io.scalar(M.InputShift);
   Io.scalar(M.InputZeroPoint);
   Io.scalar(M.InputStepShift);
+  Io.scalar(M.InputBits);
   Io.enumeration(M.Polarity, PolarityMode::Unipolar, "polarity mode");
   Io.scalar(M.Offset);
   mapRecords(Io, M.Columns, [](IO &I, auto &C) { mapColumn(I, C); });

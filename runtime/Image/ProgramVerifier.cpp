@@ -231,7 +231,8 @@ private:
   }
 
   /// Operands name step inputs or embedded constants, each constant holds
-  /// as many values as its dimensions say, attributes are sorted.
+  /// as many values as its dimensions say, attributes are the op's, of
+  /// their kind and sorted.
   template <typename BadFn> llvm::Error verifyHost(const Step &S, BadFn Bad) {
     const HostStep &H = S.Host;
     if (H.Operands.size() != hostOpArity(H.Op)->Operands)
@@ -256,13 +257,31 @@ private:
         return Bad(fmt::format("host constant {} is {} {} but holds {} values", I,
                                dtypeName(C.Type).str(), shapeToString(C.Dims), C.Data.size()));
     }
-    for (const auto &[AttrName, Value] : H.IntAttrs)
-      if (!isHostOpAttr(H.Op, AttrName))
-        return Bad(fmt::format("host op {} has no attribute '{}'", H.Op, AttrName));
-    for (size_t I = 1; I < H.IntAttrs.size(); ++I)
-      if (!(H.IntAttrs[I - 1].first < H.IntAttrs[I].first))
+    if (llvm::Error E = verifyHostAttrs(H.Op, H.IntAttrs, HostAttrKind::Int, Bad))
+      return E;
+    return verifyHostAttrs(H.Op, H.FloatAttrs, HostAttrKind::Float, Bad);
+  }
+
+  /// Every attribute is one \p Op reads, of kind \p Kind; sorted by name.
+  template <typename AttrT, typename BadFn>
+  llvm::Error verifyHostAttrs(const std::string &Op,
+                              const std::vector<std::pair<std::string, AttrT>> &Attrs,
+                              HostAttrKind Kind, BadFn Bad) {
+    auto KindName = [](HostAttrKind K) {
+      return K == HostAttrKind::Int ? "an integer" : "a float";
+    };
+    for (const auto &[AttrName, Value] : Attrs) {
+      std::optional<HostAttrKind> Reads = hostOpAttrKind(Op, AttrName);
+      if (!Reads)
+        return Bad(fmt::format("host op {} has no attribute '{}'", Op, AttrName));
+      if (*Reads != Kind)
+        return Bad(fmt::format("host op {} attribute '{}' is stored as {} but is {}", Op, AttrName,
+                               KindName(Kind), KindName(*Reads)));
+    }
+    for (size_t I = 1; I < Attrs.size(); ++I)
+      if (!(Attrs[I - 1].first < Attrs[I].first))
         return Bad(fmt::format("host op attributes are not sorted by name ('{}' after '{}')",
-                               H.IntAttrs[I].first, H.IntAttrs[I - 1].first));
+                               Attrs[I].first, Attrs[I - 1].first));
     return llvm::Error::success();
   }
 
@@ -296,6 +315,8 @@ private:
   template <typename BadFn> llvm::Error verifyMvm(const MvmStep &M, DType OutType, BadFn Bad) {
     if (M.K == 0 || M.N == 0)
       return Bad(fmt::format("K = {} and N = {} must be positive", M.K, M.N));
+    if (M.InputBits < 1 || M.InputBits > T.ActBits)
+      return Bad(fmt::format("input bits {} outside 1..act_bits = {}", M.InputBits, T.ActBits));
     if (M.InputStepShift >= T.ActBits)
       return Bad(fmt::format("input step shift {} leaves no bit of act_bits = {}", M.InputStepShift,
                              T.ActBits));

@@ -17,7 +17,14 @@ namespace {
 constexpr int64_t MaxHostElements = int64_t(1) << 28;
 
 int64_t attr(HostAttrs Attrs, llvm::StringRef Name, int64_t Default) {
-  for (const auto &[Key, Value] : Attrs)
+  for (const auto &[Key, Value] : Attrs.Ints)
+    if (Key == Name)
+      return Value;
+  return Default;
+}
+
+double floatAttr(HostAttrs Attrs, llvm::StringRef Name, double Default) {
+  for (const auto &[Key, Value] : Attrs.Floats)
     if (Key == Name)
       return Value;
   return Default;
@@ -88,6 +95,40 @@ llvm::Error runSoftmax(HostAttrs Attrs, llvm::ArrayRef<const Tensor *> In,
       R.Data[First + K * Stride] =
           storeAs(R.Type, std::exp(X.Data[First + K * Stride] - Max) / Sum);
   });
+  Out.push_back(std::move(R));
+  return llvm::Error::success();
+}
+
+/// Y = (X - mean) / sqrt(var + epsilon) * scale + B per channel (axis 1),
+/// in double and rounded once to X's type, epsilon rounded to float32 first
+/// as ONNX stores it.
+llvm::Error runBatchNorm(HostAttrs Attrs, llvm::ArrayRef<const Tensor *> In,
+                         std::vector<Tensor> &Out) {
+  if (attr(Attrs, "training_mode", 0) != 0)
+    return makeError("training_mode = 1 is not supported; export the model for inference");
+  const Tensor &X = *In[0];
+  if (!isFloat(X.Type))
+    return makeError("X must be a float tensor, it is {}", dtypeName(X.Type).str());
+  if (X.Dims.size() < 2)
+    return makeError("X must have a rank of at least 2 (N, C, ...), its shape is {}",
+                     shapeToString(X.Dims));
+  int64_t Channels = X.Dims[1];
+  static const char *const Names[] = {"X", "scale", "B", "mean", "var"};
+  for (unsigned I = 1; I < 5; ++I)
+    if (!isFloat(In[I]->Type) || In[I]->Dims != Shape{Channels})
+      return makeError("{} must be a float tensor of shape {} (the channels of X), it is {} {}",
+                       Names[I], Channels, dtypeName(In[I]->Type).str(),
+                       shapeToString(In[I]->Dims));
+  double Eps = static_cast<float>(floatAttr(Attrs, "epsilon", 1e-5));
+  const Tensor &Scale = *In[1], &Bias = *In[2], &Mean = *In[3], &Var = *In[4];
+  Tensor R(X.Type, X.Dims);
+  int64_t Inner = numElements(Shape(X.Dims.begin() + 2, X.Dims.end()));
+  for (int64_t I = 0; I < X.size(); ++I) {
+    int64_t C = (I / Inner) % Channels;
+    double Y =
+        (X.Data[I] - Mean.Data[C]) / std::sqrt(Var.Data[C] + Eps) * Scale.Data[C] + Bias.Data[C];
+    R.Data[I] = storeAs(R.Type, Y);
+  }
   Out.push_back(std::move(R));
   return llvm::Error::success();
 }
@@ -175,8 +216,9 @@ struct HostOpInfo {
   const char *Name;
   HostOpArity Arity;
   HostFn Run;
-  /// The attributes the op reads, separated by spaces.
-  const char *Attrs = "";
+  /// The integer and the float attributes the op reads, separated by spaces.
+  const char *IntAttrs = "";
+  const char *FloatAttrs = "";
 };
 
 llvm::Error runAdd(HostAttrs, llvm::ArrayRef<const Tensor *> In, std::vector<Tensor> &Out) {
@@ -208,6 +250,7 @@ const HostOpInfo HostOps[] = {
     {"Mul", {2, 1}, runMul},
     {"Div", {2, 1}, runDiv},
     {"Relu", {1, 1}, runRelu},
+    {"BatchNormalization", {5, 1}, runBatchNorm, "training_mode", "epsilon"},
     {"Softmax", {1, 1}, runSoftmax, "axis"},
     {"ArgMax", {1, 1}, runArgMax, "axis keepdims select_last_index"},
     {"TopK", {2, 2}, runTopK, "axis largest sorted"},
@@ -228,12 +271,20 @@ std::optional<HostOpArity> hostOpArity(llvm::StringRef OpType) {
   return std::nullopt;
 }
 
-bool isHostOpAttr(llvm::StringRef OpType, llvm::StringRef Name) {
+std::optional<HostAttrKind> hostOpAttrKind(llvm::StringRef OpType, llvm::StringRef Name) {
   const HostOpInfo *I = findHostOp(OpType);
-  llvm::SmallVector<llvm::StringRef, 4> Names;
-  if (I)
-    llvm::StringRef(I->Attrs).split(Names, ' ', -1, /*KeepEmpty=*/false);
-  return llvm::is_contained(Names, Name);
+  if (!I)
+    return std::nullopt;
+  auto Reads = [&](llvm::StringRef List) {
+    llvm::SmallVector<llvm::StringRef, 4> Names;
+    List.split(Names, ' ', -1, /*KeepEmpty=*/false);
+    return llvm::is_contained(Names, Name);
+  };
+  if (Reads(I->IntAttrs))
+    return HostAttrKind::Int;
+  if (Reads(I->FloatAttrs))
+    return HostAttrKind::Float;
+  return std::nullopt;
 }
 
 std::string hostOpNames() {

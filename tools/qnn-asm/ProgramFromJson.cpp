@@ -152,20 +152,29 @@ void readThreshold(JsonReader &R, const llvm::json::Object &O, ThresholdStep &T)
   R.field(O, "out_step", T.OutStep);
 }
 
-/// A host op: "op", "attrs" (an object of integers), "operands" (step input
-/// numbers, or -1 - I for constant I) and "constants".
+/// Host op attributes: object \p Key of \p O, by name, sorted as the image
+/// keeps them.
+template <typename T>
+void readHostAttrs(JsonReader &R, const llvm::json::Object &O, llvm::StringRef Key,
+                   std::vector<std::pair<std::string, T>> &Attrs) {
+  const llvm::json::Value *V = O.get(Key);
+  const llvm::json::Object *Object = V ? R.object(*V, Key.str()) : nullptr;
+  if (!Object)
+    return;
+  for (const auto &[Name, Value] : *Object) {
+    Attrs.emplace_back(Name.str(), T());
+    R.value(Value, Attrs.back().second, (Key + "." + Name.str()).str());
+  }
+  llvm::sort(Attrs);
+}
+
+/// A host op: "op", "attrs" (an object of integers), "float_attrs" (an
+/// object of numbers), "operands" (step input numbers, or -1 - I for
+/// constant I) and "constants".
 void readHost(JsonReader &R, const llvm::json::Object &O, HostStep &H) {
   R.required(O, "op", H.Op);
-  if (const llvm::json::Value *V = O.get("attrs")) {
-    const llvm::json::Object *Attrs = R.object(*V, "attrs");
-    if (!Attrs)
-      return;
-    for (const auto &[Key, Value] : *Attrs) {
-      H.IntAttrs.emplace_back(Key.str(), 0);
-      R.value(Value, H.IntAttrs.back().second, "attrs." + Key.str());
-    }
-    llvm::sort(H.IntAttrs);
-  }
+  readHostAttrs(R, O, "attrs", H.IntAttrs);
+  readHostAttrs(R, O, "float_attrs", H.FloatAttrs);
   R.required(O, "operands", H.Operands);
   const llvm::json::Value *Constants = O.get("constants");
   const llvm::json::Array *List = Constants ? Constants->getAsArray() : nullptr;
@@ -215,6 +224,7 @@ void readMvm(JsonReader &R, const llvm::json::Object &O, MvmStep &M) {
   R.field(O, "input_shift", M.InputShift);
   R.field(O, "input_zero_point", M.InputZeroPoint);
   R.field(O, "input_step_shift", M.InputStepShift);
+  R.field(O, "input_bits", M.InputBits);
   R.enumeration(O, "polarity", M.Polarity,
                 {{"differential", PolarityMode::Differential},
                  {"offset", PolarityMode::Offset},

@@ -9,9 +9,11 @@
 // predictions differ.
 //
 //===----------------------------------------------------------------------===//
+#include "ChipOptions/ChipOptions.h"
 #include "DataSet.h"
 #include "qnn/Driver/CompilerOptions.h"
 #include "qnn/IR/OpRegistry.h"
+#include "qnn/Image/ImageReader.h"
 #include "qnn/Interp/Interpreter.h"
 #include "qnn/Runtime/Runtime.h"
 #include "qnn/Support/Diagnostics.h"
@@ -50,19 +52,6 @@ static cl::opt<std::string> ScaleOpt("scale",
                                      cl::desc("Multiply every pixel by this (default: 1/255 for "
                                               "uint8 images, 1 otherwise)"),
                                      cl::value_desc("X or A/B"), cl::cat(EvalCategory));
-static cl::opt<NmpuMode> Nmpu("nmpu", cl::desc("NMPU arithmetic"), cl::init(NmpuMode::Fixed),
-                              cl::values(clEnumValN(NmpuMode::Fixed, "fixed", "fixed point"),
-                                         clEnumValN(NmpuMode::Fp32, "fp32", "float32"),
-                                         clEnumValN(NmpuMode::Fp16, "fp16", "float16")),
-                              cl::cat(EvalCategory));
-enum class Mode { Ideal, Analog };
-static cl::opt<Mode>
-    ChipMode("mode", cl::desc("Chip model"), cl::init(Mode::Ideal),
-             cl::values(clEnumValN(Mode::Ideal, "ideal", "exact arithmetic"),
-                        clEnumValN(Mode::Analog, "analog", "with the target's non-idealities")),
-             cl::cat(EvalCategory));
-static cl::opt<uint64_t> Seed("seed", cl::desc("Chip instance of the analog mode"), cl::init(1),
-                              cl::cat(EvalCategory));
 
 static const char *const Tool = "qnn-eval";
 /// Images per run() call when the batch is symbolic: large enough to amortize
@@ -239,31 +228,26 @@ static Reference loadReference(int64_t PerImage) {
   return R;
 }
 
-static std::string chipDescription() {
-  std::string Mode = ChipMode == Mode::Analog ? fmt::format("analog, seed {}", Seed.getValue())
-                                              : std::string("ideal");
-  const char *Arith = Nmpu == NmpuMode::Fixed ? "fixed" : Nmpu == NmpuMode::Fp32 ? "fp32" : "fp16";
-  return fmt::format("{}, {} NMPU", Mode, Arith);
-}
-
 static std::string percent(int64_t Correct, int64_t Count) {
   return fmt::format("{:.2f} %", 100.0 * Correct / Count);
 }
 
 int main(int argc, char **argv) {
   InitLLVM X(argc, argv);
-  cl::HideUnrelatedOptions(EvalCategory);
+  cl::HideUnrelatedOptions({&EvalCategory, &tools::chipOptionCategory()});
   // --shape and --bind shape the --model import as they do in qnnc.
   for (const char *Name : {"shape", "bind"})
     if (cl::Option *O = cl::getRegisteredOptions().lookup(Name))
       O->setHiddenFlag(cl::NotHidden);
   cl::ParseCommandLineOptions(argc, argv, "qnn-eval: accuracy of an image on a data set\n");
 
-  RunOptions Options;
-  Options.Nmpu = Nmpu;
-  Options.Analog = ChipMode == Mode::Analog;
-  Options.Seed = Seed;
-  Expected<Session> S = Session::load(ImageFile, Options);
+  Expected<image::Program> Image = image::readImageFile(ImageFile);
+  if (!Image)
+    reportErrorAndExit(Tool, Image.takeError());
+  Expected<RunOptions> Options = tools::chipRunOptions(*Image, ImageFile);
+  if (!Options)
+    reportErrorAndExit(Tool, Options.takeError());
+  Expected<Session> S = Session::create(std::move(*Image), *Options, ImageFile);
   if (!S)
     reportErrorAndExit(Tool, S.takeError());
   const image::Program &P = S->program();
@@ -326,7 +310,7 @@ int main(int argc, char **argv) {
     }
   }
 
-  outs() << fmt::format("chip ({}): {}/{} = {}", chipDescription(), ChipCorrect, D.Count,
+  outs() << fmt::format("chip ({}): {}/{} = {}", tools::chipDescription(), ChipCorrect, D.Count,
                         percent(ChipCorrect, D.Count));
   if (Ref)
     outs() << fmt::format("   reference: {}   predictions differ on {} images",

@@ -98,6 +98,9 @@ void dumpHost(llvm::ScopedPrinter &W, const HostStep &H, const std::vector<std::
     llvm::DictScope D(W, "Attributes");
     for (const auto &[Name, Value] : H.IntAttrs)
       W.printNumber(Name, Value);
+    // Strings, as in floatList: ScopedPrinter has no floating-point fields.
+    for (const auto &[Name, Value] : H.FloatAttrs)
+      W.printString(Name, fmt::format("{}", Value));
   }
   std::vector<std::string> Operands;
   for (int32_t O : H.Operands) {
@@ -195,6 +198,7 @@ void dumpMvm(llvm::ScopedPrinter &W, const MvmStep &M) {
   }
   W.printString("Polarity", polarityName(M.Polarity));
   W.printNumber("Columns", static_cast<uint64_t>(M.Columns.size()));
+  W.printNumber("InputBits", M.InputBits);
   if (M.InputStepShift)
     W.printNumber("InputStepShift", M.InputStepShift);
   W.printString("Requant", requantName(M.Requant));

@@ -4,6 +4,7 @@
 // sample on the chip model and prints or writes the outputs.
 //
 //===----------------------------------------------------------------------===//
+#include "ChipOptions/ChipOptions.h"
 #include "qnn/Image/ImageReader.h"
 #include "qnn/Runtime/Runtime.h"
 #include "qnn/Support/Diagnostics.h"
@@ -36,23 +37,6 @@ static cl::opt<OutputFormat>
            cl::values(clEnumValN(OutputFormat::Npy, "npy", "NumPy .npy"),
                       clEnumValN(OutputFormat::Pb, "pb", "ONNX TensorProto .pb")),
            cl::cat(RunCategory));
-static cl::opt<NmpuMode> Nmpu("nmpu", cl::desc("NMPU arithmetic"), cl::init(NmpuMode::Fixed),
-                              cl::values(clEnumValN(NmpuMode::Fixed, "fixed", "fixed point"),
-                                         clEnumValN(NmpuMode::Fp32, "fp32", "float32"),
-                                         clEnumValN(NmpuMode::Fp16, "fp16", "float16")),
-                              cl::cat(RunCategory));
-enum class Mode { Ideal, Analog };
-static cl::opt<Mode>
-    ChipMode("mode", cl::desc("Chip model"), cl::init(Mode::Ideal),
-             cl::values(clEnumValN(Mode::Ideal, "ideal", "exact arithmetic"),
-                        clEnumValN(Mode::Analog, "analog", "with the target's non-idealities")),
-             cl::cat(RunCategory));
-static cl::opt<uint64_t> Seed("seed", cl::desc("Chip instance of the analog mode"), cl::init(1),
-                              cl::cat(RunCategory));
-static cl::opt<std::string> CalibrationFile("calibration",
-                                            cl::desc("Per-column gain/offset calibration (JSON)"),
-                                            cl::value_desc("file"), cl::cat(RunCategory));
-
 static cl::list<std::string>
     ExpectedFiles("expected",
                   cl::desc("Compare output NAME with the tensor in FILE and print how they differ"),
@@ -62,27 +46,6 @@ static cl::opt<int64_t> MaxDiffSteps(
     cl::desc("With --expected: exit 1 when an output differs by more than N quantization steps "
              "(0: bit-exact)"),
     cl::value_desc("N"), cl::init(-1), cl::cat(RunCategory));
-
-/// Overrides of the target's analog parameters, one option per field.
-struct AnalogOption {
-  AnalogOption(const char *Name, const char *Desc, double AnalogParams::*Member)
-      : Opt(StringRef(Name), cl::desc(Desc), cl::cat(RunCategory)), Member(Member) {}
-  cl::opt<double> Opt;
-  double AnalogParams::*Member;
-};
-static AnalogOption AnalogOptions[] = {
-    {"sigma-program", "Log-normal sigma of programmed conductances", &AnalogParams::SigmaProgram},
-    {"sigma-read", "Read noise relative to full scale", &AnalogParams::SigmaRead},
-    {"sigma-supply", "Supply variation per chip instance", &AnalogParams::SigmaSupply},
-    {"nonlinearity", "Strength of the compressive current non-linearity",
-     &AnalogParams::Nonlinearity},
-    {"sigma-gain", "Per-column read-out gain mismatch", &AnalogParams::SigmaGain},
-    {"sigma-offset", "Per-column read-out offset relative to full scale",
-     &AnalogParams::SigmaOffset},
-    {"drift-per-decade", "Relative conductance loss per decade of time",
-     &AnalogParams::DriftPerDecade},
-    {"drift-seconds", "Time since programming", &AnalogParams::DriftSeconds},
-};
 
 static const char *const Tool = "qnn-run";
 
@@ -237,40 +200,18 @@ int main(int argc, char **argv) {
   if (cl::Option *LLVMStats = cl::getRegisteredOptions().lookup("stats"))
     LLVMStats->removeArgument();
   cl::opt<bool> PrintStats("stats", cl::desc("Print per-layer statistics"), cl::cat(RunCategory));
-  cl::HideUnrelatedOptions(RunCategory);
+  cl::HideUnrelatedOptions({&RunCategory, &tools::chipOptionCategory()});
   cl::ParseCommandLineOptions(argc, argv, "qnn chip model runner\n");
-
-  RunOptions Options;
-  Options.Nmpu = Nmpu;
-  Options.Analog = ChipMode == Mode::Analog;
-  Options.Seed = Seed;
-  Options.CalibrationFile = CalibrationFile;
-  Options.CountFixedDiffs = PrintStats && Nmpu == NmpuMode::Fixed;
-  bool Overridden = false;
-  for (AnalogOption &O : AnalogOptions)
-    Overridden |= O.Opt.getNumOccurrences() > 0;
-  if (Overridden && !Options.Analog)
-    reportErrorAndExit(Tool, makeError("analog parameters are given but the mode is ideal (add "
-                                       "--mode=analog)"));
 
   Expected<image::Program> P = image::readImageFile(ImageFile);
   if (!P)
     reportErrorAndExit(Tool, P.takeError());
-  if (Overridden) {
-    Expected<Target> T = parseTarget(P->TargetJson, ImageFile);
-    if (!T)
-      reportErrorAndExit(Tool, T.takeError());
-    AnalogParams A = T->Analog;
-    for (AnalogOption &O : AnalogOptions)
-      if (O.Opt.getNumOccurrences()) {
-        if (!(O.Opt >= 0))
-          reportErrorAndExit(Tool, makeError("--{} must not be negative", O.Opt.ArgStr.str()));
-        A.*(O.Member) = O.Opt;
-      }
-    Options.AnalogOverride = A;
-  }
+  Expected<RunOptions> Options = tools::chipRunOptions(*P, ImageFile);
+  if (!Options)
+    reportErrorAndExit(Tool, Options.takeError());
+  Options->CountFixedDiffs = PrintStats && Options->Nmpu == NmpuMode::Fixed;
   std::vector<Tensor> Inputs = readInputs(*P);
-  Expected<Session> S = Session::create(std::move(*P), Options, ImageFile);
+  Expected<Session> S = Session::create(std::move(*P), *Options, ImageFile);
   if (!S)
     reportErrorAndExit(Tool, S.takeError());
   Expected<std::vector<Tensor>> Outputs = S->run(Inputs);

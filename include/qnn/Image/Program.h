@@ -114,6 +114,9 @@ struct MvmStep {
   /// are 2^InputStepShift apart ({-1, +1} has shift 1) take fewer bits; the
   /// weights were scaled by the step at lowering, so the sums stay exact.
   uint8_t InputStepShift = 0;
+  /// Bits of the driven values: the layer takes ceil(InputBits / dac_bits)
+  /// input phases (a binary layer one, whatever the target's act_bits).
+  uint8_t InputBits = 8;
   PolarityMode Polarity = PolarityMode::Differential;
   /// Offset mode: stored level sum = w + Offset; the NMPU subtracts
   /// Offset * sum(x) per output.
@@ -194,10 +197,10 @@ struct ClampStep {
 
 /// A float32 op the runtime runs on the host, outside the chip: the float
 /// glue before the first or after the last quantized tensor (an affine
-/// de-normalization, Softmax, ArgMax, TopK). Op is the ONNX op type; the
-/// operands are the step's inputs and constants, in ONNX operand order;
-/// semantics are ONNX's, computed by the same kernels as the reference
-/// interpreter (include/qnn/Support/HostOps.h).
+/// de-normalization, BatchNormalization, Softmax, ArgMax, TopK). Op is the
+/// ONNX op type; the operands are the step's inputs and constants, in ONNX
+/// operand order; semantics are ONNX's, computed by the same kernels as the
+/// reference interpreter (include/qnn/Support/HostOps.h).
 struct HostConstant {
   DType Type = DType::F32;
   std::vector<int64_t> Dims;
@@ -211,6 +214,9 @@ struct HostStep {
   /// Constants[-Operands[I] - 1].
   std::vector<int32_t> Operands;
   std::vector<HostConstant> Constants;
+  /// Float attributes (BatchNormalization's epsilon), sorted by name; last
+  /// and defaulted, so a brace-initialized step may leave them out.
+  std::vector<std::pair<std::string, double>> FloatAttrs = {};
 };
 
 enum class StepKind : uint8_t {

@@ -16,6 +16,7 @@
 #define QNN_INTERP_KERNELUTILS_H
 
 #include "qnn/IR/Attribute.h"
+#include "qnn/Support/HostOps.h"
 #include "qnn/Support/ShapeUtils.h"
 #include "qnn/Support/Tensor.h"
 #include "llvm/ADT/SmallVector.h"
@@ -28,10 +29,16 @@ namespace qnn {
 /// The ONNX op type of an op kind that names a host op (qnn/Support/HostOps.h):
 /// "onnx.Softmax" -> "Softmax"; empty for every other kind.
 llvm::StringRef hostOpType(llvm::StringRef Kind);
-/// The integer attributes of \p Attrs that host op \p OpType reads, sorted
-/// by name (other attributes, such as the schedule's, are left out).
-std::vector<std::pair<std::string, int64_t>> hostOpAttrs(llvm::StringRef OpType,
-                                                         const AttrMap &Attrs);
+/// The attributes of a host op, owned (HostAttrs views them).
+struct HostAttrLists {
+  std::vector<std::pair<std::string, int64_t>> Ints;
+  std::vector<std::pair<std::string, double>> Floats;
+  operator HostAttrs() const { return {Ints, Floats}; }
+};
+/// The attributes of \p Attrs that host op \p OpType reads, each list
+/// sorted by name (other attributes, such as the schedule's, are left out);
+/// an integer given for a float attribute becomes a float.
+HostAttrLists hostOpAttrs(llvm::StringRef OpType, const AttrMap &Attrs);
 
 //===-- Convolution and pooling windows -----------------------------------===//
 

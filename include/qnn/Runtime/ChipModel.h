@@ -54,6 +54,8 @@ private:
   void readBlock(const image::Block &B, llvm::ArrayRef<int64_t> Xp,
                  llvm::MutableArrayRef<int64_t> Readout);
   int64_t requantize(const image::MvmStep &S, unsigned N, int64_t Acc) const;
+  /// The input phases of \p S: ceil(InputBits / dac_bits).
+  unsigned inputPhases(const image::MvmStep &S) const;
   /// Adds one MVM's reads, conversions and NMPU operations to \p Stats.
   void countMvm(const image::MvmStep &S, StepStats &Stats) const;
 

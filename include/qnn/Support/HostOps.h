@@ -2,10 +2,11 @@
 ///
 /// \file
 /// The kernels of the ONNX ops that may stay outside the chip (docs/ir.md):
-/// element-wise Add, Sub, Mul, Div with numpy broadcasting, Relu, Softmax,
-/// ArgMax and TopK, with ONNX's semantics. The reference interpreter's golden
-/// kernels and the runtime's host steps both call runHostOp, so the host side
-/// of a compiled model computes exactly what the reference does.
+/// element-wise Add, Sub, Mul, Div with numpy broadcasting, Relu,
+/// BatchNormalization (inference), Softmax, ArgMax and TopK, with ONNX's
+/// semantics. The reference interpreter's golden kernels and the runtime's
+/// host steps both call runHostOp, so the host side of a compiled model
+/// computes exactly what the reference does.
 ///
 /// Values are doubles rounded to the element type after each op (storeAs), so
 /// float32 chains match ONNX's float32 evaluation and integer Div truncates.
@@ -24,9 +25,18 @@
 
 namespace qnn {
 
-/// Integer attributes of a host op by name (axis, keepdims,
-/// select_last_index, largest, sorted); absent ones take ONNX's defaults.
-using HostAttrs = llvm::ArrayRef<std::pair<std::string, int64_t>>;
+/// The attributes of a host op by name, each list sorted by name; absent
+/// ones take ONNX's defaults. An attribute has one kind per op
+/// (hostOpAttrKind), so a name is in one list at most.
+struct HostAttrs {
+  /// axis, keepdims, select_last_index, largest, sorted, training_mode.
+  llvm::ArrayRef<std::pair<std::string, int64_t>> Ints;
+  /// epsilon: ONNX float attributes are float32, kept as doubles here.
+  llvm::ArrayRef<std::pair<std::string, double>> Floats;
+};
+
+/// The kind of an attribute a host op reads.
+enum class HostAttrKind { Int, Float };
 
 /// How many operands and results an op takes.
 struct HostOpArity {
@@ -37,8 +47,9 @@ struct HostOpArity {
 /// when it is not a host op.
 std::optional<HostOpArity> hostOpArity(llvm::StringRef OpType);
 inline bool isHostOp(llvm::StringRef OpType) { return hostOpArity(OpType).has_value(); }
-/// Whether \p Name is an attribute host op \p OpType reads.
-bool isHostOpAttr(llvm::StringRef OpType, llvm::StringRef Name);
+/// The kind of attribute \p Name of host op \p OpType, or nothing when the
+/// op does not read it.
+std::optional<HostAttrKind> hostOpAttrKind(llvm::StringRef OpType, llvm::StringRef Name);
 /// The host ops' names, for messages ("Add, Sub, ...").
 std::string hostOpNames();
 
@@ -46,7 +57,8 @@ std::string hostOpNames();
 /// a one-element int64 tensor) and replaces \p Out by its results, whose
 /// element types and shapes are computed here. The error names what is
 /// wrong: an unknown op, the operand count or types, shapes that do not
-/// broadcast, an axis or k out of range, an integer division by zero.
+/// broadcast, an axis or k out of range, an integer division by zero,
+/// BatchNormalization's per-channel operands that do not match X's channels.
 llvm::Error runHostOp(llvm::StringRef OpType, HostAttrs Attrs, llvm::ArrayRef<const Tensor *> In,
                       std::vector<Tensor> &Out);
 

@@ -9,7 +9,7 @@
 /// gammas, per-channel Mul and Add, Relu) and an activation quantizer (Quant
 /// of 1..8 bits, BipolarQuant or MultiThreshold). Scales are powers of two,
 /// so the reference's float sums are exact and compiled forms must match it
-/// bit for bit. The last layer's float ops are the host's (no BatchNorm).
+/// bit for bit. The last layer's float ops are the host's.
 ///
 //===----------------------------------------------------------------------===//
 #ifndef QNN_TEST_RANDOMQONNX_H
@@ -219,13 +219,12 @@ private:
             X.HasZero};
   }
 
-  /// The float ops after an MVM and, unless it is the network's last, the
-  /// next quantizer. The host runs the float ops after the last MVM, and
-  /// BatchNormalization is not one of them.
+  /// The float ops after an MVM and, unless it is the network's last (whose
+  /// float ops run on the host), the next quantizer.
   Act tail(Act X, bool Last) {
     std::string Channel = perChannel(X), Plain = fmt::format("f32[{}]", X.Dims[1]);
     int64_t N = X.Dims[1];
-    if (!Last && R.coin()) {
+    if (R.coin()) {
       std::string Gamma = constant(Plain, R.f32s(N, -2, 2));
       std::string Beta = constant(Plain, R.f32s(N, -20, 20));
       std::string Mean = constant(Plain, R.f32s(N, -30, 30));

@@ -30,6 +30,7 @@ void expectEqual(const ThresholdStep &X, const ThresholdStep &Y) {
 void expectEqual(const HostStep &X, const HostStep &Y) {
   EXPECT_EQ(X.Op, Y.Op);
   EXPECT_EQ(X.IntAttrs, Y.IntAttrs);
+  EXPECT_EQ(X.FloatAttrs, Y.FloatAttrs);
   EXPECT_EQ(X.Operands, Y.Operands);
   ASSERT_EQ(X.Constants.size(), Y.Constants.size());
   for (size_t I = 0; I < X.Constants.size(); ++I) {
@@ -92,6 +93,7 @@ void expectEqual(const Program &A, const Program &B) {
       EXPECT_EQ(M.InputShift, N.InputShift);
       EXPECT_EQ(M.InputZeroPoint, N.InputZeroPoint);
       EXPECT_EQ(M.InputStepShift, N.InputStepShift);
+      EXPECT_EQ(M.InputBits, N.InputBits);
       EXPECT_EQ(M.Polarity, N.Polarity);
       EXPECT_EQ(M.Offset, N.Offset);
       ASSERT_EQ(M.Columns.size(), N.Columns.size());
@@ -252,7 +254,7 @@ TEST(ImageRefusal, HeaderAndTable) {
   std::vector<uint8_t> Version = Bytes;
   Version[VersionOffset] = 9;
   EXPECT_EQ(errorOf(readImage(Version, "a.img")),
-            "a.img: unsupported image format version 9 (this runtime reads version 2; "
+            "a.img: unsupported image format version 9 (this runtime reads version 3; "
             "recompile the model)");
   for (uint64_t At = FingerprintOffset; At < HeaderSize + NumSections * SectionEntrySize; ++At) {
     if (At >= TableCrcOffset && At < HeaderSize)

@@ -13,6 +13,7 @@
 #define QNN_TEST_UNIT_IMAGE_RANDOMPROGRAM_H
 
 #include "qnn/Image/Program.h"
+#include "qnn/Support/HostOps.h"
 #include "qnn/Support/Tensor.h"
 #include "qnn/Target/Target.h"
 #include <algorithm>
@@ -268,15 +269,21 @@ private:
                                      {"Mul", 2, 1, {}},
                                      {"Div", 2, 1, {}},
                                      {"Relu", 1, 1, {}},
+                                     {"BatchNormalization", 5, 1, {"epsilon", "training_mode"}},
                                      {"Softmax", 1, 1, {"axis"}},
                                      {"ArgMax", 1, 1, {"axis", "keepdims", "select_last_index"}},
                                      {"TopK", 2, 2, {"axis", "largest", "sorted"}}};
-    const HostOpDesc &D = Ops[pick(0, 7)];
+    const HostOpDesc &D = Ops[pick(0, std::size(Ops) - 1)];
     HostStep &H = S.Host;
     H.Op = D.Name;
-    for (const char *A : D.Attrs) // already sorted by name
-      if (pick(0, 1))
+    for (const char *A : D.Attrs) { // already sorted by name
+      if (!pick(0, 1))
+        continue;
+      if (hostOpAttrKind(D.Name, A) == HostAttrKind::Float)
+        H.FloatAttrs.emplace_back(A, real());
+      else
         H.IntAttrs.emplace_back(A, pick(-2, 2));
+    }
     S.Inputs.clear();
     for (unsigned I = 0; I < D.Operands; ++I) {
       if (pick(0, 1)) {
@@ -335,6 +342,7 @@ private:
     M.InputShift = pick(0, 1) ? 128 : 0;
     M.InputZeroPoint = pick(0, (1 << T.ActBits) - 1);
     M.InputStepShift = pick(0, T.ActBits - 1);
+    M.InputBits = static_cast<uint8_t>(pick(1, T.ActBits));
     M.Polarity = static_cast<PolarityMode>(pick(0, 2));
     M.Offset = M.Polarity == PolarityMode::Offset ? pick(1, 128) : 0;
     unsigned Cols = pick(1, 12);

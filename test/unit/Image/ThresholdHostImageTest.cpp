@@ -171,7 +171,7 @@ TEST(ThresholdHostImage, VerifierRefusals) {
        "b.img: step 1 ('fc'): input step shift 8 leaves no bit of act_bits = 8"},
       {[](Program &P) { P.Steps[3].Host.Op = "Gemm"; },
        "b.img: step 3 ('denorm'): unknown host op 'Gemm' (host ops: Add, Sub, Mul, Div, Relu, "
-       "Softmax, ArgMax, TopK)"},
+       "BatchNormalization, Softmax, ArgMax, TopK)"},
       {[](Program &P) {
          P.Steps[3].Host.Operands = {0, -2};
        },

@@ -9,17 +9,20 @@ using namespace qnn;
 namespace {
 
 using Attrs = std::vector<std::pair<std::string, int64_t>>;
+using FloatAttrs = std::vector<std::pair<std::string, double>>;
 
-std::vector<Tensor> run(llvm::StringRef Op, std::vector<const Tensor *> In, Attrs A = {}) {
+std::vector<Tensor> run(llvm::StringRef Op, std::vector<const Tensor *> In, Attrs A = {},
+                        FloatAttrs F = {}) {
   std::vector<Tensor> Out;
-  llvm::Error E = runHostOp(Op, A, In, Out);
+  llvm::Error E = runHostOp(Op, {A, F}, In, Out);
   EXPECT_FALSE(static_cast<bool>(E)) << llvm::toString(std::move(E));
   return Out;
 }
 
-std::string errorOf(llvm::StringRef Op, std::vector<const Tensor *> In, Attrs A = {}) {
+std::string errorOf(llvm::StringRef Op, std::vector<const Tensor *> In, Attrs A = {},
+                    FloatAttrs F = {}) {
   std::vector<Tensor> Out;
-  llvm::Error E = runHostOp(Op, A, In, Out);
+  llvm::Error E = runHostOp(Op, {A, F}, In, Out);
   return E ? llvm::toString(std::move(E)) : "";
 }
 
@@ -50,6 +53,57 @@ TEST(HostOps, IntegerDivisionTruncates) {
 TEST(HostOps, Relu) {
   Tensor A(DType::F32, {2, 2}, {-1.5, 0, 2.25, -0.0});
   EXPECT_EQ(run("Relu", {&A})[0], Tensor(DType::F32, {2, 2}, {0, 0, 2.25, 0}));
+}
+
+TEST(HostOps, BatchNormByHand) {
+  // Channel 0: (1 - 0.5) / sqrt(3.75 + 0.25) * -2 + 1 = 0.5;
+  // channel 1: (-2 - -1) / sqrt(0 + 0.25) * 0.5 + 0 = -1.
+  Tensor X(DType::F32, {1, 2}, {1, -2});
+  Tensor Scale(DType::F32, {2}, {-2, 0.5}), B(DType::F32, {2}, {1, 0});
+  Tensor Mean(DType::F32, {2}, {0.5, -1}), Var(DType::F32, {2}, {3.75, 0});
+  EXPECT_EQ(run("BatchNormalization", {&X, &Scale, &B, &Mean, &Var}, {}, {{"epsilon", 0.25}})[0],
+            Tensor(DType::F32, {1, 2}, {0.5, -1}));
+  // The default epsilon is 1e-5 as a float32 (ONNX stores it so), and the
+  // result is rounded to float32 once.
+  Tensor One(DType::F32, {1, 1}, {1}), Unit(DType::F32, {1}, {1}), Zero(DType::F32, {1}, {0});
+  Tensor Y = run("BatchNormalization", {&One, &Unit, &Zero, &Zero, &Zero})[0];
+  EXPECT_EQ(Y.Data[0],
+            static_cast<double>(static_cast<float>(1 / std::sqrt(static_cast<double>(1e-5f)))));
+}
+
+TEST(HostOps, BatchNormMatchesTheFormulaOverNCHWAndNC) {
+  std::mt19937_64 Rng(5);
+  std::uniform_real_distribution<float> Value(-4, 4), Variance(0, 9);
+  for (int Trial = 0; Trial < 40; ++Trial) {
+    // [N, C, H, W] on even trials, [N, C] on odd ones.
+    int64_t N = 1 + Rng() % 3, C = 1 + Rng() % 4;
+    int64_t H = Trial % 2 ? 1 : 1 + Rng() % 3, W = Trial % 2 ? 1 : 1 + Rng() % 4;
+    Shape S = Trial % 2 ? Shape{N, C} : Shape{N, C, H, W};
+    Tensor X(DType::F32, S);
+    for (double &V : X.Data)
+      V = Value(Rng);
+    Tensor Scale(DType::F32, {C}), B(DType::F32, {C}), Mean(DType::F32, {C}), Var(DType::F32, {C});
+    for (int64_t K = 0; K < C; ++K) {
+      Scale.Data[K] = Value(Rng); // negative scales too
+      B.Data[K] = Value(Rng);
+      Mean.Data[K] = Value(Rng);
+      Var.Data[K] = Variance(Rng);
+    }
+    float Eps = Trial % 3 ? 1e-3f : 0.5f;
+    Tensor Y = run("BatchNormalization", {&X, &Scale, &B, &Mean, &Var}, {{"training_mode", 0}},
+                   {{"epsilon", Eps}})[0];
+    ASSERT_EQ(Y.Dims, S);
+    ASSERT_EQ(Y.Type, DType::F32);
+    for (int64_t In = 0; In < N; ++In)
+      for (int64_t K = 0; K < C; ++K)
+        for (int64_t I = 0; I < H * W; ++I) {
+          int64_t E = (In * C + K) * H * W + I;
+          float Want = static_cast<float>((X.Data[E] - Mean.Data[K]) /
+                                              std::sqrt(Var.Data[K] + double(Eps)) * Scale.Data[K] +
+                                          B.Data[K]);
+          EXPECT_FLOAT_EQ(Y.Data[E], Want) << "trial " << Trial << " element " << E;
+        }
+  }
 }
 
 TEST(HostOps, SoftmaxSumsToOneAndMatchesExpOverSum) {
@@ -149,7 +203,8 @@ TEST(HostOps, Refusals) {
   Tensor F(DType::F32, {2, 3}), G(DType::F32, {4}), I(DType::I32, {2, 3});
   Tensor K(DType::I64, {1}, {4}), KF(DType::F32, {1}, {1});
   EXPECT_EQ(errorOf("Gemm", {&F}),
-            "'Gemm' is not a host op (host ops: Add, Sub, Mul, Div, Relu, Softmax, ArgMax, TopK)");
+            "'Gemm' is not a host op (host ops: Add, Sub, Mul, Div, Relu, BatchNormalization, "
+            "Softmax, ArgMax, TopK)");
   EXPECT_EQ(errorOf("Add", {&F}), "Add takes 2 operands, 1 given");
   EXPECT_EQ(errorOf("Add", {&F, nullptr}), "Add takes 2 operands, 1 given");
   EXPECT_EQ(errorOf("Add", {&F, &I}), "operands have different types f32 and i32");
@@ -164,6 +219,19 @@ TEST(HostOps, Refusals) {
   Tensor Tall(DType::F32, {1 << 15, 1}), Wide(DType::F32, {1, 1 << 14});
   EXPECT_EQ(errorOf("Add", {&Tall, &Wide}),
             "the result 32768x16384 has more than 268435456 elements");
+  Tensor Row(DType::F32, {3}), Three(DType::F32, {3}), Two(DType::F32, {2});
+  Tensor IntScale(DType::I32, {3});
+  EXPECT_EQ(
+      errorOf("BatchNormalization", {&F, &Three, &Three, &Three, &Three}, {{"training_mode", 1}}),
+      "training_mode = 1 is not supported; export the model for inference");
+  EXPECT_EQ(errorOf("BatchNormalization", {&Row, &Three, &Three, &Three, &Three}),
+            "X must have a rank of at least 2 (N, C, ...), its shape is 3");
+  EXPECT_EQ(errorOf("BatchNormalization", {&I, &Three, &Three, &Three, &Three}),
+            "X must be a float tensor, it is i32");
+  EXPECT_EQ(errorOf("BatchNormalization", {&F, &Three, &Three, &Two, &Three}),
+            "mean must be a float tensor of shape 3 (the channels of X), it is f32 2");
+  EXPECT_EQ(errorOf("BatchNormalization", {&F, &IntScale, &Three, &Three, &Three}),
+            "scale must be a float tensor of shape 3 (the channels of X), it is i32 3");
   Tensor Bad(DType::F32, {3}, {1});
   EXPECT_EQ(errorOf("Relu", {&Bad}), "Relu: an operand holds 1 values for the shape 3");
 }

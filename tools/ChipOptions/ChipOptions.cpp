@@ -1,0 +1,92 @@
+//===- ChipOptions.cpp - Chip model options of qnn-run and qnn-eval -------===//
+#include "ChipOptions.h"
+#include "qnn/Support/Diagnostics.h"
+#include <fmt/format.h>
+
+using namespace llvm;
+
+namespace qnn::tools {
+
+cl::OptionCategory &chipOptionCategory() {
+  static cl::OptionCategory Category("chip model options");
+  return Category;
+}
+
+namespace {
+
+cl::opt<NmpuMode> Nmpu("nmpu", cl::desc("NMPU arithmetic"), cl::init(NmpuMode::Fixed),
+                       cl::values(clEnumValN(NmpuMode::Fixed, "fixed", "fixed point"),
+                                  clEnumValN(NmpuMode::Fp32, "fp32", "float32"),
+                                  clEnumValN(NmpuMode::Fp16, "fp16", "float16")),
+                       cl::cat(chipOptionCategory()));
+enum class Mode { Ideal, Analog };
+cl::opt<Mode>
+    ChipMode("mode", cl::desc("Chip model"), cl::init(Mode::Ideal),
+             cl::values(clEnumValN(Mode::Ideal, "ideal", "exact arithmetic"),
+                        clEnumValN(Mode::Analog, "analog", "with the target's non-idealities")),
+             cl::cat(chipOptionCategory()));
+cl::opt<uint64_t> Seed("seed", cl::desc("Chip instance of the analog mode"), cl::init(1),
+                       cl::cat(chipOptionCategory()));
+cl::opt<std::string> CalibrationFile("calibration",
+                                     cl::desc("Per-column gain/offset calibration (JSON)"),
+                                     cl::value_desc("file"), cl::cat(chipOptionCategory()));
+
+/// Overrides of the target's analog parameters, one option per field.
+struct AnalogOption {
+  AnalogOption(const char *Name, const char *Desc, double AnalogParams::*Member)
+      : Opt(StringRef(Name), cl::desc(Desc), cl::cat(chipOptionCategory())), Member(Member) {}
+  cl::opt<double> Opt;
+  double AnalogParams::*Member;
+};
+AnalogOption AnalogOptions[] = {
+    {"sigma-program", "Log-normal sigma of programmed conductances", &AnalogParams::SigmaProgram},
+    {"sigma-read", "Read noise relative to full scale", &AnalogParams::SigmaRead},
+    {"sigma-supply", "Supply variation per chip instance", &AnalogParams::SigmaSupply},
+    {"nonlinearity", "Strength of the compressive current non-linearity",
+     &AnalogParams::Nonlinearity},
+    {"sigma-gain", "Per-column read-out gain mismatch", &AnalogParams::SigmaGain},
+    {"sigma-offset", "Per-column read-out offset relative to full scale",
+     &AnalogParams::SigmaOffset},
+    {"drift-per-decade", "Relative conductance loss per decade of time",
+     &AnalogParams::DriftPerDecade},
+    {"drift-seconds", "Time since programming", &AnalogParams::DriftSeconds},
+};
+
+} // namespace
+
+Expected<runtime::RunOptions> chipRunOptions(const image::Program &P, StringRef ImageName) {
+  runtime::RunOptions Options;
+  Options.Nmpu = Nmpu;
+  Options.Analog = ChipMode == Mode::Analog;
+  Options.Seed = Seed;
+  Options.CalibrationFile = CalibrationFile;
+  bool Overridden = false;
+  for (AnalogOption &O : AnalogOptions)
+    Overridden |= O.Opt.getNumOccurrences() > 0;
+  if (!Overridden)
+    return Options;
+  if (!Options.Analog)
+    return makeError("analog parameters are given but the mode is ideal (add --mode=analog)");
+  Expected<Target> T = parseTarget(P.TargetJson, ImageName);
+  if (!T)
+    return T.takeError();
+  AnalogParams A = T->Analog;
+  for (AnalogOption &O : AnalogOptions) {
+    if (!O.Opt.getNumOccurrences())
+      continue;
+    if (!(O.Opt >= 0))
+      return makeError("--{} must not be negative", O.Opt.ArgStr.str());
+    A.*(O.Member) = O.Opt;
+  }
+  Options.AnalogOverride = A;
+  return Options;
+}
+
+std::string chipDescription() {
+  std::string Instance = ChipMode == Mode::Analog ? fmt::format("analog, seed {}", Seed.getValue())
+                                                  : std::string("ideal");
+  const char *Arith = Nmpu == NmpuMode::Fixed ? "fixed" : Nmpu == NmpuMode::Fp32 ? "fp32" : "fp16";
+  return fmt::format("{}, {} NMPU", Instance, Arith);
+}
+
+} // namespace qnn::tools
