@@ -47,15 +47,19 @@ llvm::Expected<Chain> chainBefore(const Graph &G, Op &Q);
 std::vector<Op *> affineAfter(const Graph &G, const Op &Q);
 
 /// The integer levels of an activation quantizer: level k (0 .. Count) is
-/// the real value Values[k]; LevelOf maps a quantizer output to its level.
+/// the real value Values[k], the float the quantizer returns for the integer
+/// QMin + QStep * k, that is Scale * (QMin + QStep * k - ZeroPoint).
 struct QuantizerLevels {
   int64_t Count = 0;
   std::vector<double> Values;
-  /// Reads the level of quantizer output \p Y (in channel-free form).
   double Scale = 1, ZeroPoint = 0;
   int64_t QMin = 0, QStep = 1;
+  /// The level of quantizer output \p Y (a per-tensor quantizer's, so the
+  /// same for every channel).
   int64_t levelOf(double Y) const;
 };
+/// The levels of activation quantizer \p Q; per-tensor parameters, 1 to 8
+/// bits, an integer zero point, else an error naming \p Q.
 llvm::Expected<QuantizerLevels> quantizerLevels(const Op &Q);
 
 /// Evaluates \p O with the reference kernel, operand \p Act replaced by
