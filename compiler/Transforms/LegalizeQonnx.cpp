@@ -98,13 +98,13 @@ TensorType levelType(const LevelEncoding &E, const Shape &Dims) {
 }
 
 /// A probe tensor of \p Rows x \p Channels values laid along dimension
-/// \p Axis of a tensor of rank \p Rank (every other dimension 1).
+/// \p Axis (not the batch) of a tensor of rank \p Rank (every other
+/// dimension 1).
 Tensor probeTensor(llvm::ArrayRef<double> Values, int64_t Rows, int64_t Channels, size_t Rank,
                    int64_t Axis) {
   Shape Dims(Rank, 1);
   Dims[0] = Rows;
-  if (Channels > 1 || Axis > 0)
-    Dims[Axis] = Channels;
+  Dims[Axis] = Channels;
   return Tensor(DType::F32, Dims, Values.vec());
 }
 
@@ -123,7 +123,19 @@ private:
   static llvm::Expected<std::vector<int64_t>> levelsOf(const Op &Q, const QuantizerLevels &QL,
                                                        const std::vector<Op *> &Links,
                                                        Tensor Probe);
-  Value *addConstant(llvm::StringRef Name, Tensor T) { return G.addConstant(Name, std::move(T)); }
+  /// What MatMul, Gemm or Conv \p M computes on the integers of its input.
+  struct MvmSource {
+    Value *Input = nullptr; ///< the integer tensor standing for M's input
+    QuantWeight Weight;
+    bool Conv = false;
+    int64_t Axis = 1; ///< channel axis of M's result
+    double Alpha = 1, Beta = 1;
+    const Value *Bias = nullptr; ///< a float constant, or null
+  };
+  llvm::Expected<MvmSource> readMvm(const Op &M) const;
+  /// Emits \p Src as a qmatmul / qconv before \p M; returns its int32
+  /// accumulator.
+  llvm::Expected<Value *> emitAccumulator(Op &M, MvmSource Src);
   Op *emitThreshold(Op &Anchor, llvm::StringRef Name, Value *X, const StepThresholds &S,
                     int64_t Axis, const LevelEncoding &E, Value *Result);
 
@@ -164,12 +176,12 @@ llvm::Expected<std::vector<int64_t>> QonnxLegalizer::levelsOf(const Op &Q,
 Op *QonnxLegalizer::emitThreshold(Op &Anchor, llvm::StringRef Name, Value *X,
                                   const StepThresholds &S, int64_t Axis, const LevelEncoding &E,
                                   Value *Result) {
-  Value *Th = addConstant(Name.str() + ".thresholds",
+  Value *Th = G.addConstant(Name.str() + ".thresholds",
                           Tensor(DType::F64, {S.Channels, S.Count}, S.Thresholds));
   Tensor SignData(DType::I8, {S.Channels});
   for (int64_t C = 0; C < S.Channels; ++C)
     SignData.Data[C] = S.Signs[C];
-  Value *Signs = addConstant(Name.str() + ".signs", std::move(SignData));
+  Value *Signs = G.addConstant(Name.str() + ".signs", std::move(SignData));
   AttrMap A;
   A.set("axis", Axis);
   A.set("out_min", E.Lo);
@@ -195,6 +207,49 @@ void accumulatorRange(const QuantWeight &W, int64_t Axis, const ValueRange &In, 
     Lo[C] += std::min({A, B, Padded ? int64_t(0) : std::min(A, B)});
     Hi[C] += std::max({A, B, Padded ? int64_t(0) : std::max(A, B)});
   }
+}
+
+llvm::Expected<QonnxLegalizer::MvmSource> QonnxLegalizer::readMvm(const Op &M) const {
+  MvmSource Src;
+  Src.Input = IntOf.lookup(M.operand(0));
+  if (!Src.Input)
+    return opError(M, "reads '" + M.operand(0)->Name +
+                          "', which is not the result of a QONNX activation quantizer; "
+                          "quantize the input of every MatMul, Gemm and Conv");
+  bool Gemm = M.Kind == "onnx.Gemm";
+  if (Gemm && M.Attrs.getInt("transA", 0))
+    return opError(M, "has transA = 1; only transB folds into the weights");
+  auto W = quantizedWeight(M);
+  if (!W)
+    return W.takeError();
+  Src.Weight = std::move(*W);
+  Src.Conv = M.Kind == "onnx.Conv";
+  Src.Axis = Src.Conv ? 1 : static_cast<int64_t>(M.result()->Type.Dims.size()) - 1;
+  if (Gemm) {
+    Src.Alpha = M.Attrs.getFloat("alpha", 1.0);
+    Src.Beta = M.Attrs.getFloat("beta", 1.0);
+  }
+  Src.Bias = M.operand(2);
+  if (Src.Bias && !Src.Bias->isConstant())
+    return opError(M, "has a bias that is not a constant");
+  return Src;
+}
+
+llvm::Expected<Value *> QonnxLegalizer::emitAccumulator(Op &M, MvmSource Src) {
+  Value *Acc = G.addValue(M.Name + ".acc",
+                          TensorType{DType::I32, M.result()->Type.Dims, std::nullopt});
+  MvmSpec Spec;
+  Spec.Input = Src.Input;
+  Spec.Weight = std::move(Src.Weight);
+  Spec.Result = Acc;
+  if (!Src.Conv) {
+    L.emitMatMul(&M, std::move(Spec));
+    return Acc;
+  }
+  Spec.ConvAttrs = M.Attrs;
+  if (llvm::Error E = L.emitConv(&M, std::move(Spec)))
+    return E;
+  return Acc;
 }
 
 llvm::Error QonnxLegalizer::rewriteQuantizer(Op &Q) {
@@ -263,67 +318,47 @@ llvm::Error QonnxLegalizer::rewriteQuantizer(Op &Q) {
       if (isShapeOp(*Link))
         return opError(*Link, "reshapes between " + M->describe() + " and quantizer '" + Q.Name +
                                   "'; move the reshape after the quantizer");
-    Value *X = IntOf.lookup(M->operand(0));
-    if (!X)
-      return opError(*M, "reads '" + M->operand(0)->Name +
-                             "', which is not the result of a QONNX activation quantizer; "
-                             "quantize the input of every MatMul, Gemm and Conv");
-    if (M->Kind == "onnx.Gemm" && M->Attrs.getInt("transA", 0))
-      return opError(*M, "has transA = 1; only transB folds into the weights");
-    auto W = quantizedWeight(*M);
-    if (!W)
-      return W.takeError();
-    bool Conv = M->Kind == "onnx.Conv";
-    const Shape &OutDims = M->result()->Type.Dims;
-    int64_t Axis = Conv ? 1 : static_cast<int64_t>(OutDims.size()) - 1;
-    int64_t WAxis = Conv ? 0 : 1;
+    auto Src = readMvm(*M);
+    if (!Src)
+      return Src.takeError();
+    const Value *X = Src->Input;
+    const QuantParams &WQ = Src->Weight.Quant;
     std::vector<int64_t> Lo, Hi;
-    accumulatorRange(*W, WAxis, *X->Type.Range, X->Type.Quant->ZeroPoint[0], Conv, Lo, Hi);
+    accumulatorRange(Src->Weight, Src->Conv ? 0 : 1, *X->Type.Range, X->Type.Quant->ZeroPoint[0],
+                     Src->Conv, Lo, Hi);
     int64_t N = static_cast<int64_t>(Lo.size());
-    double Alpha = M->Kind == "onnx.Gemm" ? M->Attrs.getFloat("alpha", 1.0) : 1.0;
-    double Beta = M->Kind == "onnx.Gemm" ? M->Attrs.getFloat("beta", 1.0) : 1.0;
-    const Value *Bias = M->operand(2);
-    if (Bias && !Bias->isConstant())
-      return opError(*M, "has a bias that is not a constant");
     std::vector<int64_t> BiasIndex;
-    if (Bias)
-      BiasIndex = broadcastIndices(Bias->Type.Dims, {N});
+    if (Src->Bias)
+      BiasIndex = broadcastIndices(Src->Bias->Type.Dims, {N});
     double InScale = X->Type.Quant->Scale[0];
     // The reference sums products of the quantized floats and rounds once;
     // with power-of-two scales that is this product exactly.
     auto RealOf = [&](double Acc, int64_t Ch) {
-      double WScale = W->Quant.Scale[W->Quant.isPerTensor() ? 0 : Ch];
-      double Y = Alpha * (InScale * WScale * Acc);
-      if (Bias)
-        Y += Beta * Bias->Const->Data[BiasIndex[Ch]];
+      double WScale = WQ.Scale[WQ.isPerTensor() ? 0 : Ch];
+      double Y = Src->Alpha * (InScale * WScale * Acc);
+      if (Src->Bias)
+        Y += Src->Beta * Src->Bias->Const->Data[BiasIndex[Ch]];
       return roundToF32(Y);
     };
+    const Shape &OutDims = M->result()->Type.Dims;
     size_t Rank = OutDims.size();
     auto S = integerStepThresholds(
         [&](llvm::ArrayRef<double> Acc, int64_t Rows) {
           std::vector<double> Real(Acc.size());
           for (size_t I = 0; I < Acc.size(); ++I)
             Real[I] = RealOf(Acc[I], static_cast<int64_t>(I) % N);
-          return levelsOf(Q, *QL, C->Links, probeTensor(Real, Rows, N, Rank, Axis));
+          return levelsOf(Q, *QL, C->Links, probeTensor(Real, Rows, N, Rank, Src->Axis));
         },
         QL->Count, Lo, Hi);
     if (!S)
       return opError(Q, "cannot fold the ops after " + M->describe() + ": " +
                             llvm::toString(S.takeError()));
-    Value *Acc = G.addValue(M->Name + ".acc", TensorType{DType::I32, OutDims, std::nullopt});
-    MvmSpec Spec;
-    Spec.Input = X;
-    Spec.Weight = std::move(*W);
-    Spec.Result = Acc;
-    if (Conv) {
-      Spec.ConvAttrs = M->Attrs;
-      if (llvm::Error E = L.emitConv(M, std::move(Spec)))
-        return E;
-    } else {
-      L.emitMatMul(M, std::move(Spec));
-    }
+    int64_t Axis = Src->Axis;
+    auto Acc = emitAccumulator(*M, std::move(*Src));
+    if (!Acc)
+      return Acc.takeError();
     Int = G.addValue(Q.Name + ".levels", levelType(*Enc, OutDims));
-    emitThreshold(*M, Q.Name, Acc, *S, Axis, *Enc, Int);
+    emitThreshold(*M, Q.Name, *Acc, *S, Axis, *Enc, Int);
   }
   IntOf[Final] = Int;
   for (Op *A : llvm::reverse(After))
@@ -353,57 +388,39 @@ bool QonnxLegalizer::feedsQuantizer(const Op &M) const {
 }
 
 llvm::Error QonnxLegalizer::rewriteTailMvm(Op &M) {
-  Value *X = IntOf.lookup(M.operand(0));
-  if (M.Kind == "onnx.Gemm" && M.Attrs.getInt("transA", 0))
-    return opError(M, "has transA = 1; only transB folds into the weights");
-  auto W = quantizedWeight(M);
-  if (!W)
-    return W.takeError();
-  bool Conv = M.Kind == "onnx.Conv";
-  const Shape &OutDims = M.result()->Type.Dims;
-  int64_t Axis = Conv ? 1 : static_cast<int64_t>(OutDims.size()) - 1;
-  const Value *Bias = M.operand(2);
-  if (Bias && !Bias->isConstant())
-    return opError(M, "has a bias that is not a constant");
-  double Alpha = M.Kind == "onnx.Gemm" ? M.Attrs.getFloat("alpha", 1.0) : 1.0;
-  double Beta = M.Kind == "onnx.Gemm" ? M.Attrs.getFloat("beta", 1.0) : 1.0;
+  auto Src = readMvm(M);
+  if (!Src)
+    return Src.takeError();
   // The accumulator times its scale is the float result; a bias is added
   // after it on the host.
-  QuantParams WQ = W->Quant;
-  double InScale = X->Type.Quant->Scale[0];
+  const QuantParams &WQ = Src->Weight.Quant;
+  double InScale = Src->Input->Type.Quant->Scale[0];
   Tensor Scale(DType::F32, {static_cast<int64_t>(WQ.Scale.size())});
   for (size_t C = 0; C < WQ.Scale.size(); ++C)
-    Scale.Data[C] = roundToF32(Alpha * InScale * WQ.Scale[C]);
+    Scale.Data[C] = roundToF32(Src->Alpha * InScale * WQ.Scale[C]);
   Tensor Zero(DType::I32, Scale.Dims);
   if (WQ.isPerTensor()) {
     Scale.Dims.clear();
     Zero.Dims.clear();
   }
-  Value *Acc = G.addValue(M.Name + ".acc", TensorType{DType::I32, OutDims, std::nullopt});
-  MvmSpec Spec;
-  Spec.Input = X;
-  Spec.Weight = std::move(*W);
-  Spec.Result = Acc;
-  if (Conv) {
-    Spec.ConvAttrs = M.Attrs;
-    if (llvm::Error E = L.emitConv(&M, std::move(Spec)))
-      return E;
-  } else {
-    L.emitMatMul(&M, std::move(Spec));
-  }
+  const Value *Bias = Src->Bias;
+  double Beta = Src->Beta;
+  AttrMap A;
+  A.set("axis", Src->Axis);
+  auto Acc = emitAccumulator(M, std::move(*Src));
+  if (!Acc)
+    return Acc.takeError();
   Value *Out = M.result();
   Value *Real = Bias ? G.addValue(M.Name + ".real", Out->Type) : Out;
-  AttrMap A;
-  A.set("axis", Axis);
   G.addOp("dequantize", M.Name + ".real",
-          {Acc, addConstant(M.Name + ".scale", std::move(Scale)),
-           addConstant(M.Name + ".zero_point", std::move(Zero))},
+          {*Acc, G.addConstant(M.Name + ".scale", std::move(Scale)),
+           G.addConstant(M.Name + ".zero_point", std::move(Zero))},
           {Real}, std::move(A), &M);
   if (Bias) {
     Tensor B = *Bias->Const;
     for (double &V : B.Data)
       V = roundToF32(Beta * V);
-    G.addOp("onnx.Add", M.Name + ".bias", {Real, addConstant(M.Name + ".bias", std::move(B))},
+    G.addOp("onnx.Add", M.Name + ".bias", {Real, G.addConstant(M.Name + ".bias", std::move(B))},
             {Out}, {}, &M);
   }
   L.erase(&M);
@@ -457,8 +474,8 @@ llvm::Error QonnxLegalizer::run() {
     A.set("axis", int64_t(1));
     const QuantParams &Q = *Int->Type.Quant;
     G.addOp("dequantize", Float->Name,
-            {Int, addConstant(Float->Name + ".scale", Tensor(DType::F32, {}, {Q.Scale[0]})),
-             addConstant(Float->Name + ".zero_point",
+            {Int, G.addConstant(Float->Name + ".scale", Tensor(DType::F32, {}, {Q.Scale[0]})),
+             G.addConstant(Float->Name + ".zero_point",
                          Tensor(Int->Type.Elem, {}, {static_cast<double>(Q.ZeroPoint[0])}))},
             {Float}, std::move(A));
   }

@@ -10,8 +10,8 @@
 //
 //===----------------------------------------------------------------------===//
 #include "qnn/IR/Printer.h"
+#include "qnn/Interp/KernelUtils.h"
 #include "qnn/Support/Diagnostics.h"
-#include "qnn/Support/HostOps.h"
 #include "qnn/Transforms/LegalizeUtils.h"
 #include "qnn/Transforms/Passes.h"
 #include "llvm/ADT/DenseSet.h"
@@ -208,8 +208,7 @@ bool isCanonical(llvm::StringRef Kind) {
 llvm::DenseSet<const Op *> hostSide(const Graph &G) {
   llvm::DenseSet<const Op *> Host;
   for (const auto &O : G.ops()) {
-    llvm::StringRef Kind = O->Kind;
-    if (!Kind.consume_front("onnx.") || !isHostOp(Kind))
+    if (hostOpType(O->Kind).empty())
       continue;
     bool FromDequantized = true, AnyComputed = false;
     for (const Value *V : O->Operands) {

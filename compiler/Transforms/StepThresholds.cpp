@@ -18,6 +18,8 @@ namespace qnn {
 namespace {
 
 struct KeyDomain {
+  /// Integer inputs (keys are the values), or float32 ones.
+  bool Integer = true;
   /// The input of key K.
   double (*Value)(int64_t K);
   /// Key interval of channel C before any negation.
@@ -133,7 +135,7 @@ llvm::Expected<StepThresholds> search(LevelProbe Probe, int64_t Count, const Key
         return makeError("channel {} does not step monotonically through level {}", Ch, T + 1);
       // Float keys stop at the largest finite floats: the levels reached
       // there hold out to the infinities.
-      bool Integer = D.Value == integerValue;
+      bool Integer = D.Integer;
       double Inf = std::numeric_limits<double>::infinity();
       R.Thresholds[Ch * Count + T] = Never    ? (Integer ? static_cast<double>(KHi[Ch]) + 1 : Inf)
                                      : Always && !Integer ? -Inf
@@ -147,14 +149,14 @@ llvm::Expected<StepThresholds> search(LevelProbe Probe, int64_t Count, const Key
 llvm::Expected<StepThresholds> integerStepThresholds(LevelProbe Probe, int64_t Count,
                                                      llvm::ArrayRef<int64_t> Lo,
                                                      llvm::ArrayRef<int64_t> Hi) {
-  return search(Probe, Count, {integerValue, Lo.vec(), Hi.vec()});
+  return search(Probe, Count, {/*Integer=*/true, integerValue, Lo.vec(), Hi.vec()});
 }
 
 llvm::Expected<StepThresholds> floatStepThresholds(LevelProbe Probe, int64_t Count,
                                                    int64_t Channels) {
   float Max = std::numeric_limits<float>::max();
   return search(Probe, Count,
-                {floatValue, std::vector<int64_t>(Channels, floatKey(-Max)),
+                {/*Integer=*/false, floatValue, std::vector<int64_t>(Channels, floatKey(-Max)),
                  std::vector<int64_t>(Channels, floatKey(Max))});
 }
 
