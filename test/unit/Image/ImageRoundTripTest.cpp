@@ -295,17 +295,7 @@ TEST(ImageRefusal, FingerprintMismatch) {
 
 /// A Program with one MVM step whose fields the tests below break one by one.
 Program mvmProgram() {
-  Target T;
-  T.Name = "t";
-  T.Tiles = 1;
-  T.ArraysPerTile = 2;
-  T.Rows = 4;
-  T.Cols = 4;
-  T.Neurons = 4;
-  T.CellBits = 2;
-  Program P;
-  P.TargetJson = targetToJson(T);
-  P.TargetFingerprint = targetFingerprint(T);
+  Program P = tinyProgram(2);
   P.Tensors = {{"x", DType::U8, {1, 3}, {}, {}, -1}, {"y", DType::I32, {1, 2}, {}, {}, -1}};
   P.Inputs = {0};
   P.Outputs = {1};

@@ -42,6 +42,23 @@ template <typename PickFn> void pickConvWindow(MvmStep &M, PickFn &&Pick) {
   M.PadRight = Pick(0, 2);
 }
 
+/// An empty Program for a one-tile target of \p Arrays arrays of 4x4 cells
+/// of 2 bits: the start of the hand-written programs of the image tests.
+inline Program tinyProgram(unsigned Arrays) {
+  Target T;
+  T.Name = "t";
+  T.Tiles = 1;
+  T.ArraysPerTile = Arrays;
+  T.Rows = 4;
+  T.Cols = 4;
+  T.Neurons = 4;
+  T.CellBits = 2;
+  Program P;
+  P.TargetJson = targetToJson(T);
+  P.TargetFingerprint = targetFingerprint(T);
+  return P;
+}
+
 /// Sets OutH, OutW and K of the Conv2d window of \p M from its input size.
 inline void setConvOutput(MvmStep &M) {
   M.OutH = (M.InH + M.PadTop + M.PadBottom - M.DilationH * (M.KernelH - 1) - 1) / M.StrideH + 1;

@@ -5,6 +5,7 @@
 // verifier refuses every inconsistency with a message naming the step.
 //
 //===----------------------------------------------------------------------===//
+#include "RandomProgram.h"
 #include "qnn/Image/ImageReader.h"
 #include "qnn/Image/ImageWriter.h"
 #include "qnn/Runtime/ImageLayout.h"
@@ -22,17 +23,7 @@ namespace {
 /// -dequantize-> hf f32[1,2] -host Mul(hf, const)-> y f32[1,2]
 /// -host TopK(y, const k)-> v f32[1,1], i i64[1,1].
 Program binaryProgram() {
-  Target T;
-  T.Name = "t";
-  T.Tiles = 1;
-  T.ArraysPerTile = 1;
-  T.Rows = 4;
-  T.Cols = 4;
-  T.Neurons = 4;
-  T.CellBits = 2;
-  Program P;
-  P.TargetJson = targetToJson(T);
-  P.TargetFingerprint = targetFingerprint(T);
+  Program P = tinyProgram(1);
   P.Tensors = {{"x", DType::F32, {1, 3}, {}, {}, -1}, {"xb", DType::I8, {1, 3}, {}, {}, -1},
                {"h", DType::U8, {1, 2}, {}, {}, -1},  {"hf", DType::F32, {1, 2}, {}, {}, -1},
                {"y", DType::F32, {1, 2}, {}, {}, -1}, {"v", DType::F32, {1, 1}, {}, {}, -1},
