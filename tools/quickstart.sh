@@ -6,7 +6,9 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${QNN_BUILD_DIR:-$root/build}"
-bash "$root/tools/build.sh" > "$build.build.log" 2>&1 || { tail -50 "$build.build.log"; exit 1; }
+# The build log stays inside the build directory, out of the source tree.
+mkdir -p "$build"
+bash "$root/tools/build.sh" > "$build/build.log" 2>&1 || { tail -50 "$build/build.log"; exit 1; }
 
 model="$root/test/models/torch_qdq_cnn.onnx"
 input="$root/test/models/sample_input.npy"
