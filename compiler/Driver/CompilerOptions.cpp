@@ -3,6 +3,8 @@
 #include "qnn/IR/Parser.h"
 #include "qnn/Import/OnnxImporter.h"
 #include "qnn/Support/Diagnostics.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
@@ -72,16 +74,30 @@ Expected<PassContext> makePassContext(StringRef SourceName) {
       return T.takeError();
     Ctx.TargetDesc = std::move(*T);
   }
+  // The keys the mapping passes read (docs/passes.md); the passes check the
+  // values. A misspelt key would otherwise be ignored without a word.
+  static const StringRef KnownKeys[] = {"polarity", "readout"};
+  auto Set = [&](StringRef Key, StringRef Value) -> Error {
+    if (!is_contained(KnownKeys, Key))
+      return makeError("--pass-option: unknown key '{}' (keys: {})", Key.str(),
+                       join(std::begin(KnownKeys), std::end(KnownKeys), ", "));
+    if (!Ctx.Options.try_emplace(Key, Value.str()).second)
+      return makeError("--pass-option: '{}' is given twice", Key.str());
+    return Error::success();
+  };
   for (const std::string &Opt : PassOptions) {
     auto [Key, Value] = StringRef(Opt).split('=');
     if (Key.empty() || Value.empty())
       return makeError("--pass-option expects KEY=VALUE, got '{}'", Opt);
-    Ctx.Options[Key] = Value.str();
+    if (Error E = Set(Key, Value))
+      return E;
   }
   if (!Polarity.empty())
-    Ctx.Options["polarity"] = Polarity;
+    if (Error E = Set("polarity", Polarity))
+      return E;
   if (!Readout.empty())
-    Ctx.Options["readout"] = Readout;
+    if (Error E = Set("readout", Readout))
+      return E;
   return Ctx;
 }
 

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "qnn/Import/OnnxImporter.h"
 #include "OnnxOps.h"
+#include "qnn/Support/Limits.h"
 #include "qnn/Support/TensorIO.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringMap.h"
@@ -14,6 +15,7 @@
 #include "llvm/Support/Path.h"
 #include <google/protobuf/io/coded_stream.h>
 #include <onnx/defs/parser.h>
+#include <onnx/defs/schema.h>
 #include <onnx/onnx_pb.h>
 #include <set>
 
@@ -57,10 +59,29 @@ private:
       return nullptr;
     return V->isConstant() ? V->Const.get() : Known.lookup(V).get();
   }
-  void define(const std::string &OnnxName, Value *V) {
-    if (!OnnxName.empty())
-      Values[OnnxName] = V;
+  /// Binds an ONNX value name to \p V. ONNX assigns every name once; a
+  /// second definition would silently shadow the first for later readers.
+  llvm::Error define(const std::string &OnnxName, Value *V, const std::string &DefinedBy) {
+    if (OnnxName.empty())
+      return llvm::Error::success();
+    auto [It, Inserted] = Definers.try_emplace(OnnxName, DefinedBy);
+    if (!Inserted)
+      return error("value '{}' is defined twice, by {} and before by {}; every ONNX value has "
+                   "one producer: rename one of them",
+                   OnnxName, DefinedBy, It->second);
+    Values[OnnxName] = V;
+    return llvm::Error::success();
   }
+  /// Counts a new value's elements against the limits: one tensor and all
+  /// of them together.
+  llvm::Error checkSize(const Shape &Dims, const llvm::Twine &What) {
+    llvm::Expected<int64_t> N = limits::checkShape(Dims, What, /*AllowBatch=*/true);
+    if (!N)
+      return N.takeError();
+    return Held.add(static_cast<uint64_t>(*N), What);
+  }
+  llvm::Error checkOpsets(const onnx::ModelProto &M);
+  llvm::Error checkOpExists(const onnx::NodeProto &N, llvm::StringRef Name, int64_t Version);
 
   template <typename... Ts> llvm::Error error(fmt::format_string<Ts...> Format, Ts &&...Args) {
     return makeError("{}: {}", File, fmt::format(Format, std::forward<Ts>(Args)...));
@@ -72,8 +93,10 @@ private:
   std::string File;
   const ImportOptions &Opts;
   std::unique_ptr<Graph> G;
-  /// ONNX value names to IR values.
+  /// ONNX value names to IR values, and what defined each name.
   llvm::StringMap<Value *> Values;
+  llvm::StringMap<std::string> Definers;
+  limits::TotalBytes Held;
   /// Values of op results computable at import time (shape sub-graphs), so
   /// that ops such as Reshape can be typed; the ops stay in the graph.
   llvm::DenseMap<const Value *, std::shared_ptr<const Tensor>> Known;
@@ -88,11 +111,76 @@ const llvm::StringMap<Importer::Handler> &Importer::specialHandlers() {
   return Map;
 }
 
+/// The versions qnnc reads. IR version 3 brought opset_import. The upper
+/// ends are the newest versions whose ops docs/import.md was checked
+/// against: a newer model may use semantics qnnc does not know, so it is
+/// refused rather than guessed. Old ai.onnx opsets are read op by op: an op
+/// must exist in the model's opset (checkOpExists), and the legacy
+/// attributes of early definitions (consumed_inputs, broadcast) are refused
+/// as unsupported attributes.
+constexpr int64_t MinIrVersion = 3, MaxIrVersion = 13;
+struct OpsetRange {
+  const char *Domain;
+  int64_t Min, Max;
+};
+constexpr OpsetRange KnownOpsets[] = {
+    {"", 1, 25},
+    {"com.microsoft", 1, 1},
+    {"qonnx.custom_op.general", 1, 1},
+    {"finn.custom_op.general", 1, 1},
+    {"onnx.brevitas", 1, 1},
+};
+
+llvm::Error Importer::checkOpsets(const onnx::ModelProto &M) {
+  if (M.ir_version() < MinIrVersion || M.ir_version() > MaxIrVersion)
+    return error("IR version {} is outside the versions {}..{} qnnc reads; export the model "
+                 "with an ONNX release whose IR version is in that range",
+                 M.ir_version(), MinIrVersion, MaxIrVersion);
+  for (const onnx::OperatorSetIdProto &O : M.opset_import()) {
+    std::string Domain = O.domain() == "ai.onnx" ? "" : O.domain();
+    std::string Shown = Domain.empty() ? "ai.onnx" : Domain;
+    if (!Opsets.emplace(Domain, O.version()).second)
+      return error("opset_import names domain '{}' twice", Shown);
+    int64_t Min = 1, Max = INT64_MAX;
+    for (const OpsetRange &R : KnownOpsets)
+      if (Domain == R.Domain)
+        std::tie(Min, Max) = std::make_pair(R.Min, R.Max);
+    if (O.version() < Min || O.version() > Max)
+      return error("opset {} of domain '{}' is outside the versions {}..{} qnnc reads{}",
+                   O.version(), Shown, Min, Max,
+                   Domain.empty() ? "; convert the model (onnx.version_converter) to one of "
+                                    "them"
+                                  : "");
+  }
+  return llvm::Error::success();
+}
+
+/// A node of an op that did not exist yet in the model's opset is damaged
+/// or mislabelled. Opsets newer than the linked ONNX library knows are taken
+/// as they come (the op table follows the newest definitions).
+llvm::Error Importer::checkOpExists(const onnx::NodeProto &N, llvm::StringRef Name,
+                                    int64_t Version) {
+  const auto &Known = onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map();
+  int LibraryNewest = Known.at(onnx::ONNX_DOMAIN).second;
+  if (Version > LibraryNewest ||
+      onnx::OpSchemaRegistry::Schema(N.op_type(), static_cast<int>(Version), onnx::ONNX_DOMAIN))
+    return llvm::Error::success();
+  const onnx::OpSchema *Later =
+      onnx::OpSchemaRegistry::Schema(N.op_type(), LibraryNewest, onnx::ONNX_DOMAIN);
+  if (!Later)
+    return llvm::Error::success(); // unknown to ONNX too: the op table refuses it
+  return nodeError(N, Name,
+                   "the op does not exist in ai.onnx opset " + llvm::Twine(Version) +
+                       ", which the model imports; it was defined later (opset " +
+                       llvm::Twine(Later->SinceVersion()) +
+                       " has it): fix the model's opset_import");
+}
+
 llvm::Expected<std::unique_ptr<Graph>> Importer::run(const onnx::ModelProto &M) {
   if (!M.has_graph())
     return error("the model has no graph");
-  for (const auto &O : M.opset_import())
-    Opsets[O.domain() == "ai.onnx" ? "" : O.domain()] = O.version();
+  if (llvm::Error E = checkOpsets(M))
+    return E;
   const onnx::GraphProto &GP = M.graph();
   if (GP.sparse_initializer_size() > 0)
     return error("sparse initializers are not supported; store them as dense tensors");
@@ -115,7 +203,10 @@ llvm::Error Importer::importInitializers(const onnx::GraphProto &GP) {
     auto T = tensorFromProto(P, File);
     if (!T)
       return T.takeError();
-    define(P.name(), G->addConstant(P.name(), std::move(*T)));
+    if (llvm::Error E = Held.add(static_cast<uint64_t>(T->size()), "initializer '" + P.name() + "'"))
+      return addContext(std::move(E), File);
+    if (llvm::Error E = define(P.name(), G->addConstant(P.name(), std::move(*T)), "an initializer"))
+      return E;
   }
   return llvm::Error::success();
 }
@@ -216,15 +307,19 @@ llvm::Error Importer::importInputs(const onnx::GraphProto &GP) {
         return error("--bind {}: the file holds {}, the input is declared {}", Name,
                      onnx_ops::typeString(Bound->second.Type, Bound->second.Dims),
                      onnx_ops::typeString(Declared.Elem, Declared.Dims));
-      define(Name, G->addConstant(Name, Bound->second));
+      if (llvm::Error E = define(Name, G->addConstant(Name, Bound->second), "a graph input"))
+        return E;
       continue;
     }
     auto Type = declaredType(VI);
     if (!Type)
       return Type.takeError();
+    if (llvm::Error E = checkSize(Type->Dims, "input '" + Name + "'"))
+      return addContext(std::move(E), File);
     Value *V = G->addValue(Name, std::move(*Type));
     G->Inputs.push_back(V);
-    define(Name, V);
+    if (llvm::Error E = define(Name, V, "a graph input"))
+      return E;
   }
   return llvm::Error::success();
 }
@@ -268,8 +363,9 @@ llvm::Error Importer::importInputDatatypes(const onnx::GraphProto &GP) {
                      "UINT1..UINT8 and FLOAT32",
                      In->Name, E.value());
       }
+      // Later readers of the input read the quantizer's result instead.
       if (R->Def)
-        define(A.tensor_name(), R);
+        Values[A.tensor_name()] = R;
     }
   }
   return llvm::Error::success();
@@ -293,6 +389,15 @@ llvm::Error Importer::importNode(const onnx::NodeProto &N, size_t Index) {
                          "' is not supported by qnnc; supported domains are "
                          "ai.onnx, com.microsoft, qonnx.custom_op.general, "
                          "finn.custom_op.general and onnx.brevitas");
+  // Exporters of the custom domains often leave them out of opset_import;
+  // the ai.onnx ops need their opset to be read right.
+  if (Prefix == "onnx.") {
+    auto Opset = Opsets.find("");
+    if (Opset == Opsets.end())
+      return nodeError(N, Name, "the model imports no ai.onnx opset; add one to opset_import");
+    if (llvm::Error E = checkOpExists(N, Name, Opset->second))
+      return E;
+  }
   std::string Kind = Prefix + N.op_type();
   auto Special = specialHandlers().find(Kind);
   if (Special != specialHandlers().end())
@@ -420,8 +525,12 @@ llvm::Error Importer::importOp(const onnx::NodeProto &N, llvm::StringRef Name,
   if (llvm::Error E = Info->Infer(C))
     return nodeError(N, Name, llvm::toString(std::move(E)));
   for (unsigned I = 0; I < Info->NumResults; ++I) {
+    if (llvm::Error E = checkSize(C.Results[I].Dims, "result " + llvm::Twine(I)))
+      return nodeError(N, Name, llvm::toString(std::move(E)));
     Results[I]->Type = C.Results[I];
-    define(I < static_cast<unsigned>(N.output_size()) ? N.output(I) : "", Results[I]);
+    if (llvm::Error E = define(I < static_cast<unsigned>(N.output_size()) ? N.output(I) : "",
+                               Results[I], "node '" + Name.str() + "' (" + N.op_type() + ")"))
+      return E;
   }
   if (llvm::Error E = foldKnown(*Info, *O))
     return nodeError(N, Name, llvm::toString(std::move(E)));
@@ -486,14 +595,19 @@ llvm::Error Importer::importConstant(const onnx::NodeProto &N, llvm::StringRef N
                          "' is not supported; qnnc takes value, value_float(s) and "
                          "value_int(s)");
   }
-  define(N.output(0), G->addConstant(N.output(0), std::move(T)));
-  return llvm::Error::success();
+  if (llvm::Error E = checkSize(T.Dims, "the value"))
+    return nodeError(N, Name, llvm::toString(std::move(E)));
+  return define(N.output(0), G->addConstant(N.output(0), std::move(T)),
+                "node '" + Name.str() + "' (Constant)");
 }
 
 llvm::Error Importer::importOutputs(const onnx::GraphProto &GP) {
   if (GP.output_size() == 0)
     return error("the graph has no outputs");
+  std::set<std::string> Seen;
   for (const onnx::ValueInfoProto &VI : GP.output()) {
+    if (!Seen.insert(VI.name()).second)
+      return error("graph output '{}' is listed twice; list each output once", VI.name());
     auto It = Values.find(VI.name());
     if (It == Values.end())
       return error("graph output '{}' is not produced by any node", VI.name());
@@ -548,6 +662,20 @@ importOnnxText(llvm::StringRef Text, llvm::StringRef SourceName, const ImportOpt
   return importModel(M, SourceName, Opts);
 }
 
+llvm::Expected<std::unique_ptr<Graph>>
+importOnnxBytes(llvm::StringRef Bytes, llvm::StringRef Name, const ImportOptions &Opts) {
+  onnx::ModelProto M;
+  google::protobuf::io::CodedInputStream Stream(reinterpret_cast<const uint8_t *>(Bytes.data()),
+                                                static_cast<int>(Bytes.size()));
+  Stream.SetTotalBytesLimit(INT32_MAX);
+  if (Bytes.size() > INT32_MAX || !M.ParseFromCodedStream(&Stream) ||
+      !Stream.ConsumedEntireMessage() || !M.has_ir_version())
+    return makeError("{}: not a valid ONNX model (the file is truncated, damaged or not a "
+                     "serialized onnx.ModelProto)",
+                     Name.str());
+  return importModel(M, Name, Opts);
+}
+
 llvm::Expected<std::unique_ptr<Graph>> importOnnxFile(llvm::StringRef Path,
                                                       const ImportOptions &Opts) {
   auto Buffer = llvm::MemoryBuffer::getFile(Path, /*IsText=*/false,
@@ -557,16 +685,7 @@ llvm::Expected<std::unique_ptr<Graph>> importOnnxFile(llvm::StringRef Path,
   llvm::StringRef Bytes = (*Buffer)->getBuffer();
   if (llvm::sys::path::extension(Path) == ".onnxtext")
     return importOnnxText(Bytes, Path, Opts);
-  onnx::ModelProto M;
-  google::protobuf::io::CodedInputStream Stream(reinterpret_cast<const uint8_t *>(Bytes.data()),
-                                                static_cast<int>(Bytes.size()));
-  Stream.SetTotalBytesLimit(INT32_MAX);
-  if (Bytes.size() > INT32_MAX || !M.ParseFromCodedStream(&Stream) ||
-      !Stream.ConsumedEntireMessage() || !M.has_ir_version())
-    return makeError("{}: not a valid ONNX model (the file is truncated, damaged or not a "
-                     "serialized onnx.ModelProto)",
-                     Path.str());
-  return importModel(M, Path, Opts);
+  return importOnnxBytes(Bytes, Path, Opts);
 }
 
 llvm::Error addBindingOption(ImportOptions &Opts, llvm::StringRef Spec) {

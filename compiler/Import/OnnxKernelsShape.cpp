@@ -8,6 +8,7 @@
 #include "OnnxOps.h"
 #include "qnn/Interp/KernelUtils.h"
 #include "llvm/ADT/STLExtras.h"
+#include <fmt/ranges.h>
 
 namespace qnn::onnx_ops {
 
@@ -121,9 +122,12 @@ llvm::Expected<std::vector<int64_t>> transposePerm(const Op &O, int64_t Rank) {
       Perm.push_back(D);
   std::vector<int64_t> Sorted = Perm;
   llvm::sort(Sorted);
-  for (int64_t D = 0; D < Rank; ++D)
-    if (static_cast<int64_t>(Sorted.size()) != Rank || Sorted[D] != D)
-      return makeError("perm is not a permutation of 0..{}", Rank - 1);
+  bool IsPermutation = static_cast<int64_t>(Sorted.size()) == Rank;
+  for (int64_t D = 0; IsPermutation && D < Rank; ++D)
+    IsPermutation = Sorted[D] == D;
+  if (!IsPermutation)
+    return makeError("perm [{}] is not a permutation of the {} axes of the input",
+                     fmt::join(Perm, ", "), Rank);
   return Perm;
 }
 

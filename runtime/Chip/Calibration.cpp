@@ -1,6 +1,7 @@
 //===- Calibration.cpp - Per-column read-out calibration files ------------===//
 #include "qnn/Runtime/ChipModel.h"
 #include "qnn/Support/Diagnostics.h"
+#include "qnn/Support/Json.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 
@@ -11,9 +12,9 @@ llvm::Expected<Calibration> readCalibrationFile(llvm::StringRef Path, const imag
   auto Buf = llvm::MemoryBuffer::getFile(Path);
   if (!Buf)
     return makeError("{}: cannot read the calibration file: {}", File, Buf.getError().message());
-  llvm::Expected<llvm::json::Value> Root = llvm::json::parse((*Buf)->getBuffer());
+  llvm::Expected<llvm::json::Value> Root = parseJson((*Buf)->getBuffer(), Path);
   if (!Root)
-    return addContext(Root.takeError(), Path + ": invalid JSON");
+    return Root.takeError();
   const llvm::json::Object *Obj = Root->getAsObject();
   const llvm::json::Array *Arrays = Obj ? Obj->getArray("arrays") : nullptr;
   if (!Arrays)

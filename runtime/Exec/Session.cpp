@@ -175,6 +175,9 @@ llvm::Expected<std::vector<Tensor>> Session::run(llvm::ArrayRef<Tensor> Inputs) 
                        shapeToString(In.Dims), shapeToString(D.Dims),
                        D.Dims.empty() || D.Dims[0] < 0 ? ""
                                                        : " (or a multiple of its first dimension)");
+    if (N == 0)
+      return makeError("input '{}' has shape {}: it holds no samples; give at least one",
+                       D.Name, shapeToString(In.Dims));
     if (Chunks >= 0 && N != Chunks)
       return makeError("input '{}' holds {} batches, the inputs before it {}", D.Name, N, Chunks);
     Chunks = N;

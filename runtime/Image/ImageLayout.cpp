@@ -64,7 +64,10 @@ llvm::Expected<ImageHeader> readImageHeader(llvm::ArrayRef<uint8_t> Bytes, llvm:
   uint32_t Count = R.read<uint32_t>();
   H.TargetFingerprint = R.read<uint64_t>();
   H.TableCrc = R.read<uint32_t>();
-  R.read<uint32_t>(); // reserved
+  // Reserved for later formats: a reader that ignored it could not tell
+  // such an image from this one.
+  if (uint32_t Reserved = R.read<uint32_t>())
+    return makeError("{}: header field 'reserved' is {:#x}, must be 0", File, Reserved);
   if (Count != NumSections)
     return makeError("{}: corrupt section table ({} sections, expected {})", File, Count,
                      NumSections);
@@ -92,6 +95,12 @@ llvm::Expected<ImageHeader> readImageHeader(llvm::ArrayRef<uint8_t> Bytes, llvm:
       return makeError("{}: truncated or corrupt image (section '{}' at bytes [{}, {}) of a "
                        "{}-byte file)",
                        File, sectionName(E.Id).str(), E.Offset, E.Offset + E.Size, Bytes.size());
+    // The alignment padding is zero, so every byte of a valid image is
+    // determined by its content (and covered by a check).
+    for (uint64_t B = End; B < E.Offset; ++B)
+      if (Bytes[B] != 0)
+        return makeError("{}: padding byte {} before section '{}' is {:#04x}, must be 0", File, B,
+                         sectionName(E.Id).str(), Bytes[B]);
     End = E.Offset + E.Size;
     H.Sections.push_back(E);
   }

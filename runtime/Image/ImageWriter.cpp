@@ -4,8 +4,8 @@
 #include "ImageSections.h"
 #include "qnn/Runtime/ImageLayout.h"
 #include "qnn/Support/Diagnostics.h"
+#include "qnn/Support/OutputFile.h"
 #include "llvm/Support/CRC.h"
-#include "llvm/Support/FileSystem.h"
 
 namespace qnn::image {
 
@@ -57,28 +57,15 @@ SectionPayloads encodeSections(const Program &P, unsigned CellBits) {
 
 } // namespace
 
-llvm::Expected<std::vector<uint8_t>> encodeImage(const Program &P) {
-  llvm::Expected<Target> T = parseTarget(P.TargetJson, "image target");
-  if (!T)
-    return T.takeError();
-  for (size_t I = 0; I < P.Arrays.size(); ++I) {
-    const ArrayImage &A = P.Arrays[I];
-    if (A.Levels.size() != static_cast<uint64_t>(A.Rows) * A.Cols)
-      return makeError("array {} has {} levels for {}x{} cells", I, A.Levels.size(), A.Rows,
-                       A.Cols);
-    for (uint8_t L : A.Levels)
-      if (L > T->maxCellLevel())
-        return makeError("array {} holds level {}, which does not fit cell_bits = {}", I, L,
-                         T->CellBits);
-  }
-  SectionPayloads Sections = encodeSections(P, T->CellBits);
-
+std::vector<uint8_t> frameImage(uint64_t TargetFingerprint,
+                                llvm::ArrayRef<std::vector<uint8_t>> Sections) {
+  assert(Sections.size() == NumSections && "one payload per section");
   std::vector<uint8_t> Out;
   ByteWriter W(Out);
   W.writeBytes(ImageMagic);
   W.write(ImageVersion);
   W.write(NumSections);
-  W.write(P.TargetFingerprint);
+  W.write(TargetFingerprint);
   W.write(uint32_t(0)); // table CRC, patched below
   W.write(uint32_t(0)); // reserved
   uint64_t Offset = HeaderSize + NumSections * SectionEntrySize;
@@ -102,6 +89,23 @@ llvm::Expected<std::vector<uint8_t>> encodeImage(const Program &P) {
   return Out;
 }
 
+llvm::Expected<std::vector<uint8_t>> encodeImage(const Program &P) {
+  llvm::Expected<Target> T = parseTarget(P.TargetJson, "image target");
+  if (!T)
+    return T.takeError();
+  for (size_t I = 0; I < P.Arrays.size(); ++I) {
+    const ArrayImage &A = P.Arrays[I];
+    if (A.Levels.size() != static_cast<uint64_t>(A.Rows) * A.Cols)
+      return makeError("array {} has {} levels for {}x{} cells", I, A.Levels.size(), A.Rows,
+                       A.Cols);
+    for (uint8_t L : A.Levels)
+      if (L > T->maxCellLevel())
+        return makeError("array {} holds level {}, which does not fit cell_bits = {}", I, L,
+                         T->CellBits);
+  }
+  return frameImage(P.TargetFingerprint, encodeSections(P, T->CellBits));
+}
+
 llvm::Expected<std::vector<uint8_t>> writeImage(const Program &P) {
   llvm::Expected<Target> T = parseTarget(P.TargetJson, "image target");
   if (!T)
@@ -115,22 +119,8 @@ llvm::Error writeImageFile(const Program &P, llvm::StringRef Path) {
   llvm::Expected<std::vector<uint8_t>> Bytes = writeImage(P);
   if (!Bytes)
     return addContext(Bytes.takeError(), Path);
-  llvm::Expected<llvm::sys::fs::TempFile> Temp =
-      llvm::sys::fs::TempFile::create(Path + ".tmp-%%%%%%");
-  if (!Temp)
-    return addContext(Temp.takeError(), Path + ": cannot create a temporary file");
-  llvm::raw_fd_ostream OS(Temp->FD, /*shouldClose=*/false);
-  OS.write(reinterpret_cast<const char *>(Bytes->data()), Bytes->size());
-  OS.flush();
-  if (OS.has_error()) {
-    std::string Message = OS.error().message();
-    OS.clear_error();
-    llvm::consumeError(Temp->discard());
-    return makeError("{}: cannot write the image: {}", Path.str(), Message);
-  }
-  if (llvm::Error E = Temp->keep(Path))
-    return addContext(std::move(E), Path + ": cannot write the image");
-  return llvm::Error::success();
+  return writeOutputFile(
+      Path, llvm::StringRef(reinterpret_cast<const char *>(Bytes->data()), Bytes->size()));
 }
 
 } // namespace qnn::image

@@ -7,6 +7,7 @@
 #include "qnn/Runtime/ImageLayout.h"
 #include "qnn/Support/Diagnostics.h"
 #include "qnn/Support/HostOps.h"
+#include "qnn/Support/Limits.h"
 #include "qnn/Support/Tensor.h"
 #include "llvm/ADT/DenseSet.h"
 #include <cmath>
@@ -40,6 +41,9 @@ private:
   const Program &P;
   const Target &T;
   std::string Name;
+  /// What running the image holds at once: every tensor of one chunk, the
+  /// host constants and the arrays' cells.
+  limits::TotalBytes Held;
 
   llvm::Error tensorIndices(const std::vector<uint32_t> &Indices, llvm::StringRef What) {
     for (uint32_t I : Indices)
@@ -57,9 +61,16 @@ private:
       };
       if (!isSupported(D.Type))
         return Bad(fmt::format("element type {} is not supported", dtypeName(D.Type).str()));
-      for (size_t J = 0; J < D.Dims.size(); ++J)
-        if (D.Dims[J] < (J == 0 ? -1 : 0) || D.Dims[J] > (int64_t(1) << 40))
-          return Bad(fmt::format("dimension {} is {}", J, D.Dims[J]));
+      // Only the first dimension may be the symbolic batch; the runtime
+      // holds one sample of it at a time.
+      if (D.Dims.size() > 1 && llvm::is_contained(llvm::makeArrayRef(D.Dims).drop_front(), -1))
+        return Bad("only the first dimension may be the symbolic batch (-1)");
+      llvm::Expected<int64_t> Elements =
+          limits::checkShape(D.Dims, "the tensor", /*AllowBatch=*/true);
+      if (!Elements)
+        return Bad(llvm::toString(Elements.takeError()));
+      if (llvm::Error E = Held.add(*Elements, "the tensor"))
+        return Bad(llvm::toString(std::move(E)));
       if (D.ZeroPoint.size() != D.Scale.size())
         return Bad(fmt::format("{} scales but {} zero points", D.Scale.size(), D.ZeroPoint.size()));
       if (D.Axis < -1 || D.Axis >= static_cast<int64_t>(D.Dims.size()) ||
@@ -92,6 +103,9 @@ private:
                                T.Cols));
       if (A.Levels.size() != uint64_t(A.Rows) * A.Cols)
         return Bad(fmt::format("{} levels for {} cells", A.Levels.size(), A.Rows * A.Cols));
+      // Analog mode keeps a conductance per cell.
+      if (llvm::Error E = Held.add(A.Levels.size(), "the array"))
+        return Bad(llvm::toString(std::move(E)));
       for (uint8_t L : A.Levels)
         if (L > T.maxCellLevel())
           return Bad(fmt::format("level {} does not fit cell_bits = {}", L, T.CellBits));
@@ -247,13 +261,11 @@ private:
     }
     for (size_t I = 0; I < H.Constants.size(); ++I) {
       const HostConstant &C = H.Constants[I];
-      uint64_t Elements = 1;
-      for (int64_t D : C.Dims) {
-        if (D < 0 || D > (int64_t(1) << 32))
-          return Bad(fmt::format("host constant {} has dimension {}", I, D));
-        Elements = std::min<uint64_t>(Elements * uint64_t(D), uint64_t(1) << 40);
-      }
-      if (!isSupported(C.Type) || Elements != C.Data.size())
+      llvm::Expected<int64_t> Elements =
+          limits::checkShape(C.Dims, "host constant " + llvm::Twine(I));
+      if (!Elements)
+        return Bad(llvm::toString(Elements.takeError()));
+      if (!isSupported(C.Type) || uint64_t(*Elements) != C.Data.size())
         return Bad(fmt::format("host constant {} is {} {} but holds {} values", I,
                                dtypeName(C.Type).str(), shapeToString(C.Dims), C.Data.size()));
     }

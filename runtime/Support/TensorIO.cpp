@@ -1,6 +1,8 @@
 //===- TensorIO.cpp - Tensors in and out of files -------------------------===//
 #include "qnn/Support/TensorIO.h"
 #include "qnn/Support/Diagnostics.h"
+#include "qnn/Support/Limits.h"
+#include "qnn/Support/OutputFile.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -142,14 +144,44 @@ std::string prefix(llvm::StringRef Context, llvm::StringRef Name) {
 }
 
 /// Typed-field elements of a TensorProto, in the field ONNX assigns to the type.
+/// The range a typed-field entry of \p T may hold: ONNX keeps narrow
+/// integers widened to int32 (or uint64), float16 as its bit pattern and
+/// packed sub-byte elements a byte an entry. A value outside is damage, not
+/// something to wrap.
+std::pair<int64_t, int64_t> typedFieldRange(DType T) {
+  if (isSubByte(T))
+    return {0, 0xff};
+  if (T == DType::F16)
+    return {0, 0xffff};
+  if (T == DType::Bool)
+    return {0, 1};
+  return {minValue(T), maxValue(T)};
+}
+
+/// Typed-field elements of a TensorProto, in the field ONNX assigns to the type.
 llvm::Expected<std::vector<double>> typedFieldData(const onnx::TensorProto &P, DType T, int64_t N,
                                                    llvm::StringRef Where) {
+  auto [Min, Max] = typedFieldRange(T);
+  std::optional<std::string> Problem;
+  auto InRange = [&, Min = Min, Max = Max](auto V, size_t I) {
+    // Every bound is below 2^53, so comparing as doubles is exact.
+    double D = static_cast<double>(V);
+    if (Problem || (D >= static_cast<double>(Min) && D <= static_cast<double>(Max)))
+      return;
+    Problem = fmt::format("{} holds {} at element {}, outside the range [{}, {}] of its "
+                          "element type {}",
+                          Where, V, I, Min, Max, dtypeName(T).str());
+  };
   std::vector<double> Data;
   if (isSubByte(T)) {
     // Each int32_data entry holds one byte of packed elements.
     std::string Bytes;
-    for (int32_t V : P.int32_data())
+    for (int32_t V : P.int32_data()) {
+      InRange(V, Bytes.size());
       Bytes.push_back(static_cast<char>(V & 0xff));
+    }
+    if (Problem)
+      return makeError("{}", *Problem);
     if (static_cast<int64_t>(Bytes.size()) != packedBytes(T, N))
       return makeError("{} holds {} packed bytes in int32_data, its shape needs {}", Where,
                        Bytes.size(), packedBytes(T, N));
@@ -167,15 +199,24 @@ llvm::Expected<std::vector<double>> typedFieldData(const onnx::TensorProto &P, D
       Data.push_back(static_cast<double>(V));
     break;
   case DType::U32:
+    for (uint64_t V : P.uint64_data()) {
+      InRange(V, Data.size());
+      Data.push_back(static_cast<double>(V));
+    }
+    break;
   case DType::U64:
     for (uint64_t V : P.uint64_data())
-      Data.push_back(decodeBits(V, T));
+      Data.push_back(static_cast<double>(V));
     break;
   default: // int8..int32, uint8, uint16, bool, float16 (as bits) live in int32_data
-    for (int32_t V : P.int32_data())
+    for (int32_t V : P.int32_data()) {
+      InRange(V, Data.size());
       Data.push_back(decodeBits(static_cast<uint32_t>(V), T));
+    }
     break;
   }
+  if (Problem)
+    return makeError("{}", *Problem);
   if (static_cast<int64_t>(Data.size()) != N)
     return makeError("{} holds {} elements, its shape {} needs {}", Where, Data.size(),
                      shapeToString(Shape(P.dims().begin(), P.dims().end())), N);
@@ -188,28 +229,6 @@ llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> readFile(llvm::StringRef Pat
   if (!Buffer)
     return makeError("{}: {}", Path.str(), Buffer.getError().message());
   return std::move(*Buffer);
-}
-
-/// Writes \p Bytes to \p Path through a temporary file renamed into place, so
-/// a failed run never leaves a partial file.
-llvm::Error writeAtomically(llvm::StringRef Path, llvm::StringRef Bytes) {
-  auto Temp = llvm::sys::fs::TempFile::create(Path + ".tmp-%%%%%%");
-  if (!Temp)
-    return addContext(Temp.takeError(), Path + ": cannot create a temporary file");
-  {
-    llvm::raw_fd_ostream OS(Temp->FD, /*shouldClose=*/false);
-    OS << Bytes;
-    OS.flush();
-    if (OS.has_error()) {
-      std::string Message = OS.error().message();
-      OS.clear_error();
-      llvm::consumeError(Temp->discard());
-      return makeError("{}: write failed: {}", Path.str(), Message);
-    }
-  }
-  if (llvm::Error E = Temp->keep(Path))
-    return addContext(std::move(E), Path);
-  return llvm::Error::success();
 }
 
 //===-- .npy --------------------------------------------------------------===//
@@ -306,11 +325,13 @@ llvm::Expected<Tensor> parseNpy(llvm::StringRef Bytes, llvm::StringRef Path) {
       return Bad("bad dimension '" + Part.str() + "' in 'shape'");
     S.push_back(D);
   }
-  int64_t N = numElements(S);
-  if (static_cast<int64_t>(Body.size()) != N * byteWidth(*Type))
+  llvm::Expected<int64_t> N = limits::checkShape(S, Path + ": the array");
+  if (!N)
+    return N.takeError();
+  if (static_cast<int64_t>(Body.size()) != *N * byteWidth(*Type))
     return makeError("{}: the data holds {} bytes, shape {} of {} needs {}", Path.str(),
-                     Body.size(), shapeToString(S), dtypeName(*Type).str(), N * byteWidth(*Type));
-  return Tensor(*Type, S, decodeBytes(Body, *Type, N));
+                     Body.size(), shapeToString(S), dtypeName(*Type).str(), *N * byteWidth(*Type));
+  return Tensor(*Type, S, decodeBytes(Body, *Type, *N));
 }
 
 /// numpy has no sub-byte integers: those are written widened to one byte,
@@ -344,19 +365,11 @@ llvm::Expected<Tensor> tensorFromProto(const onnx::TensorProto &P, llvm::StringR
   if (!isSupported(*Type))
     return makeError("{} has element type {}, which qnnc does not support", Where,
                      dtypeName(*Type).str());
-  Shape S;
-  // Bounding every dimension and the total keeps a damaged file from
-  // overflowing the element count.
-  constexpr int64_t MaxElements = int64_t(1) << 40;
-  int64_t N = 1;
-  for (int64_t D : P.dims()) {
-    if (D < 0)
-      return makeError("{} has a negative dimension {}", Where, D);
-    if (D > MaxElements || (D > 0 && N > MaxElements / D))
-      return makeError("{} has more than 2^40 elements", Where);
-    N *= D;
-    S.push_back(D);
-  }
+  Shape S(P.dims().begin(), P.dims().end());
+  llvm::Expected<int64_t> Count = limits::checkShape(S, Where);
+  if (!Count)
+    return Count.takeError();
+  int64_t N = *Count;
   if (P.has_raw_data()) {
     const std::string &Raw = P.raw_data();
     if (static_cast<int64_t>(Raw.size()) != packedBytes(*Type, N))
@@ -379,11 +392,7 @@ void tensorToProto(const Tensor &T, llvm::StringRef Name, onnx::TensorProto &P) 
   P.set_raw_data(encodeBytes(T));
 }
 
-llvm::Expected<NamedTensor> readTensorFile(llvm::StringRef Path) {
-  auto Buffer = readFile(Path);
-  if (!Buffer)
-    return Buffer.takeError();
-  llvm::StringRef Bytes = (*Buffer)->getBuffer();
+llvm::Expected<NamedTensor> parseTensorFile(llvm::StringRef Bytes, llvm::StringRef Path) {
   if (llvm::sys::path::extension(Path).equals_insensitive(".npy")) {
     auto T = parseNpy(Bytes, Path);
     if (!T)
@@ -403,6 +412,13 @@ llvm::Expected<NamedTensor> readTensorFile(llvm::StringRef Path) {
   if (!T)
     return T.takeError();
   return NamedTensor{P.name(), std::move(*T)};
+}
+
+llvm::Expected<NamedTensor> readTensorFile(llvm::StringRef Path) {
+  auto Buffer = readFile(Path);
+  if (!Buffer)
+    return Buffer.takeError();
+  return parseTensorFile((*Buffer)->getBuffer(), Path);
 }
 
 llvm::Error writeNpyFile(const Tensor &T, llvm::StringRef Path) {
@@ -425,12 +441,16 @@ llvm::Error writeNpyFile(const Tensor &T, llvm::StringRef Path) {
   size_t Total = 10 + Header.size() + 1;
   Header.append((64 - Total % 64) % 64, ' ');
   Header += '\n';
+  // Format 1.0 keeps the header length in 16 bits.
+  if (Header.size() > 0xffff)
+    return makeError("{}: a tensor of rank {} does not fit a .npy header", Path.str(),
+                     T.Dims.size());
 
   std::string Bytes("\x93NUMPY\x01\x00", 8);
   storeLE(Header.size(), 2, Bytes);
   Bytes += Header;
   Bytes += encodeBytes(Stored);
-  return writeAtomically(Path, Bytes);
+  return writeOutputFile(Path, Bytes);
 }
 
 llvm::Error writeTensorProtoFile(const Tensor &T, llvm::StringRef Name, llvm::StringRef Path) {
@@ -439,7 +459,7 @@ llvm::Error writeTensorProtoFile(const Tensor &T, llvm::StringRef Name, llvm::St
   std::string Bytes;
   if (!P.SerializeToString(&Bytes))
     return makeError("{}: cannot serialize tensor '{}'", Path.str(), Name.str());
-  return writeAtomically(Path, Bytes);
+  return writeOutputFile(Path, Bytes);
 }
 
 } // namespace qnn

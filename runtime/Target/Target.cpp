@@ -1,6 +1,8 @@
 //===- Target.cpp - Target description: JSON in and out -------------------===//
 #include "qnn/Target/Target.h"
 #include "qnn/Support/Diagnostics.h"
+#include "qnn/Support/Json.h"
+#include "qnn/Support/Limits.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
@@ -10,6 +12,7 @@
 #include "llvm/Support/xxhash.h"
 #include <cstdlib>
 #include <algorithm>
+#include <cmath>
 
 namespace qnn {
 
@@ -85,20 +88,24 @@ llvm::Error readReals(const llvm::json::Object &Section, llvm::StringRef Section
     if (!Found)
       return makeError("{}: unknown key '{}.{}'", Source.str(), SectionName.str(), Key.str());
     auto V = KV.second.getAsNumber();
-    if (!V || *V < 0)
-      return makeError("{}: '{}.{}' must be a non-negative number", Source.str(),
+    if (!V || !std::isfinite(*V) || *V < 0)
+      return makeError("{}: '{}.{}' must be a finite non-negative number", Source.str(),
                        SectionName.str(), Key.str());
     Into.*(Found->Member) = *V;
   }
   return llvm::Error::success();
 }
 
+/// 4 GiB: far beyond any on-chip activation buffer, and small enough that
+/// byte counts derived from it stay exact in doubles and 64-bit sums.
+constexpr int64_t MaxBufferBytes = int64_t(1) << 32;
+
 } // namespace
 
 llvm::Expected<Target> parseTarget(llvm::StringRef Json, llvm::StringRef Source) {
-  llvm::Expected<llvm::json::Value> Parsed = llvm::json::parse(Json);
+  llvm::Expected<llvm::json::Value> Parsed = parseJson(Json, Source);
   if (!Parsed)
-    return addContext(Parsed.takeError(), Source + ": invalid JSON");
+    return Parsed.takeError();
   const llvm::json::Object *Root = Parsed->getAsObject();
   if (!Root)
     return makeError("{}: a target description is a JSON object", Source.str());
@@ -116,8 +123,9 @@ llvm::Expected<Target> parseTarget(llvm::StringRef Json, llvm::StringRef Source)
       continue; // documentation of where the numbers come from
     if (Key == "buffer_bytes") {
       auto V = KV.second.getAsInteger();
-      if (!V || *V < 1)
-        return makeError("{}: 'buffer_bytes' must be a positive integer", Source.str());
+      if (!V || *V < 1 || *V > MaxBufferBytes)
+        return makeError("{}: 'buffer_bytes' must be an integer in [1, {}]", Source.str(),
+                         MaxBufferBytes);
       T.BufferBytes = static_cast<uint64_t>(*V);
       continue;
     }
@@ -146,6 +154,15 @@ llvm::Expected<Target> parseTarget(llvm::StringRef Json, llvm::StringRef Source)
   }
   if (T.Name.empty())
     return makeError("{}: the target has no 'name'", Source.str());
+  // Each factor is in range; their products bound what a chip may make the
+  // compiler and the runtime allocate.
+  uint64_t Cells = uint64_t(T.Rows) * T.Cols, Arrays = uint64_t(T.Tiles) * T.ArraysPerTile;
+  if (Cells > limits::MaxArrayCells)
+    return makeError("{}: arrays of {}x{} = {} cells are more than the {} qnn supports",
+                     Source.str(), T.Rows, T.Cols, Cells, limits::MaxArrayCells);
+  if (Arrays > limits::MaxArrays)
+    return makeError("{}: {} tiles of {} arrays = {} arrays are more than the {} qnn supports",
+                     Source.str(), T.Tiles, T.ArraysPerTile, Arrays, limits::MaxArrays);
   if (T.Neurons > T.Cols)
     return makeError("{}: 'neurons' ({}) cannot exceed 'cols' ({})", Source.str(), T.Neurons,
                      T.Cols);

@@ -1,6 +1,7 @@
 //===- ProgramFromJson.cpp - A Program described in JSON ------------------===//
 #include "ProgramFromJson.h"
 #include "qnn/Support/Diagnostics.h"
+#include "qnn/Support/Json.h"
 #include "qnn/Target/Target.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -378,9 +379,9 @@ void readList(JsonReader &R, const llvm::json::Object &Root, llvm::StringRef Key
 } // namespace
 
 llvm::Expected<Program> programFromJson(llvm::StringRef Json, llvm::StringRef Source) {
-  llvm::Expected<llvm::json::Value> Parsed = llvm::json::parse(Json);
+  llvm::Expected<llvm::json::Value> Parsed = parseJson(Json, Source);
   if (!Parsed)
-    return addContext(Parsed.takeError(), Source + ": invalid JSON");
+    return Parsed.takeError();
   const llvm::json::Object *Root = Parsed->getAsObject();
   if (!Root)
     return makeError("{}: a program description is a JSON object", Source.str());

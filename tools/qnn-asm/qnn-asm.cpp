@@ -9,12 +9,12 @@
 #include "qnn/Image/ImageWriter.h"
 #include "qnn/Runtime/ImageLayout.h"
 #include "qnn/Support/Diagnostics.h"
+#include "qnn/Support/OutputFile.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Endian.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
-#include "llvm/Support/ToolOutputFile.h"
 
 using namespace llvm;
 using namespace qnn;
@@ -36,18 +36,68 @@ static cl::opt<unsigned> BadVersion("bad-version", cl::desc("Write this format v
                                     cl::cat(AsmCategory));
 static cl::opt<int64_t> Truncate("truncate", cl::desc("Keep only the first N bytes"), cl::init(-1),
                                  cl::cat(AsmCategory));
+static cl::opt<std::string>
+    EmbedTarget("embed-target",
+                cl::desc("Make FILE's bytes the target section, with a valid CRC (they need not "
+                         "parse)"),
+                cl::value_desc("file"), cl::cat(AsmCategory));
+static cl::opt<bool> DamageReserved("damage-reserved",
+                                    cl::desc("Set the header's reserved field to non-zero"),
+                                    cl::cat(AsmCategory));
+static cl::opt<bool> DamagePadding("damage-padding",
+                                   cl::desc("Set the first alignment padding byte to non-zero"),
+                                   cl::cat(AsmCategory));
+
+static const char *const Tool = "qnn-asm";
+
+/// The image re-framed with FILE's bytes as its target section.
+static std::vector<uint8_t> withEmbeddedTarget(const std::vector<uint8_t> &Bytes) {
+  Expected<image::ImageHeader> H = image::readImageHeader(Bytes, OutputFile);
+  if (!H)
+    reportErrorAndExit(Tool, H.takeError());
+  auto Buf = MemoryBuffer::getFile(EmbedTarget, /*IsText=*/false,
+                                   /*RequiresNullTerminator=*/false);
+  if (!Buf)
+    reportErrorAndExit(Tool, makeError("{}: {}", EmbedTarget.getValue(), Buf.getError().message()));
+  std::vector<std::vector<uint8_t>> Sections;
+  for (const image::SectionEntry &E : H->Sections)
+    Sections.emplace_back(Bytes.begin() + E.Offset, Bytes.begin() + E.Offset + E.Size);
+  StringRef Target = (*Buf)->getBuffer();
+  Sections[static_cast<uint32_t>(image::SectionId::Target) - 1].assign(Target.begin(),
+                                                                        Target.end());
+  return image::frameImage(H->TargetFingerprint, Sections);
+}
+
+/// Offset of the first padding byte between two sections.
+static uint64_t firstPaddingByte(const std::vector<uint8_t> &Bytes) {
+  Expected<image::ImageHeader> H = image::readImageHeader(Bytes, OutputFile);
+  if (!H)
+    reportErrorAndExit(Tool, H.takeError());
+  for (size_t I = 1; I < H->Sections.size(); ++I) {
+    uint64_t End = H->Sections[I - 1].Offset + H->Sections[I - 1].Size;
+    if (End < H->Sections[I].Offset)
+      return End;
+  }
+  reportErrorAndExit(Tool, makeError("the image has no padding between its sections"));
+}
 
 static void damage(std::vector<uint8_t> &Bytes) {
+  if (!EmbedTarget.empty())
+    Bytes = withEmbeddedTarget(Bytes);
+  if (DamagePadding)
+    Bytes[firstPaddingByte(Bytes)] = 0xff;
+  if (DamageReserved)
+    support::endian::write32le(Bytes.data() + image::ReservedOffset, 0xdead);
   if (!CorruptSection.empty()) {
     std::optional<image::SectionId> Id = image::sectionByName(CorruptSection);
     if (!Id)
-      reportErrorAndExit("qnn-asm", makeError("unknown section '{}'", CorruptSection.getValue()));
+      reportErrorAndExit(Tool, makeError("unknown section '{}'", CorruptSection.getValue()));
     Expected<image::ImageHeader> H = image::readImageHeader(Bytes, OutputFile);
     if (!H)
-      reportErrorAndExit("qnn-asm", H.takeError());
+      reportErrorAndExit(Tool, H.takeError());
     const image::SectionEntry &E = H->Sections[static_cast<uint32_t>(*Id) - 1];
     if (E.Size == 0)
-      reportErrorAndExit("qnn-asm", makeError("section '{}' is empty", CorruptSection.getValue()));
+      reportErrorAndExit(Tool, makeError("section '{}' is empty", CorruptSection.getValue()));
     Bytes[E.Offset + E.Size / 2] ^= 0x5a;
   }
   if (BadMagic)
@@ -65,21 +115,18 @@ int main(int argc, char **argv) {
 
   auto Buf = MemoryBuffer::getFileOrSTDIN(InputFile);
   if (!Buf)
-    reportErrorAndExit("qnn-asm",
+    reportErrorAndExit(Tool,
                        makeError("{}: {}", InputFile.getValue(), Buf.getError().message()));
   Expected<image::Program> P = image::programFromJson((*Buf)->getBuffer(), InputFile);
   if (!P)
-    reportErrorAndExit("qnn-asm", P.takeError());
+    reportErrorAndExit(Tool, P.takeError());
   Expected<std::vector<uint8_t>> Bytes = NoVerify ? image::encodeImage(*P) : image::writeImage(*P);
   if (!Bytes)
-    reportErrorAndExit("qnn-asm", addContext(Bytes.takeError(), InputFile));
+    reportErrorAndExit(Tool, addContext(Bytes.takeError(), InputFile));
   damage(*Bytes);
 
-  std::error_code EC;
-  ToolOutputFile Out(OutputFile, EC, sys::fs::OF_None);
-  if (EC)
-    reportErrorAndExit("qnn-asm", makeError("{}: {}", OutputFile.getValue(), EC.message()));
-  Out.os().write(reinterpret_cast<const char *>(Bytes->data()), Bytes->size());
-  Out.keep();
+  if (Error E = writeOutputFile(OutputFile, StringRef(reinterpret_cast<const char *>(Bytes->data()),
+                                                       Bytes->size())))
+    reportErrorAndExit(Tool, std::move(E));
   return 0;
 }

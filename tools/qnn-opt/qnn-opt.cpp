@@ -13,9 +13,9 @@
 #include "qnn/IR/Verifier.h"
 #include "qnn/Pass/PassManager.h"
 #include "qnn/Support/Diagnostics.h"
+#include "qnn/Support/OutputFile.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/ToolOutputFile.h"
 
 using namespace llvm;
 using namespace qnn;
@@ -73,13 +73,12 @@ int main(int argc, char **argv) {
   if (Error E = PM.run(**G, *Ctx))
     reportErrorAndExit(Tool, addContext(std::move(E), InputFile));
 
-  std::error_code EC;
-  ToolOutputFile Out(OutputFile, EC, sys::fs::OF_Text);
-  if (EC)
-    reportErrorAndExit(Tool, makeError("{}: {}", OutputFile.getValue(), EC.message()));
   PrintOptions PO;
   PO.ElideConstantsAbove = ElideAbove;
-  printGraph(**G, Out.os(), PO);
-  Out.keep();
+  std::string Text;
+  raw_string_ostream OS(Text);
+  printGraph(**G, OS, PO);
+  if (Error E = writeOutputFile(OutputFile, OS.str()))
+    reportErrorAndExit(Tool, std::move(E));
   return 0;
 }

@@ -15,10 +15,10 @@
 #include "qnn/Image/ImageWriter.h"
 #include "qnn/Pass/PassManager.h"
 #include "qnn/Support/Diagnostics.h"
+#include "qnn/Support/OutputFile.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/JSON.h"
-#include "llvm/Support/ToolOutputFile.h"
 
 using namespace llvm;
 using namespace qnn;
@@ -108,16 +108,15 @@ int main(int argc, char **argv) {
     return 0;
   }
 
-  std::error_code EC;
-  ToolOutputFile Out(OutputFile.empty() ? std::string("-") : OutputFile.getValue(), EC, sys::fs::OF_Text);
-  if (EC)
-    reportErrorAndExit(Tool, makeError("{}: {}", OutputFile.getValue(), EC.message()));
+  std::string Text;
+  raw_string_ostream OS(Text);
   if (Emit == EmitKind::Report)
-    printMappingReport(**G, *Ctx->TargetDesc, Out.os());
+    printMappingReport(**G, *Ctx->TargetDesc, OS);
   else if (Emit == EmitKind::ReportJson)
-    Out.os() << formatv("{0:2}", mappingReportJson(**G, *Ctx->TargetDesc)) << '\n';
+    OS << formatv("{0:2}", mappingReportJson(**G, *Ctx->TargetDesc)) << '\n';
   else
-    printGraph(**G, Out.os());
-  Out.keep();
+    printGraph(**G, OS);
+  if (Error E = writeOutputFile(OutputFile.empty() ? "-" : OutputFile.getValue(), OS.str()))
+    reportErrorAndExit(Tool, std::move(E));
   return 0;
 }

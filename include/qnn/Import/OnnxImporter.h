@@ -30,6 +30,9 @@ struct ImportOptions {
 /// Imports a .onnx file, or ONNX text syntax when \p Path ends in .onnxtext.
 llvm::Expected<std::unique_ptr<Graph>> importOnnxFile(llvm::StringRef Path,
                                                       const ImportOptions &Opts);
+/// Imports a serialized onnx.ModelProto; \p Name names it in diagnostics.
+llvm::Expected<std::unique_ptr<Graph>>
+importOnnxBytes(llvm::StringRef Bytes, llvm::StringRef Name, const ImportOptions &Opts);
 /// Imports a model in ONNX text syntax; \p SourceName names it in diagnostics.
 llvm::Expected<std::unique_ptr<Graph>>
 importOnnxText(llvm::StringRef Text, llvm::StringRef SourceName, const ImportOptions &Opts);

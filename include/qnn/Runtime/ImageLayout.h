@@ -29,7 +29,7 @@ inline constexpr uint64_t HeaderSize = 32;
 inline constexpr uint64_t SectionEntrySize = 24;
 /// Byte offsets of the header fields.
 inline constexpr uint64_t VersionOffset = 8, SectionCountOffset = 12, FingerprintOffset = 16,
-                          TableCrcOffset = 24;
+                          TableCrcOffset = 24, ReservedOffset = 28;
 /// Every section starts at a multiple of this.
 inline constexpr uint64_t SectionAlign = 8;
 
@@ -66,6 +66,12 @@ struct ImageHeader {
 /// present once, inside the file and not overlapping, no trailing bytes.
 /// Section CRCs are checked by readImage, not here.
 llvm::Expected<ImageHeader> readImageHeader(llvm::ArrayRef<uint8_t> Bytes, llvm::StringRef Name);
+
+/// The header, section table and padding around one payload per section
+/// (in SectionId order); the writer's last step, and qnn-asm's way to embed
+/// section bytes that need not decode.
+std::vector<uint8_t> frameImage(uint64_t TargetFingerprint,
+                                llvm::ArrayRef<std::vector<uint8_t>> Sections);
 
 /// Serializes \p P without verifying it; only what is needed to encode it
 /// (a target JSON that parses, levels that fit cell_bits) is checked. qnn-asm

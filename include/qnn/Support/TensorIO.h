@@ -33,6 +33,9 @@ void tensorToProto(const Tensor &T, llvm::StringRef Name, onnx::TensorProto &P);
 /// Reads a .npy or a TensorProto .pb file (chosen by extension; anything that
 /// is not .npy is read as a TensorProto).
 llvm::Expected<NamedTensor> readTensorFile(llvm::StringRef Path);
+/// The same, on the file's bytes already in memory (\p Path picks the format
+/// and names the file in messages).
+llvm::Expected<NamedTensor> parseTensorFile(llvm::StringRef Bytes, llvm::StringRef Path);
 /// Writes .npy (format 1.0, little-endian, C order) or .pb, atomically.
 llvm::Error writeNpyFile(const Tensor &T, llvm::StringRef Path);
 llvm::Error writeTensorProtoFile(const Tensor &T, llvm::StringRef Name, llvm::StringRef Path);

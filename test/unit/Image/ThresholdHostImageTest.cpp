@@ -176,7 +176,7 @@ TEST(ThresholdHostImage, VerifierRefusals) {
       {[](Program &P) { P.Steps[3].Host.Constants[0].Dims = {3}; },
        "b.img: step 3 ('denorm'): host constant 0 is f32 3 but holds 2 values"},
       {[](Program &P) { P.Steps[3].Host.Constants[0].Dims = {-1}; },
-       "b.img: step 3 ('denorm'): host constant 0 has dimension -1"},
+       "b.img: step 3 ('denorm'): host constant 0 has dimension 0 = -1; sizes are non-negative"},
       {[](Program &P) {
          P.Steps[4].Host.IntAttrs = {{"largest", 1}, {"axis", -1}};
        },
