@@ -5,6 +5,7 @@
 // TensorProto files from ONNX's own test data.
 //
 //===----------------------------------------------------------------------===//
+#include "../Common/TempDir.h"
 #include "qnn/Support/TensorIO.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -17,18 +18,7 @@ using namespace qnn;
 
 namespace {
 
-/// A fresh directory for the files of one test, removed with the test.
-class TempDir {
-public:
-  TempDir() {
-    llvm::SmallString<128> Dir;
-    EXPECT_FALSE(llvm::sys::fs::createUniqueDirectory("qnn-tensorio", Dir));
-    Path = std::string(Dir);
-  }
-  ~TempDir() { llvm::sys::fs::remove_directories(Path); }
-
-  std::string Path;
-};
+using qnn::test::TempDir;
 
 void writeBytes(const std::string &Path, const std::string &Bytes) {
   std::ofstream(Path, std::ios::binary) << Bytes;
@@ -255,9 +245,7 @@ TEST(TensorIO, FailedWriteLeavesNoFile) {
   std::string Path = Dir + "/no/such/dir/out.npy";
   EXPECT_TRUE(static_cast<bool>(llvm::errorToBool(writeNpyFile(Tensor(DType::F32, {1}), Path))));
   EXPECT_FALSE(llvm::sys::fs::exists(Path));
-  std::error_code EC;
-  for (llvm::sys::fs::directory_iterator It(Dir, EC), End; It != End && !EC; It.increment(EC))
-    ADD_FAILURE() << "left behind: " << It->path();
+  EXPECT_TRUE(Tmp.entries().empty());
 }
 
 } // namespace
