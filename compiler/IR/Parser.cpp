@@ -1,5 +1,6 @@
 //===- Parser.cpp - Reads the text form of the IR -------------------------===//
 #include "qnn/IR/Parser.h"
+#include "qnn/Support/Limits.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
@@ -234,6 +235,9 @@ private:
           return true;
         }))
       return false;
+    if (llvm::Expected<int64_t> N = limits::checkShape(T.Dims, "the type", /*AllowBatch=*/true);
+        !N)
+      return fail(llvm::toString(N.takeError()));
     T.Quant.reset();
     T.Range.reset();
     if (isIdent("q") && !parseQuant(T))
@@ -374,8 +378,7 @@ private:
       return false;
     if (isIdent("elided"))
       return fail("elided constants cannot be parsed; print without elision");
-    Tensor Data(T.Elem, T.Dims);
-    Data.Data.clear();
+    Tensor Data(T.Elem, T.Dims, {});
     bool Single = T.Elem == DType::F32 || T.Elem == DType::F16;
     if (!parseList([&] {
           double D;

@@ -1,6 +1,7 @@
 //===- DataSet.cpp - Labelled data sets for qnn-eval ----------------------===//
 #include "DataSet.h"
 #include "qnn/Support/Diagnostics.h"
+#include "qnn/Support/Limits.h"
 #include "qnn/Support/TensorIO.h"
 #include "llvm/Support/Endian.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -12,6 +13,11 @@
 using namespace llvm;
 
 namespace qnn::eval {
+
+/// The most bytes an IDX file may hold: the header of the largest rank and
+/// the largest tensor of 8-byte elements. Inflating stops there, so a small
+/// gzip bomb cannot exhaust memory.
+static constexpr uint64_t MaxIdxBytes = 4 + 4 * 255 + limits::MaxElements * 8;
 
 /// Inflates a gzip stream (all of its members, as gunzip does).
 static Expected<std::vector<uint8_t>> gunzip(StringRef Data, StringRef Path) {
@@ -43,6 +49,12 @@ static Expected<std::vector<uint8_t>> gunzip(StringRef Data, StringRef Path) {
       return makeError("{}: cannot decompress gzip data: {}", Path.str(), Why);
     }
     Out.insert(Out.end(), Chunk, Chunk + (sizeof(Chunk) - Z.avail_out));
+    if (Out.size() > MaxIdxBytes) {
+      inflateEnd(&Z);
+      return makeError("{}: decompresses to more than {} bytes, more than an IDX file of the "
+                       "largest tensor qnn holds",
+                       Path.str(), MaxIdxBytes);
+    }
   }
   inflateEnd(&Z);
   return Out;
@@ -122,14 +134,12 @@ Expected<Tensor> readIdxFile(StringRef Path) {
   if (Rank == 0 || Bytes.size() < Offset)
     return makeError("{}: IDX header of rank {} is truncated or empty", Path.str(), Rank);
   Shape Dims;
-  uint64_t Count = 1;
-  for (unsigned I = 0; I < Rank; ++I) {
-    uint32_t D = support::endian::read32be(&Bytes[4 + 4 * I]);
-    Dims.push_back(D);
-    Count *= D;
-    if (Count > (uint64_t(1) << 40))
-      return makeError("{}: IDX dimensions {} are too large", Path.str(), shapeToString(Dims));
-  }
+  for (unsigned I = 0; I < Rank; ++I)
+    Dims.push_back(support::endian::read32be(&Bytes[4 + 4 * I]));
+  Expected<int64_t> Elements = limits::checkShape(Dims, Path + ": the IDX array");
+  if (!Elements)
+    return Elements.takeError();
+  uint64_t Count = static_cast<uint64_t>(*Elements);
   if (Bytes.size() - Offset != Count * Type->Bytes)
     return makeError("{}: IDX data has {} bytes, the header's shape {} needs {}", Path.str(),
                      Bytes.size() - Offset, shapeToString(Dims), Count * Type->Bytes);
