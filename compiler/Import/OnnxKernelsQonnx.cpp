@@ -178,8 +178,8 @@ llvm::Error computeTrunc(const Op &O, llvm::ArrayRef<const Tensor *> In, std::ve
 /// MultiThreshold's channel axis: the last one when data_layout ends in 'C'
 /// (NHWC, NWC, NC), else axis 1 (NCHW, NCW).
 int64_t thresholdChannelAxis(const Op &O, size_t Rank) {
-  llvm::StringRef Layout = O.Attrs.getString("data_layout", "NCHW");
-  return Layout.endswith("C") ? static_cast<int64_t>(Rank) - 1 : 1;
+  std::string Layout = O.Attrs.getString("data_layout", "NCHW");
+  return llvm::StringRef(Layout).endswith("C") ? static_cast<int64_t>(Rank) - 1 : 1;
 }
 
 llvm::Error inferMultiThreshold(InferContext &C) {
