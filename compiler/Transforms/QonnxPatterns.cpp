@@ -122,7 +122,13 @@ llvm::Expected<Tensor> evalWith(const Op &O, int Act, const Tensor &In) {
 }
 
 int64_t QuantizerLevels::levelOf(double Y) const {
-  return (static_cast<int64_t>(std::nearbyint(Y / Scale + ZeroPoint)) - QMin) / QStep;
+  double Q = std::nearbyint(Y / Scale + ZeroPoint);
+  // NaN, or beyond every integer a quantizer of at most 8 bits gives (an
+  // infinite scale or a huge zero point): no level, and no cast that
+  // overflows.
+  if (!(std::abs(Q) <= 0x1p53))
+    return -1;
+  return (static_cast<int64_t>(Q) - QMin) / QStep;
 }
 
 namespace {
@@ -151,8 +157,9 @@ llvm::Expected<QuantizerLevels> quantizerLevels(const Op &Q) {
     L.Count = Th->Type.Dims[1];
     L.Scale = Q.Attrs.getFloat("out_scale", 1.0);
     double Bias = Q.Attrs.getFloat("out_bias", 0.0);
-    if (!(L.Scale > 0))
-      return opError(Q, "out_scale must be positive for an activation the chip stores");
+    if (!(L.Scale > 0) || !std::isfinite(L.Scale) || !std::isfinite(Bias))
+      return opError(Q, "out_scale must be positive and finite, and out_bias finite, for an "
+                        "activation the chip stores");
     L.ZeroPoint = -Bias / L.Scale;
     // The kernel's output for k reached thresholds, rounded as it rounds.
     for (int64_t K = 0; K <= L.Count; ++K)
@@ -163,8 +170,8 @@ llvm::Expected<QuantizerLevels> quantizerLevels(const Op &Q) {
   if (!Scale)
     return Scale.takeError();
   L.Scale = *Scale;
-  if (!(L.Scale > 0))
-    return opError(Q, "the scale must be positive");
+  if (!(L.Scale > 0) || !std::isfinite(L.Scale))
+    return opError(Q, "the scale must be positive and finite");
   if (Q.Kind == "qonnx.BipolarQuant") {
     L.Count = 1;
     L.QMin = -1;

@@ -91,7 +91,9 @@ llvm::Error readReals(const llvm::json::Object &Section, llvm::StringRef Section
     if (!V || !std::isfinite(*V) || *V < 0)
       return makeError("{}: '{}.{}' must be a finite non-negative number", Source.str(),
                        SectionName.str(), Key.str());
-    Into.*(Found->Member) = *V;
+    // + 0.0 turns -0 into 0: the canonical JSON, and so the fingerprint, of
+    // a target must not depend on how a zero was spelt.
+    Into.*(Found->Member) = *V + 0.0;
   }
   return llvm::Error::success();
 }
