@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages qnn needs, only those missing; non-interactive
 # and safe to run again. Used by both README commands and by CI.
+# --sanitize: also clang and its sanitizer and libFuzzer runtimes (tools/build.sh
+# --sanitize, tools/fuzz.sh).
 set -euo pipefail
 
 packages=(
@@ -9,6 +11,7 @@ packages=(
   llvm-14-dev llvm-14-tools libfmt-dev libgtest-dev
   libonnx-testdata zlib1g-dev dataset-fashion-mnist
 )
+[ "${1:-}" = --sanitize ] && packages+=(clang-14 libclang-rt-14-dev)
 
 missing=()
 for p in "${packages[@]}"; do

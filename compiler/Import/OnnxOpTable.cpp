@@ -118,8 +118,8 @@ llvm::Error checkAttributes(const OnnxOpInfo &Info, const Op &O) {
   llvm::SmallVector<llvm::StringRef, 8> Specs;
   llvm::StringRef(Info.Attrs).split(Specs, ' ', -1, /*KeepEmpty=*/false);
   for (const auto &[Name, Value] : O.Attrs) {
-    auto Spec =
-        llvm::find_if(Specs, [&](llvm::StringRef S) { return S.rsplit(':').first == Name; });
+    auto Spec = llvm::find_if(
+        Specs, [&, &Name = Name](llvm::StringRef S) { return S.rsplit(':').first == Name; });
     if (Spec == Specs.end())
       return makeError("attribute '{}' is not supported", Name);
     char Kind = Spec->back();

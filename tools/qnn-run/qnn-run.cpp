@@ -56,7 +56,7 @@ static std::vector<Tensor> readInputs(const image::Program &P) {
   for (const std::string &Arg : InputFiles) {
     auto [Name, File] = StringRef(Arg).split('=');
     auto It = std::find_if(P.Inputs.begin(), P.Inputs.end(),
-                           [&](uint32_t I) { return P.Tensors[I].Name == Name; });
+                           [&, &Name = Name](uint32_t I) { return P.Tensors[I].Name == Name; });
     if (File.empty() || It == P.Inputs.end()) {
       Positional.push_back(Arg);
       continue;
@@ -120,8 +120,8 @@ static double quantizationStep(const image::Program &P, uint32_t Tensor) {
   if (!isFloat(P.Tensors[Tensor].Type))
     return 1;
   for (const image::Step &S : P.Steps)
-    if (S.Kind == image::StepKind::Dequantize && S.Outputs.size() == 1 &&
-        S.Outputs[0] == Tensor && S.Quant.Scale.size() == 1)
+    if (S.Kind == image::StepKind::Dequantize && S.Outputs.size() == 1 && S.Outputs[0] == Tensor &&
+        S.Quant.Scale.size() == 1)
       return S.Quant.Scale[0];
   return 0;
 }
@@ -134,7 +134,7 @@ static double compareWithExpected(raw_ostream &OS, const image::Program &P,
   for (const std::string &Arg : ExpectedFiles) {
     auto [Name, File] = StringRef(Arg).split('=');
     auto It = std::find_if(P.Outputs.begin(), P.Outputs.end(),
-                           [&](uint32_t I) { return P.Tensors[I].Name == Name; });
+                           [&, &Name = Name](uint32_t I) { return P.Tensors[I].Name == Name; });
     if (File.empty() || It == P.Outputs.end())
       reportErrorAndExit(Tool, makeError("--expected={}: give NAME=FILE with NAME an output of "
                                          "the model",
@@ -183,8 +183,8 @@ static void printStats(raw_ostream &OS, const RunStats &S) {
       return;
     }
     OS << fmt::format("{:<{}} {:>8} {:>12} {:>12} {:>12} {:>12} {:>10} {:>12.1f} {:>12.1f}\n",
-                      St.Layer, Width, St.Samples, St.ArrayPhases, St.AdcConversions,
-                      St.DacPhases, St.NmpuOps, St.Cycles, St.LatencyNs, St.EnergyPj);
+                      St.Layer, Width, St.Samples, St.ArrayPhases, St.AdcConversions, St.DacPhases,
+                      St.NmpuOps, St.Cycles, St.LatencyNs, St.EnergyPj);
   };
   for (const StepStats &St : S.Steps)
     Row(St);
