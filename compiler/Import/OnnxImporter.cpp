@@ -203,7 +203,8 @@ llvm::Error Importer::importInitializers(const onnx::GraphProto &GP) {
     auto T = tensorFromProto(P, File);
     if (!T)
       return T.takeError();
-    if (llvm::Error E = Held.add(static_cast<uint64_t>(T->size()), "initializer '" + P.name() + "'"))
+    if (llvm::Error E =
+            Held.add(static_cast<uint64_t>(T->size()), "initializer '" + P.name() + "'"))
       return addContext(std::move(E), File);
     if (llvm::Error E = define(P.name(), G->addConstant(P.name(), std::move(*T)), "an initializer"))
       return E;

@@ -23,8 +23,8 @@ llvm::Error checkStructure(llvm::StringRef Text, llvm::StringRef Source) {
     char C = Text[I];
     if (C == '{' || C == '[') {
       if (Open.size() >= limits::MaxJsonDepth)
-        return makeError("{}: line {}: JSON nested deeper than {} levels", Source.str(),
-                         LineOf(I), limits::MaxJsonDepth);
+        return makeError("{}: line {}: JSON nested deeper than {} levels", Source.str(), LineOf(I),
+                         limits::MaxJsonDepth);
       Open.push_back({C == '{', {}});
     } else if ((C == '}' || C == ']') && !Open.empty()) {
       Open.pop_back();

@@ -11,9 +11,7 @@ std::string errorOf(llvm::Expected<llvm::json::Value> V) {
   return V ? "" : llvm::toString(V.takeError());
 }
 
-std::string nested(unsigned Depth) {
-  return std::string(Depth, '[') + std::string(Depth, ']');
-}
+std::string nested(unsigned Depth) { return std::string(Depth, '[') + std::string(Depth, ']'); }
 
 TEST(Json, NestingUpToTheLimitParses) {
   EXPECT_EQ(errorOf(parseJson(nested(limits::MaxJsonDepth), "t.json")), "");

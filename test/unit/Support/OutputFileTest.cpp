@@ -1,6 +1,6 @@
 //===- OutputFileTest.cpp - Outputs appear whole or not at all ------------===//
-#include "../Common/TempDir.h"
 #include "qnn/Support/OutputFile.h"
+#include "../Common/TempDir.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "gtest/gtest.h"
 #include <csignal>
@@ -34,8 +34,8 @@ TEST(OutputFile, WritesAndReplacesRegularFiles) {
 
 TEST(OutputFile, RefusesWhatIsNotARegularFile) {
   TempDir Tmp;
-  std::string Target = Tmp.Path + "/target", Link = Tmp.Path + "/link",
-              Fifo = Tmp.Path + "/fifo", Sub = Tmp.Path + "/sub";
+  std::string Target = Tmp.Path + "/target", Link = Tmp.Path + "/link", Fifo = Tmp.Path + "/fifo",
+              Sub = Tmp.Path + "/sub";
   ASSERT_EQ(errorOf(writeOutputFile(Target, "kept")), "");
   ASSERT_EQ(::symlink(Target.c_str(), Link.c_str()), 0);
   ASSERT_EQ(::mkfifo(Fifo.c_str(), 0600), 0);
