@@ -73,7 +73,7 @@ void printConstantData(const Tensor &T, llvm::raw_ostream &OS, const PrintOption
   bool Single = T.Type == DType::F32 || T.Type == DType::F16;
   printList(T.Data, OS, [&](double X) {
     if (!Float)
-      OS << static_cast<int64_t>(X);
+      OS << toInt64(X);
     else if (Single) // float-exact values print in float's shortest form
       OS << fmt::format("{}", static_cast<float>(X));
     else

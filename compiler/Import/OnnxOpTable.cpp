@@ -33,7 +33,10 @@ llvm::Expected<std::vector<int64_t>> InferContext::requireInts(unsigned I, llvm:
     return T.takeError();
   if (!isInteger((*T)->Type))
     return makeError("{} must be integers, it is {}", What.str(), dtypeName((*T)->Type).str());
-  return std::vector<int64_t>((*T)->Data.begin(), (*T)->Data.end());
+  std::vector<int64_t> Ints;
+  for (double V : (*T)->Data)
+    Ints.push_back(toInt64(V));
+  return Ints;
 }
 
 namespace {

@@ -23,9 +23,9 @@ llvm::Expected<Calibration> readCalibrationFile(llvm::StringRef Path, const imag
   Cal.Arrays.resize(P.Arrays.size());
   for (size_t I = 0; I < Arrays->size(); ++I) {
     const llvm::json::Object *Entry = (*Arrays)[I].getAsObject();
-    llvm::Optional<int64_t> Index;
-    if (Entry)
-      Index = Entry->getInteger("array");
+    std::optional<int64_t> Index;
+    if (const llvm::json::Value *Array = Entry ? Entry->get("array") : nullptr)
+      Index = jsonInteger(*Array);
     if (!Index || *Index < 0 || *Index >= static_cast<int64_t>(P.Arrays.size()))
       return makeError("{}: entry {} needs an 'array' index below {} (the image's arrays)", File, I,
                        P.Arrays.size());

@@ -3,6 +3,7 @@
 #include "qnn/Support/Diagnostics.h"
 #include "qnn/Support/Limits.h"
 #include "llvm/ADT/StringSet.h"
+#include <cmath>
 #include <vector>
 
 namespace qnn {
@@ -63,6 +64,16 @@ llvm::Expected<llvm::json::Value> parseJson(llvm::StringRef Text, llvm::StringRe
   if (!Parsed)
     return addContext(Parsed.takeError(), Source + ": invalid JSON");
   return Parsed;
+}
+
+std::optional<int64_t> jsonInteger(const llvm::json::Value &V) {
+  llvm::Optional<double> D = V.getAsNumber();
+  if (!D || !(std::abs(*D) < 0x1p63))
+    return std::nullopt;
+  llvm::Optional<int64_t> I = V.getAsInteger();
+  if (!I)
+    return std::nullopt;
+  return *I;
 }
 
 } // namespace qnn

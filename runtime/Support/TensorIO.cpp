@@ -89,11 +89,9 @@ uint64_t encodeBits(double V, DType T) {
   }
   unsigned Bits = bitWidth(T);
   uint64_t Mask = Bits == 64 ? ~uint64_t(0) : (uint64_t(1) << Bits) - 1;
-  // A 64-bit extreme (INT64_MAX in a Slice's ends, UINT64_MAX) rounds up to
-  // 2^63 or 2^64 as a double; it saturates back instead of overflowing the
-  // conversion.
-  uint64_t U = isSigned(T) ? static_cast<uint64_t>(
-                                 V >= 0x1p63 ? INT64_MAX : V < -0x1p63 ? INT64_MIN : int64_t(V))
+  // UINT64_MAX rounds up to 2^64 as a double; it saturates back, as
+  // toInt64 does for the signed extremes.
+  uint64_t U = isSigned(T) ? static_cast<uint64_t>(toInt64(V))
                            : (V >= 0x1p64 ? UINT64_MAX : V <= 0 ? 0 : uint64_t(V));
   return U & Mask;
 }

@@ -124,7 +124,7 @@ llvm::Expected<Target> parseTarget(llvm::StringRef Json, llvm::StringRef Source)
     if (Key == "sources" || Key == "comment")
       continue; // documentation of where the numbers come from
     if (Key == "buffer_bytes") {
-      auto V = KV.second.getAsInteger();
+      std::optional<int64_t> V = jsonInteger(KV.second);
       if (!V || *V < 1 || *V > MaxBufferBytes)
         return makeError("{}: 'buffer_bytes' must be an integer in [1, {}]", Source.str(),
                          MaxBufferBytes);
@@ -148,7 +148,7 @@ llvm::Expected<Target> parseTarget(llvm::StringRef Json, llvm::StringRef Source)
         Spec = &S;
     if (!Spec)
       return makeError("{}: unknown key '{}'", Source.str(), Key.str());
-    auto V = KV.second.getAsInteger();
+    std::optional<int64_t> V = jsonInteger(KV.second);
     if (!V || *V < static_cast<int64_t>(Spec->Min) || *V > static_cast<int64_t>(Spec->Max))
       return makeError("{}: '{}' must be an integer in [{}, {}]", Source.str(), Key.str(),
                        Spec->Min, Spec->Max);

@@ -36,7 +36,7 @@ public:
       else
         fail(Path, "must be true or false");
     } else if constexpr (std::is_integral_v<T>) {
-      auto I = V.getAsInteger();
+      std::optional<int64_t> I = jsonInteger(V);
       bool Fits = I && *I >= static_cast<int64_t>(std::numeric_limits<T>::min());
       if (Fits && sizeof(T) < 8)
         Fits = *I <= static_cast<int64_t>(std::numeric_limits<T>::max());

@@ -14,11 +14,17 @@
 
 #include "llvm/Support/Error.h"
 #include "llvm/Support/JSON.h"
+#include <optional>
 
 namespace qnn {
 
 /// Parses \p Text; errors start with "<Source>: ".
 llvm::Expected<llvm::json::Value> parseJson(llvm::StringRef Text, llvm::StringRef Source);
+
+/// The integer \p V holds exactly, if it is one. Use it instead of
+/// llvm::json's getAsInteger, which in LLVM 14 converts a double of 2^63 to
+/// int64 (out of range) instead of refusing it.
+std::optional<int64_t> jsonInteger(const llvm::json::Value &V);
 
 } // namespace qnn
 

@@ -43,6 +43,17 @@ struct Tensor {
   }
 };
 
+/// The int64 an integer element holds. INT64_MAX (a Slice's "to the end")
+/// is 2^63 as a double, one past the range: the conversion saturates instead
+/// of overflowing, so the extremes read back as themselves.
+inline int64_t toInt64(double V) {
+  if (V >= 0x1p63)
+    return INT64_MAX;
+  if (V < -0x1p63)
+    return INT64_MIN;
+  return V == V ? static_cast<int64_t>(V) : 0;
+}
+
 /// Rounds a double to the nearest float32 (what a float32 store does).
 inline double roundToF32(double V) { return static_cast<double>(static_cast<float>(V)); }
 /// Rounds \p V to what a store into \p T keeps: float32 / float16 rounding,

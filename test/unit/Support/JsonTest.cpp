@@ -39,6 +39,19 @@ TEST(Json, RepeatedKeysAreRefusedPerObject) {
   EXPECT_EQ(errorOf(parseJson("{\"a\": \"a\", \"b\": [\"a\", \"b\"]}", "t.json")), "");
 }
 
+TEST(Json, IntegersAreExact) {
+  auto IntegerOf = [](llvm::StringRef Text) { return jsonInteger(*llvm::json::parse(Text)); };
+  EXPECT_EQ(IntegerOf("42"), 42);
+  EXPECT_EQ(IntegerOf("-7"), -7);
+  EXPECT_EQ(IntegerOf("3.0"), 3);
+  EXPECT_EQ(IntegerOf("3.5"), std::nullopt);
+  EXPECT_EQ(IntegerOf("\"3\""), std::nullopt);
+  // 2^63 and beyond are doubles that no int64 holds.
+  EXPECT_EQ(IntegerOf("9223372036854775808"), std::nullopt);
+  EXPECT_EQ(IntegerOf("9.3e18"), std::nullopt);
+  EXPECT_EQ(IntegerOf("-1e300"), std::nullopt);
+}
+
 TEST(Json, SyntaxErrorsComeFromTheParser) {
   std::string E = errorOf(parseJson("{\"a\": }", "t.json"));
   EXPECT_EQ(E.rfind("t.json: invalid JSON: ", 0), 0u) << E;
