@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# tools/fuzz.sh [SECONDS]: builds the sanitized libFuzzer harnesses
-# (tools/build.sh --sanitize) and runs each one for SECONDS (default 60), two
-# at a time (one per core), on a scratch copy of its seed corpus with its
-# dictionary. A harness keeps going after a finding (fork mode), so one run
+# tools/fuzz.sh [SECONDS [HARNESS...]]: builds the sanitized libFuzzer
+# harnesses (tools/build.sh --sanitize) and runs each one (or the named ones)
+# for SECONDS (default 60), two at a time (one per core), on a scratch copy of
+# its seed corpus with its dictionary. A harness keeps going after a finding (fork mode), so one run
 # collects every crash, leak, timeout and OOM it reaches; the reproducers are
 # left in build-sanitize/fuzz-runs/<harness>/. Exits 1 if any harness found
 # something. CI smoke: bash tools/fuzz.sh 30
@@ -16,8 +16,14 @@ bash "$root/tools/build.sh" --sanitize > "$build/build.log" 2>&1 \
 
 # Longest input per harness: a few times the largest seed of each kind.
 declare -A max_len=([fuzz-onnx-import]=65536 [fuzz-target-json]=8192
-                    [fuzz-image]=16384 [fuzz-tensor-file]=8192)
-harnesses=(fuzz-onnx-import fuzz-target-json fuzz-image fuzz-tensor-file)
+                    [fuzz-image]=16384 [fuzz-tensor-file]=8192 [fuzz-ir-text]=8192)
+harnesses=(fuzz-onnx-import fuzz-target-json fuzz-image fuzz-tensor-file fuzz-ir-text)
+if [ $# -gt 1 ]; then
+  harnesses=("${@:2}")
+  for name in "${harnesses[@]}"; do
+    [ -n "${max_len[$name]:-}" ] || { echo "fuzz.sh: unknown harness '$name'" >&2; exit 2; }
+  done
+fi
 runs="$build/fuzz-runs"
 export QNN_TARGETS_DIR="$root/targets"
 export ASAN_OPTIONS="detect_leaks=1:check_initialization_order=1:strict_init_order=1"
