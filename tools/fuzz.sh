@@ -2,10 +2,10 @@
 # tools/fuzz.sh [SECONDS [HARNESS...]]: builds the sanitized libFuzzer
 # harnesses (tools/build.sh --sanitize) and runs each one (or the named ones)
 # for SECONDS (default 60), two at a time (one per core), on a scratch copy of
-# its seed corpus with its dictionary. A harness keeps going after a finding (fork mode), so one run
-# collects every crash, leak, timeout and OOM it reaches; the reproducers are
-# left in build-sanitize/fuzz-runs/<harness>/. Exits 1 if any harness found
-# something. CI smoke: bash tools/fuzz.sh 30
+# its seed corpus with its dictionary. A harness keeps going after a finding
+# (fork mode), so one run collects every crash, leak, timeout and OOM it
+# reaches; the reproducers are left in build-sanitize/fuzz-runs/<harness>/.
+# Exits 1 if any harness found something. CI smoke: bash tools/fuzz.sh 30
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${QNN_SANITIZE_BUILD_DIR:-$root/build-sanitize}"
