@@ -1,6 +1,7 @@
 //===- Limits.cpp - Resource limits every reader enforces -----------------===//
 #include "qnn/Support/Limits.h"
 #include "qnn/Support/Diagnostics.h"
+#include "llvm/ADT/STLExtras.h"
 
 namespace qnn::limits {
 
@@ -8,15 +9,24 @@ llvm::Expected<int64_t> checkShape(const Shape &S, const llvm::Twine &What, bool
   if (S.size() > MaxRank)
     return makeError("{} has rank {}, more than the {} qnn supports", What.str(), S.size(),
                      MaxRank);
+  for (size_t I = 0; I < S.size(); ++I)
+    if (S[I] < 0 && !(S[I] == -1 && AllowBatch))
+      return makeError("{} has dimension {} = {}; sizes are non-negative", What.str(), I, S[I]);
+  // Beside a zero dimension a huge one holds no element, yet a loop over it
+  // would never end: each dimension is bounded on its own.
+  if (llvm::is_contained(S, 0)) {
+    for (size_t I = 0; I < S.size(); ++I)
+      if (S[I] > MaxElements)
+        return makeError("{} of shape {} has dimension {} = {}, more than the {} qnn supports",
+                         What.str(), shapeToString(S), I, S[I], MaxElements);
+    return 0;
+  }
   int64_t N = 1;
-  for (size_t I = 0; I < S.size(); ++I) {
-    int64_t D = S[I];
-    if (D == -1 && AllowBatch)
-      continue;
-    if (D < 0)
-      return makeError("{} has dimension {} = {}; sizes are non-negative", What.str(), I, D);
+  for (int64_t D : S) {
+    if (D == -1)
+      continue; // the batch, one sample at a time
     // Compared by division, so that the product never overflows.
-    if (D > 0 && N > MaxElements / D)
+    if (N > MaxElements / D)
       return makeError("{} of shape {} has more than {} elements, the most qnn holds in one "
                        "tensor",
                        What.str(), shapeToString(S), MaxElements);

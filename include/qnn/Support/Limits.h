@@ -39,8 +39,9 @@ inline constexpr uint64_t MaxArrays = uint64_t(1) << 22;
 /// Bytes the tools hold for \p Elements elements.
 inline uint64_t heldBytes(uint64_t Elements) { return Elements * sizeof(double); }
 
-/// Checks a shape against MaxRank and MaxElements, without overflowing on
-/// the way, and returns its element count. A dimension of -1 (the symbolic
+/// Checks a shape against MaxRank and MaxElements (its element count and
+/// each dimension), without overflowing on the way, and returns its element
+/// count. A dimension of -1 (the symbolic
 /// batch) counts as 1 when \p AllowBatch is set and is an error otherwise.
 /// Messages start with \p What ("tensor 'w'", "input 'x'", ...).
 llvm::Expected<int64_t> checkShape(const Shape &S, const llvm::Twine &What,

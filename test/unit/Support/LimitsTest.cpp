@@ -10,7 +10,11 @@ std::string errorOf(llvm::Error E) { return E ? llvm::toString(std::move(E)) : "
 
 TEST(Limits, ShapesCountWithoutOverflow) {
   EXPECT_EQ(*limits::checkShape({}, "t"), 1);
-  EXPECT_EQ(*limits::checkShape({2, 0, int64_t(1) << 62}, "t"), 0);
+  EXPECT_EQ(*limits::checkShape({2, 0, limits::MaxElements}, "t"), 0);
+  // A zero beside it does not make a huge dimension harmless.
+  EXPECT_EQ(errorOf(limits::checkShape({2, 0, int64_t(1) << 62}, "t").takeError()),
+            "t of shape 2x0x4611686018427387904 has dimension 2 = 4611686018427387904, more than "
+            "the 134217728 qnn supports");
   EXPECT_EQ(*limits::checkShape({int64_t(1) << 13, int64_t(1) << 14}, "t"), limits::MaxElements);
   // (2^60 + 1) * 784 wraps a 64-bit product to a small number.
   EXPECT_EQ(errorOf(limits::checkShape({(int64_t(1) << 60) + 1, 1, 28, 28}, "t").takeError()),
