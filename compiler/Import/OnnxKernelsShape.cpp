@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "OnnxOps.h"
 #include "qnn/Interp/KernelUtils.h"
+#include "qnn/Support/Limits.h"
 #include "llvm/ADT/STLExtras.h"
 #include <fmt/ranges.h>
 
@@ -94,6 +95,11 @@ llvm::Error inferReshape(InferContext &C) {
       Infer = static_cast<int64_t>(I);
     } else if (D < -1) {
       return makeError("target dimension {} is {}", I, D);
+    } else if (D > 0 && Known > 0 && Known > limits::MaxElements / D) {
+      // Checked before multiplying: the product would overflow, and no
+      // input qnn holds has that many elements.
+      return makeError("target shape {} has more than {} elements", shapeToString(*Target),
+                       limits::MaxElements);
     }
     Out.push_back(D);
     if (static_cast<int64_t>(I) != Infer)
@@ -345,6 +351,9 @@ llvm::Expected<SliceRange> sliceRange(InferContext &C) {
     int64_t Dim = X[*A], Step = Steps[I];
     if (Step == 0)
       return makeError("slice step must not be 0");
+    // A step longer than any dimension takes one element whatever its size:
+    // bounding it keeps the arithmetic below from overflowing.
+    Step = std::clamp(Step, -limits::MaxElements - 1, limits::MaxElements + 1);
     if (Dim < 0) {
       if (Starts[I] != 0 || Step != 1 || Ends[I] < INT32_MAX)
         return makeError("cannot slice the batch dimension {}; give it with --shape", *A);

@@ -2,6 +2,7 @@
 #include "qnn/Interp/KernelUtils.h"
 #include "qnn/Support/Diagnostics.h"
 #include "qnn/Support/HostOps.h"
+#include "qnn/Support/Limits.h"
 #include "qnn/Target/NmpuArith.h"
 #include "llvm/ADT/STLExtras.h"
 
@@ -55,6 +56,12 @@ llvm::Error fillWindow(WindowGeometry &G, const AttrMap &Attrs, bool CeilMode) {
         G.Kernel[D] < 1)
       return makeError("kernel sizes, strides and dilations must be positive and pads "
                        "non-negative");
+  // No window reaches past the largest dimension qnn holds; bounding every
+  // parameter by it keeps the geometry below far from overflow.
+  for (const Shape *Params : {&G.Kernel, &G.Strides, &G.Dilations, &Pads})
+    if (llvm::any_of(*Params, [](int64_t P) { return P > limits::MaxElements; }))
+      return makeError("kernel sizes, strides, dilations and pads must be at most {}",
+                       limits::MaxElements);
   G.PadsBegin.assign(Pads.begin(), Pads.begin() + Rank);
   G.PadsEnd.assign(Pads.begin() + Rank, Pads.end());
   std::string AutoPad = Attrs.getString("auto_pad", "NOTSET");
