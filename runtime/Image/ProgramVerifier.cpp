@@ -268,6 +268,8 @@ private:
       if (!isSupported(C.Type) || uint64_t(*Elements) != C.Data.size())
         return Bad(fmt::format("host constant {} is {} {} but holds {} values", I,
                                dtypeName(C.Type).str(), shapeToString(C.Dims), C.Data.size()));
+      if (llvm::Error E = Held.add(C.Data.size(), "host constant " + llvm::Twine(I)))
+        return Bad(llvm::toString(std::move(E)));
     }
     if (llvm::Error E = verifyHostAttrs(H.Op, H.IntAttrs, HostAttrKind::Int, Bad))
       return E;
