@@ -20,9 +20,22 @@ bool isBareIdentifier(llvm::StringRef Name) {
   return llvm::all_of(Name, [](char C) { return llvm::isAlnum(C) || C == '_' || C == '.'; });
 }
 
+/// Quoted with the escapes the parser reads: \\, \", \n, \t, and \HH (two
+/// hex digits) for any other byte that is not printable ASCII.
 void printQuoted(llvm::StringRef S, llvm::raw_ostream &OS) {
   OS << '"';
-  OS.write_escaped(S);
+  for (unsigned char C : S) {
+    if (C == '\\' || C == '"')
+      OS << '\\' << C;
+    else if (C == '\n')
+      OS << "\\n";
+    else if (C == '\t')
+      OS << "\\t";
+    else if (llvm::isPrint(C))
+      OS << C;
+    else
+      OS << '\\' << llvm::hexdigit(C >> 4) << llvm::hexdigit(C & 0xf);
+  }
   OS << '"';
 }
 
