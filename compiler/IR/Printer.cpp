@@ -190,4 +190,11 @@ void printGraph(const Graph &G, llvm::raw_ostream &OS, const PrintOptions &Opts)
   OS << "\n}\n";
 }
 
+std::string graphToString(const Graph &G, const PrintOptions &Opts) {
+  std::string Text;
+  llvm::raw_string_ostream OS(Text);
+  printGraph(G, OS, Opts);
+  return OS.str();
+}
+
 } // namespace qnn

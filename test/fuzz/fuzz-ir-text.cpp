@@ -16,17 +16,6 @@
 
 using namespace qnn;
 
-namespace {
-
-std::string print(const Graph &G) {
-  std::string Text;
-  llvm::raw_string_ostream OS(Text);
-  printGraph(G, OS);
-  return OS.str();
-}
-
-} // namespace
-
 extern "C" int LLVMFuzzerInitialize(int *, char ***) {
   registerAllOps();
   return 0;
@@ -43,14 +32,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size) {
     llvm::consumeError(std::move(E));
     return 0;
   }
-  std::string Printed = print(**G);
+  std::string Printed = graphToString(**G);
   llvm::Expected<std::unique_ptr<Graph>> Again = parseGraph(Printed, "printed.qnn");
   if (!Again) {
     llvm::errs() << "printed IR does not parse: " << llvm::toString(Again.takeError()) << '\n'
                  << Printed;
     std::abort();
   }
-  std::string Reprinted = print(**Again);
+  std::string Reprinted = graphToString(**Again);
   if (Reprinted != Printed) {
     llvm::errs() << "the text form does not round-trip:\n" << Printed << "becomes\n" << Reprinted;
     std::abort();

@@ -75,10 +75,7 @@ int main(int argc, char **argv) {
 
   PrintOptions PO;
   PO.ElideConstantsAbove = ElideAbove;
-  std::string Text;
-  raw_string_ostream OS(Text);
-  printGraph(**G, OS, PO);
-  if (Error E = writeOutputFile(OutputFile, OS.str()))
+  if (Error E = writeOutputFile(OutputFile, graphToString(**G, PO)))
     reportErrorAndExit(Tool, std::move(E));
   return 0;
 }

@@ -25,6 +25,8 @@ struct PrintOptions {
 };
 
 void printGraph(const Graph &G, llvm::raw_ostream &OS, const PrintOptions &Opts = {});
+/// The text form of \p G as a string.
+std::string graphToString(const Graph &G, const PrintOptions &Opts = {});
 void printType(const TensorType &T, llvm::raw_ostream &OS);
 /// A double in the shortest form that parses back to the same double; always
 /// with a '.', an exponent, "inf" or "nan" so that it reads as a float.

@@ -9,13 +9,6 @@ using namespace qnn;
 
 namespace {
 
-std::string print(const Graph &G) {
-  std::string S;
-  llvm::raw_string_ostream OS(S);
-  printGraph(G, OS);
-  return OS.str();
-}
-
 /// The verifier's message for a graph returning input %x of type \p Type,
 /// with constant %k of the same type holding \p Data; "" when it verifies.
 std::string verifyRangeOf(const std::string &Type, const std::string &Data = "") {
@@ -50,11 +43,11 @@ TEST(IRRange, RandomRangesRoundTrip) {
     G.Inputs.push_back(X);
     G.Outputs.push_back(X);
     ASSERT_FALSE(static_cast<bool>(verifyGraph(G)));
-    std::string Text = print(G);
+    std::string Text = graphToString(G);
     auto Parsed = parseGraph(Text, "printed");
     ASSERT_TRUE(static_cast<bool>(Parsed)) << llvm::toString(Parsed.takeError());
     EXPECT_EQ((*Parsed)->Inputs[0]->Type, T) << Text;
-    EXPECT_EQ(print(**Parsed), Text);
+    EXPECT_EQ(graphToString(**Parsed), Text);
   }
 }
 
@@ -64,8 +57,8 @@ TEST(IRRange, PrintsAfterTheQuantization) {
   T.Range = ValueRange{-1, 1, 2};
   G.Inputs.push_back(G.addValue("x", T));
   G.Outputs.push_back(G.Inputs[0]);
-  EXPECT_NE(print(G).find("%x: i8[2] q(scale=1.0, zp=0) range(-1:1:2)"), std::string::npos)
-      << print(G);
+  EXPECT_NE(graphToString(G).find("%x: i8[2] q(scale=1.0, zp=0) range(-1:1:2)"), std::string::npos)
+      << graphToString(G);
 }
 
 TEST(IRRange, VerifierChecksTheRange) {

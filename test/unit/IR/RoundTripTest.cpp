@@ -10,13 +10,6 @@ using namespace qnn;
 
 namespace {
 
-std::string print(const Graph &G) {
-  std::string S;
-  llvm::raw_string_ostream OS(S);
-  printGraph(G, OS);
-  return OS.str();
-}
-
 TEST(IRRoundTrip, HandWrittenGraphParsesAndPrintsIdentically) {
   const char *Text = R"(// a comment line
 graph @main(%x: u8[?,4] q(scale=0.5, zp=3)) {
@@ -28,10 +21,10 @@ graph @main(%x: u8[?,4] q(scale=0.5, zp=3)) {
 )";
   auto G = parseGraph(Text, "test");
   ASSERT_TRUE(static_cast<bool>(G)) << llvm::toString(G.takeError());
-  std::string Once = print(**G);
+  std::string Once = graphToString(**G);
   auto Again = parseGraph(Once, "printed");
   ASSERT_TRUE(static_cast<bool>(Again)) << llvm::toString(Again.takeError());
-  EXPECT_EQ(Once, print(**Again));
+  EXPECT_EQ(Once, graphToString(**Again));
   const Op &O = *(*G)->ops().front();
   EXPECT_EQ(O.Kind, "test.op");
   EXPECT_EQ(O.Name, "fc/1");
@@ -62,7 +55,7 @@ TEST(IRRoundTrip, RandomConstantsSurviveExactly) {
     G.addConstant("f", Floats);
     G.addConstant("i", Ints, Q);
     G.Outputs.push_back(In);
-    auto Parsed = parseGraph(print(G), "random");
+    auto Parsed = parseGraph(graphToString(G), "random");
     ASSERT_TRUE(static_cast<bool>(Parsed)) << llvm::toString(Parsed.takeError());
     EXPECT_EQ((*Parsed)->findValue("f")->Const->Data, Floats.Data);
     EXPECT_EQ((*Parsed)->findValue("i")->Const->Data, Ints.Data);
