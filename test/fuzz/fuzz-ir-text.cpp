@@ -7,10 +7,10 @@
 // violation is a real bug (abort).
 //
 //===----------------------------------------------------------------------===//
+#include "VerifiedGraph.h"
 #include "qnn/IR/OpRegistry.h"
 #include "qnn/IR/Parser.h"
 #include "qnn/IR/Printer.h"
-#include "qnn/IR/Verifier.h"
 #include "llvm/Support/raw_ostream.h"
 #include <cstdlib>
 
@@ -23,16 +23,10 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size) {
   llvm::StringRef Text(reinterpret_cast<const char *>(Data), Size);
-  llvm::Expected<std::unique_ptr<Graph>> G = parseGraph(Text, "fuzz.qnn");
-  if (!G) {
-    llvm::consumeError(G.takeError());
+  std::unique_ptr<Graph> G = fuzz::verifiedOrNull(parseGraph(Text, "fuzz.qnn"));
+  if (!G)
     return 0;
-  }
-  if (llvm::Error E = verifyGraph(**G)) {
-    llvm::consumeError(std::move(E));
-    return 0;
-  }
-  std::string Printed = graphToString(**G);
+  std::string Printed = graphToString(*G);
   llvm::Expected<std::unique_ptr<Graph>> Again = parseGraph(Printed, "printed.qnn");
   if (!Again) {
     llvm::errs() << "printed IR does not parse: " << llvm::toString(Again.takeError()) << '\n'

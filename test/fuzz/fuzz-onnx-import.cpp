@@ -7,8 +7,8 @@
 // sanitizer reports, timeouts and OOMs are findings.
 //
 //===----------------------------------------------------------------------===//
+#include "VerifiedGraph.h"
 #include "qnn/IR/OpRegistry.h"
-#include "qnn/IR/Verifier.h"
 #include "qnn/Import/OnnxImporter.h"
 #include "qnn/Pass/PassManager.h"
 #include "llvm/Support/raw_ostream.h"
@@ -43,15 +43,10 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size) {
   llvm::StringRef Bytes(reinterpret_cast<const char *>(Data), Size);
-  llvm::Expected<std::unique_ptr<Graph>> G = importOnnxBytes(Bytes, "fuzz.onnx", ImportOptions());
-  if (!G) {
-    llvm::consumeError(G.takeError());
+  std::unique_ptr<Graph> G =
+      fuzz::verifiedOrNull(importOnnxBytes(Bytes, "fuzz.onnx", ImportOptions()));
+  if (!G)
     return 0;
-  }
-  if (llvm::Error E = verifyGraph(**G)) {
-    llvm::consumeError(std::move(E));
-    return 0;
-  }
   PassManager PM;
   for (const std::string &Name : defaultPipeline()) {
     if (llvm::Error E = PM.addPass(Name)) {
@@ -64,6 +59,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size) {
   PassContext Ctx;
   Ctx.TargetDesc = flashTarget();
   Ctx.SourceName = "fuzz.onnx";
-  llvm::consumeError(PM.run(**G, Ctx));
+  llvm::consumeError(PM.run(*G, Ctx));
   return 0;
 }
