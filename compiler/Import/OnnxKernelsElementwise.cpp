@@ -179,6 +179,10 @@ llvm::Expected<std::vector<int64_t>> reduceAxes(InferContext &C) {
     auto N = normalizeAxis(A, Rank, "axis");
     if (!N)
       return N.takeError();
+    // normalizeAxis lets axis 0 name a scalar (as Concat and Gather read
+    // it); a scalar has no axis to reduce over.
+    if (*N >= Rank)
+      return makeError("axis {} is out of range for the rank-{} input", A, Rank);
     A = *N;
   }
   return Axes;
