@@ -4,7 +4,6 @@
 #include "qnn/Support/Limits.h"
 #include "qnn/Support/OutputFile.h"
 #include "llvm/ADT/StringExtras.h"
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
@@ -145,7 +144,6 @@ std::string prefix(llvm::StringRef Context, llvm::StringRef Name) {
   return P + (Name.empty() ? std::string("the tensor") : "tensor '" + Name.str() + "'");
 }
 
-/// Typed-field elements of a TensorProto, in the field ONNX assigns to the type.
 /// The range a typed-field entry of \p T may hold: ONNX keeps narrow
 /// integers widened to int32 (or uint64), float16 as its bit pattern and
 /// packed sub-byte elements a byte an entry. A value outside is damage, not

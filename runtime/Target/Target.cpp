@@ -98,10 +98,6 @@ llvm::Error readReals(const llvm::json::Object &Section, llvm::StringRef Section
   return llvm::Error::success();
 }
 
-/// 4 GiB: far beyond any on-chip activation buffer, and small enough that
-/// byte counts derived from it stay exact in doubles and 64-bit sums.
-constexpr int64_t MaxBufferBytes = int64_t(1) << 32;
-
 } // namespace
 
 llvm::Expected<Target> parseTarget(llvm::StringRef Json, llvm::StringRef Source) {
@@ -125,9 +121,9 @@ llvm::Expected<Target> parseTarget(llvm::StringRef Json, llvm::StringRef Source)
       continue; // documentation of where the numbers come from
     if (Key == "buffer_bytes") {
       std::optional<int64_t> V = jsonInteger(KV.second);
-      if (!V || *V < 1 || *V > MaxBufferBytes)
+      if (!V || *V < 1 || *V > limits::MaxBufferBytes)
         return makeError("{}: 'buffer_bytes' must be an integer in [1, {}]", Source.str(),
-                         MaxBufferBytes);
+                         limits::MaxBufferBytes);
       T.BufferBytes = static_cast<uint64_t>(*V);
       continue;
     }

@@ -12,7 +12,6 @@
 #include "qnn/Support/OutputFile.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Endian.h"
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 
@@ -50,56 +49,59 @@ static cl::opt<bool> DamagePadding("damage-padding",
 
 static const char *const Tool = "qnn-asm";
 
-/// The image re-framed with FILE's bytes as its target section.
-static std::vector<uint8_t> withEmbeddedTarget(const std::vector<uint8_t> &Bytes) {
+/// The framing of the image being damaged (it was just written, so it reads).
+static image::ImageHeader headerOf(const std::vector<uint8_t> &Bytes) {
   Expected<image::ImageHeader> H = image::readImageHeader(Bytes, OutputFile);
   if (!H)
     reportErrorAndExit(Tool, H.takeError());
+  return std::move(*H);
+}
+
+/// The image re-framed with FILE's bytes as its target section.
+static std::vector<uint8_t> withEmbeddedTarget(const std::vector<uint8_t> &Bytes) {
+  image::ImageHeader H = headerOf(Bytes);
   auto Buf = MemoryBuffer::getFile(EmbedTarget, /*IsText=*/false,
                                    /*RequiresNullTerminator=*/false);
   if (!Buf)
     reportErrorAndExit(Tool, makeError("{}: {}", EmbedTarget.getValue(), Buf.getError().message()));
   std::vector<std::vector<uint8_t>> Sections;
-  for (const image::SectionEntry &E : H->Sections)
+  for (const image::SectionEntry &E : H.Sections)
     Sections.emplace_back(Bytes.begin() + E.Offset, Bytes.begin() + E.Offset + E.Size);
   StringRef Target = (*Buf)->getBuffer();
   Sections[static_cast<uint32_t>(image::SectionId::Target) - 1].assign(Target.begin(),
-                                                                        Target.end());
-  return image::frameImage(H->TargetFingerprint, Sections);
+                                                                       Target.end());
+  return image::frameImage(H.TargetFingerprint, Sections);
 }
 
 /// Offset of the first padding byte between two sections.
 static uint64_t firstPaddingByte(const std::vector<uint8_t> &Bytes) {
-  Expected<image::ImageHeader> H = image::readImageHeader(Bytes, OutputFile);
-  if (!H)
-    reportErrorAndExit(Tool, H.takeError());
-  for (size_t I = 1; I < H->Sections.size(); ++I) {
-    uint64_t End = H->Sections[I - 1].Offset + H->Sections[I - 1].Size;
-    if (End < H->Sections[I].Offset)
+  image::ImageHeader H = headerOf(Bytes);
+  for (size_t I = 1; I < H.Sections.size(); ++I) {
+    uint64_t End = H.Sections[I - 1].Offset + H.Sections[I - 1].Size;
+    if (End < H.Sections[I].Offset)
       return End;
   }
   reportErrorAndExit(Tool, makeError("the image has no padding between its sections"));
 }
 
+/// The damages that read the framing come first, while it still reads;
+/// then those that break it.
 static void damage(std::vector<uint8_t> &Bytes) {
   if (!EmbedTarget.empty())
     Bytes = withEmbeddedTarget(Bytes);
-  if (DamagePadding)
-    Bytes[firstPaddingByte(Bytes)] = 0xff;
-  if (DamageReserved)
-    support::endian::write32le(Bytes.data() + image::ReservedOffset, 0xdead);
   if (!CorruptSection.empty()) {
     std::optional<image::SectionId> Id = image::sectionByName(CorruptSection);
     if (!Id)
       reportErrorAndExit(Tool, makeError("unknown section '{}'", CorruptSection.getValue()));
-    Expected<image::ImageHeader> H = image::readImageHeader(Bytes, OutputFile);
-    if (!H)
-      reportErrorAndExit(Tool, H.takeError());
-    const image::SectionEntry &E = H->Sections[static_cast<uint32_t>(*Id) - 1];
+    image::SectionEntry E = headerOf(Bytes).Sections[static_cast<uint32_t>(*Id) - 1];
     if (E.Size == 0)
       reportErrorAndExit(Tool, makeError("section '{}' is empty", CorruptSection.getValue()));
     Bytes[E.Offset + E.Size / 2] ^= 0x5a;
   }
+  if (DamagePadding)
+    Bytes[firstPaddingByte(Bytes)] = 0xff;
+  if (DamageReserved)
+    support::endian::write32le(Bytes.data() + image::ReservedOffset, 0xdead);
   if (BadMagic)
     Bytes[0] ^= 0xff;
   if (BadVersion.getNumOccurrences())
@@ -115,8 +117,7 @@ int main(int argc, char **argv) {
 
   auto Buf = MemoryBuffer::getFileOrSTDIN(InputFile);
   if (!Buf)
-    reportErrorAndExit(Tool,
-                       makeError("{}: {}", InputFile.getValue(), Buf.getError().message()));
+    reportErrorAndExit(Tool, makeError("{}: {}", InputFile.getValue(), Buf.getError().message()));
   Expected<image::Program> P = image::programFromJson((*Buf)->getBuffer(), InputFile);
   if (!P)
     reportErrorAndExit(Tool, P.takeError());
@@ -125,8 +126,8 @@ int main(int argc, char **argv) {
     reportErrorAndExit(Tool, addContext(Bytes.takeError(), InputFile));
   damage(*Bytes);
 
-  if (Error E = writeOutputFile(OutputFile, StringRef(reinterpret_cast<const char *>(Bytes->data()),
-                                                       Bytes->size())))
+  if (Error E = writeOutputFile(
+          OutputFile, StringRef(reinterpret_cast<const char *>(Bytes->data()), Bytes->size())))
     reportErrorAndExit(Tool, std::move(E));
   return 0;
 }

@@ -16,7 +16,6 @@
 #include "qnn/Pass/PassManager.h"
 #include "qnn/Support/Diagnostics.h"
 #include "qnn/Support/OutputFile.h"
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/JSON.h"
 

@@ -35,6 +35,10 @@ inline constexpr unsigned MaxJsonDepth = 64;
 /// beyond any chip of the seed papers.
 inline constexpr uint64_t MaxArrayCells = uint64_t(1) << 22;
 inline constexpr uint64_t MaxArrays = uint64_t(1) << 22;
+/// A tile's activation buffer: 4 GiB is far beyond any on-chip buffer, and
+/// small enough that byte counts derived from it stay exact in doubles and
+/// 64-bit sums.
+inline constexpr int64_t MaxBufferBytes = int64_t(1) << 32;
 
 /// Bytes the tools hold for \p Elements elements.
 inline uint64_t heldBytes(uint64_t Elements) { return Elements * sizeof(double); }
