@@ -112,10 +112,9 @@ llvm::Error runAdd(const CombineStep &S, llvm::ArrayRef<const Tensor *> In, Tens
     int64_t A = static_cast<int64_t>(In[0]->Data[IA]), B = static_cast<int64_t>(In[1]->Data[IB]);
     int64_t Y;
     if (Nmpu == NmpuMode::Fixed) {
-      int64_t Sum = nmpu::applyFixedMultiplier(A - S.InZeroPoint[0],
-                                               {S.InFixedMultiplier[0], S.InFixedShift[0]}) +
-                    nmpu::applyFixedMultiplier(B - S.InZeroPoint[1],
-                                               {S.InFixedMultiplier[1], S.InFixedShift[1]});
+      int64_t Sum =
+          nmpu::addFixed(A - S.InZeroPoint[0], {S.InFixedMultiplier[0], S.InFixedShift[0]},
+                         B - S.InZeroPoint[1], {S.InFixedMultiplier[1], S.InFixedShift[1]});
       Y = nmpu::saturate(Sum + S.OutZeroPoint, S.ClampMin, S.ClampMax);
     } else {
       float Sum = nmpu::dequantizeLinear(A, S.InScale[0], S.InZeroPoint[0]) +

@@ -175,7 +175,7 @@ private:
                                C.InFixedMultiplier.size(), C.InFixedShift.size()));
       if (C.ClampMin > C.ClampMax)
         return Bad("clamp_min > clamp_max");
-      return llvm::Error::success();
+      return verifyFixedShifts(C.InFixedShift, Bad);
     }
     case StepKind::Clamp:
       if (S.Clamp.ClampMin > S.Clamp.ClampMax)
@@ -191,6 +191,16 @@ private:
       return verifyHost(S, Bad);
     }
     llvm_unreachable("step kinds are checked when decoding");
+  }
+
+  /// Fixed multipliers come from nmpu::quantizeMultiplier, whose shifts lie
+  /// in [0, 62]; the fixed NMPU's 128-bit products rely on that bound.
+  template <typename BadFn>
+  llvm::Error verifyFixedShifts(llvm::ArrayRef<int8_t> Shifts, BadFn Bad) {
+    for (int8_t Shift : Shifts)
+      if (Shift < 0 || Shift > 62)
+        return Bad(fmt::format("fixed-point shift {} is outside [0, 62]", Shift));
+    return llvm::Error::success();
   }
 
   /// Per channel: ascending thresholds and a sign of +-1; every level the
@@ -341,8 +351,8 @@ private:
     constexpr int64_t ShiftLimit = int64_t(1) << 16;
     if (M.InputShift < -ShiftLimit || M.InputShift > ShiftLimit)
       return Bad(fmt::format("input shift {} is beyond +-{}", M.InputShift, ShiftLimit));
-    bool Padded = M.Window == WindowKind::Conv2d &&
-                  (M.PadTop || M.PadLeft || M.PadBottom || M.PadRight);
+    bool Padded =
+        M.Window == WindowKind::Conv2d && (M.PadTop || M.PadLeft || M.PadBottom || M.PadRight);
     int64_t PadLevel = M.InputZeroPoint >> M.InputStepShift;
     if (Padded && (M.InputZeroPoint < 0 || PadLevel > DacMax))
       return Bad(fmt::format("padding drives zero point {} (level {}), outside the levels of "
@@ -409,6 +419,8 @@ private:
                              M.N));
     if (M.ClampMin > M.ClampMax)
       return Bad("clamp_min > clamp_max");
+    if (auto E = verifyFixedShifts(M.FixedShift, Bad))
+      return E;
     if (M.Requant != RequantMode::Threshold)
       return llvm::Error::success();
     if (M.Threshold.Channels != M.N)
