@@ -1,14 +1,26 @@
 #!/usr/bin/env bash
-# tools/fuzz.sh [SECONDS [HARNESS...]]: builds the sanitized libFuzzer
-# harnesses (tools/build.sh --sanitize) and runs each one (or the named ones)
-# for SECONDS (default 60), two at a time (one per core), on a scratch copy of
-# its seed corpus with its dictionary. A harness keeps going after a finding
-# (fork mode), so one run collects every crash, leak, timeout and OOM it
-# reaches; the reproducers are left in build-sanitize/fuzz-runs/<harness>/.
-# Exits 1 if any harness found something. CI smoke: bash tools/fuzz.sh 30
+# tools/fuzz.sh [--seed=N] [SECONDS [HARNESS...]]: builds the sanitized
+# libFuzzer harnesses (tools/build.sh --sanitize) and runs each one (or the
+# named ones) for SECONDS (default 60), two at a time (one per core), on a
+# scratch copy of its seed corpus with its dictionary. A harness keeps going
+# after a finding (fork mode), so one run collects every crash, leak, timeout
+# and OOM it reaches; the reproducers are left in
+# build-sanitize/fuzz-runs/<harness>/ and printed (base64) with the first
+# lines of each report. Exits 1 if any harness found something.
+#
+# --seed=N runs one process per harness with libFuzzer's random seed N: the
+# same binary then tries the same inputs in the same order (it stops at a
+# finding), so a smoke that passed here passes in CI too, and a finding there
+# replays here. CI smoke: bash tools/fuzz.sh --seed=1 30
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${QNN_SANITIZE_BUILD_DIR:-$root/build-sanitize}"
+seed=""
+if [[ "${1:-}" == --seed=* ]]; then
+  seed="${1#--seed=}"
+  [[ "$seed" =~ ^[0-9]+$ ]] || { echo "fuzz.sh: --seed takes a number, got '$seed'" >&2; exit 2; }
+  shift
+fi
 seconds="${1:-60}"
 mkdir -p "$build"
 bash "$root/tools/build.sh" --sanitize > "$build/build.log" 2>&1 \
@@ -40,10 +52,11 @@ fuzz() {
   # rss_limit: the limits let one input hold up to 4 GiB of tensors
   # (docs/limits.md); only more than that, with the sanitizers' overhead, is
   # a finding.
+  local mode=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
+  [ -z "$seed" ] || mode=(-seed="$seed")
   "$build/fuzz/$name" "$dir/corpus" -dict="$root/test/fuzz/$name.dict" \
     -max_total_time="$seconds" -max_len="${max_len[$name]}" -timeout=10 -rss_limit_mb=8192 \
-    -close_fd_mask=3 -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
-    -artifact_prefix="$dir/" > "$dir/log" 2>&1 || true
+    -close_fd_mask=3 "${mode[@]}" -artifact_prefix="$dir/" > "$dir/log" 2>&1 || true
 }
 
 for ((i = 0; i < ${#harnesses[@]}; i += 2)); do
@@ -56,9 +69,10 @@ done
 found=0
 for name in "${harnesses[@]}"; do
   dir="$runs/$name"
-  # Fork mode's last status line: "#RUNS: cov: .. exec/s N oom/timeout/crash: a/b/c time: Ts ..."
-  status="$(grep -E '^#[0-9]+: cov:' "$dir/log" | tail -1 || true)"
-  execs="$(sed -E 's/^#([0-9]+):.*/\1/' <<<"$status")"
+  # The last status line: "#RUNS: cov: .. exec/s N .." (fork mode) or
+  # "#RUNS<tab>DONE|pulse|NEW.. cov: .. exec/s: N .." (one process).
+  status="$(grep -a -E '^#[0-9]+:?[[:space:]]+([A-Z]+[[:space:]]+)?cov:' "$dir/log" | tail -1 || true)"
+  execs="$(sed -E 's/^#([0-9]+).*/\1/' <<<"$status")"
   rate="$(sed -E 's/.*exec\/s:? ([0-9]+).*/\1/' <<<"$status")"
   mapfile -t artifacts < <(find "$dir" -maxdepth 1 -type f \
                              \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) | sort)
@@ -69,5 +83,15 @@ for name in "${harnesses[@]}"; do
     result="${#artifacts[@]} finding(s): ${artifacts[*]}"
   fi
   printf '%-18s %10s runs %6s exec/s %5ss  %s\n' "$name" "${execs:-?}" "${rate:-?}" "$seconds" "$result"
+  # CI keeps only what is printed: the sanitizer reports' first lines and the
+  # reproducers themselves (base64), so a finding there can be replayed here.
+  if [ ${#artifacts[@]} -gt 0 ]; then
+    grep -a -E 'ERROR:|SUMMARY:|runtime error:|^ *#[0-9]+ 0x|Deadly signal|out-of-memory' "$dir/log" \
+      | head -60 | sed 's/^/    /'
+    for artifact in "${artifacts[@]}"; do
+      echo "    $(basename "$artifact") ($(stat -c %s "$artifact") bytes, base64 of the first 16 KiB):"
+      head -c 16384 "$artifact" | base64 -w 100 | sed 's/^/      /'
+    done
+  fi
 done
 [ "$found" -eq 0 ] || { echo "reproduce: $build/fuzz/<harness> FILE (logs: $runs/<harness>/log)"; exit 1; }

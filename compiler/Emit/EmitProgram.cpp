@@ -5,8 +5,8 @@
 // levels of the blocks placed on them.
 //
 //===----------------------------------------------------------------------===//
-#include "qnn/Emit/Emit.h"
 #include "EmitHost.h"
+#include "qnn/Emit/Emit.h"
 #include "qnn/IR/ThresholdTable.h"
 #include "qnn/Lower/MvmLayer.h"
 #include "qnn/Support/Diagnostics.h"
@@ -83,6 +83,9 @@ private:
 
   llvm::Error collectArrays() {
     std::map<int64_t, ArrayImage> Arrays;
+    // Layers share arrays (Packing.h); a cell programmed twice would silently
+    // change a weight of the earlier layer.
+    std::map<int64_t, std::vector<bool>> Programmed;
     for (const auto &O : G.ops()) {
       if (O->Kind != "mvm")
         continue;
@@ -104,13 +107,21 @@ private:
           A.ReadShift = static_cast<uint8_t>(B.ReadShift);
           A.Levels.assign(size_t(T.Rows) * T.Cols, 0);
         } else if (A.ReadShift != B.ReadShift) {
-          return opError(*O, "blocks with different read shifts share array " +
-                                 llvm::Twine(B.Array));
+          return opError(*O,
+                         "blocks with different read shifts share array " + llvm::Twine(B.Array));
         }
+        std::vector<bool> &Used = Programmed[B.Array];
+        Used.resize(A.Levels.size());
         for (int64_t K = 0; K < B.KCount; ++K)
-          for (int64_t J = 0; J < B.ColCount; ++J)
-            A.Levels[(B.RowOffset + K) * T.Cols + B.ColOffset + J] = static_cast<uint8_t>(
-                Levels.Data[(B.KBegin + K) * C + B.ColBegin + J]);
+          for (int64_t J = 0; J < B.ColCount; ++J) {
+            size_t Cell = (B.RowOffset + K) * T.Cols + B.ColOffset + J;
+            if (Used[Cell])
+              return opError(*O, "a block overlaps another block on array " + llvm::Twine(B.Array) +
+                                     " at row " + llvm::Twine(B.RowOffset + K) + ", column " +
+                                     llvm::Twine(B.ColOffset + J));
+            Used[Cell] = true;
+            A.Levels[Cell] = static_cast<uint8_t>(Levels.Data[(B.KBegin + K) * C + B.ColBegin + J]);
+          }
       }
     }
     for (auto &[Global, A] : Arrays) {
@@ -151,8 +162,7 @@ private:
     S.KernelH = L.KernelH, S.KernelW = L.KernelW;
     S.StrideH = L.StrideH, S.StrideW = L.StrideW;
     S.DilationH = L.DilationH, S.DilationW = L.DilationW;
-    S.PadTop = L.PadTop, S.PadLeft = L.PadLeft, S.PadBottom = L.PadBottom,
-    S.PadRight = L.PadRight;
+    S.PadTop = L.PadTop, S.PadLeft = L.PadLeft, S.PadBottom = L.PadBottom, S.PadRight = L.PadRight;
     S.OutH = L.OutH, S.OutW = L.OutW;
     S.K = L.K, S.N = L.N;
     S.InputShift = L.InputShift;
@@ -228,7 +238,7 @@ private:
   }
 
   llvm::Error fillCombine(const Op &O, CombineStep &S) {
-    S.Kind = O.Kind == "qadd"     ? CombineStep::Op::Add
+    S.Kind = O.Kind == "qadd"      ? CombineStep::Op::Add
              : O.Kind == "qconcat" ? CombineStep::Op::Concat
                                    : CombineStep::Op::Rescale;
     int64_t Rank = static_cast<int64_t>(O.result()->Type.Dims.size());
@@ -239,8 +249,8 @@ private:
     S.OutZeroPoint = static_cast<int32_t>(Out.ZeroPoint[0]);
     for (const Value *V : O.Operands) {
       const QuantParams &In = *V->Type.Quant;
-      llvm::Expected<nmpu::FixedMultiplier> F = fixedRatio(
-          O, static_cast<double>(static_cast<float>(In.Scale[0])) / S.OutScale);
+      llvm::Expected<nmpu::FixedMultiplier> F =
+          fixedRatio(O, static_cast<double>(static_cast<float>(In.Scale[0])) / S.OutScale);
       if (!F)
         return F.takeError();
       S.InScale.push_back(static_cast<float>(In.Scale[0]));
@@ -256,7 +266,8 @@ private:
 
   llvm::Error addStep(const Op &O) {
     if (isHostStepOp(O))
-      return emitHostStep(O, [&](const Value &V) { return tensorIndex(V); }, P.Steps);
+      return emitHostStep(
+          O, [&](const Value &V) { return tensorIndex(V); }, P.Steps);
     if (!O.Attrs.has("start_cycle"))
       return opError(O, "the op is not scheduled; run the mapping pipeline up to 'schedule'");
     Step S;

@@ -4,10 +4,11 @@
 // they cannot disagree. Formulas of the totals: docs/cost-model.md.
 //
 //===----------------------------------------------------------------------===//
-#include "qnn/Emit/Emit.h"
 #include "EmitHost.h"
+#include "qnn/Emit/Emit.h"
 #include "qnn/Interp/KernelUtils.h"
 #include "qnn/Lower/MvmLayer.h"
+#include "qnn/Lower/Packing.h"
 #include <fmt/format.h>
 #include <map>
 #include <set>
@@ -27,12 +28,24 @@ struct LayerRow {
 };
 
 struct Totals {
-  int64_t Arrays = 0, CellsUsed = 0, Macs = 0, Cycles = 0;
+  /// Arrays holding blocks, and the fewest that could hold the cells.
+  int64_t Arrays = 0, ArraysLowerBound = 0, CellsUsed = 0, Macs = 0, Cycles = 0;
   double LatencyNs = 0, EnergyPj = 0;
   double Utilization = 0, TopsPerWatt = 0, TopsPerMm2 = 0, AreaMm2 = 0;
   /// Analog block configuration -> the layers that use it.
   std::map<std::string, std::vector<std::string>> Configs;
 };
+
+/// The arrays a layer's blocks lie on (layers share arrays, Packing.h);
+/// before `place`, the span partition reserved.
+int64_t arraysOf(const MvmLayer &L) {
+  if (L.stage() < MvmStage::Placed)
+    return L.ArrayCount;
+  std::set<int64_t> Arrays;
+  for (const MvmBlock &B : L.Blocks)
+    Arrays.insert(B.Array);
+  return static_cast<int64_t>(Arrays.size());
+}
 
 std::string analogConfig(const MvmLayer &L) {
   std::set<int64_t> Shifts;
@@ -87,19 +100,27 @@ std::vector<LayerRow> collectRows(const Graph &G) {
 
 Totals computeTotals(const std::vector<LayerRow> &Rows, const Target &T) {
   Totals S;
+  std::set<int64_t> PlacedArrays;
   for (const LayerRow &R : Rows) {
     S.Cycles += R.Cycles;
     S.LatencyNs += R.LatencyNs;
     S.EnergyPj += R.EnergyPj;
     if (!R.Mvm)
       continue;
-    S.Arrays += R.Mvm->ArrayCount;
+    if (R.Mvm->stage() >= MvmStage::Placed) {
+      for (const MvmBlock &B : R.Mvm->Blocks)
+        PlacedArrays.insert(B.Array);
+    } else {
+      S.Arrays += R.Mvm->ArrayCount;
+    }
     S.Configs[R.Config].push_back(R.Name);
     if (R.Mvm->Cost) {
       S.CellsUsed += R.Mvm->Cost->CellsUsed;
       S.Macs += R.Mvm->Cost->Macs;
     }
   }
+  S.Arrays += static_cast<int64_t>(PlacedArrays.size());
+  S.ArraysLowerBound = arraysLowerBound(S.CellsUsed, T);
   if (S.Arrays > 0)
     S.Utilization = double(S.CellsUsed) / (double(S.Arrays) * T.Rows * T.Cols);
   S.AreaMm2 = T.totalArrays() * T.Cost.ArrayArea + T.Tiles * T.Cost.NmpuArea;
@@ -114,16 +135,18 @@ Totals computeTotals(const std::vector<LayerRow> &Rows, const Target &T) {
 }
 
 llvm::json::Value rowJson(const LayerRow &R) {
-  llvm::json::Object J{{"name", R.Name}, {"op", R.Kind},
+  llvm::json::Object J{{"name", R.Name},
+                       {"op", R.Kind},
                        {"tile", R.Tile ? llvm::json::Value(*R.Tile) : llvm::json::Value(nullptr)},
-                       {"cycles", R.Cycles}, {"latency_ns", R.LatencyNs},
+                       {"cycles", R.Cycles},
+                       {"latency_ns", R.LatencyNs},
                        {"energy_pj", R.EnergyPj}};
   if (R.Mvm) {
     const MvmLayer &L = *R.Mvm;
     J["polarity"] = polarityName(*L.Polarity).str();
     J["cells"] = L.Cells;
     J["cells_saved"] = L.DifferentialCells - L.Cells;
-    J["arrays"] = L.ArrayCount;
+    J["arrays"] = arraysOf(L);
     J["blocks"] = static_cast<int64_t>(L.Blocks.size());
     J["readout"] = L.isExact() ? "exact" : "lossy";
     J["requant"] = readoutName(L);
@@ -149,6 +172,7 @@ llvm::json::Value mappingReportJson(const Graph &G, const Target &T) {
   for (const LayerRow &R : Rows)
     Layers.push_back(rowJson(R));
   llvm::json::Object Tot{{"arrays", S.Arrays},
+                         {"arrays_lower_bound", S.ArraysLowerBound},
                          {"arrays_available", static_cast<int64_t>(T.totalArrays())},
                          {"cells_used", S.CellsUsed},
                          {"utilization", S.Utilization},
@@ -192,7 +216,7 @@ void printMappingReport(const Graph &G, const Target &T, llvm::raw_ostream &OS) 
       Polarity = polarityName(*L.Polarity).str();
       Cells = std::to_string(L.Cells);
       Saved = std::to_string(L.DifferentialCells - L.Cells);
-      Arrays = std::to_string(L.ArrayCount);
+      Arrays = std::to_string(arraysOf(L));
       Blocks = std::to_string(L.Blocks.size());
       Readout = L.isExact() ? "exact" : "lossy";
       Requant = readoutName(L);
@@ -209,6 +233,11 @@ void printMappingReport(const Graph &G, const Target &T, llvm::raw_ostream &OS) 
                     "{} cycles, {:.1f} ns, {:.1f} pJ per sample\n",
                     S.Arrays, T.totalArrays(), S.CellsUsed, 100 * S.Utilization, S.Cycles,
                     S.LatencyNs, S.EnergyPj);
+  if (S.ArraysLowerBound > 0)
+    OS << fmt::format("packing: {} arrays, lower bound ceil({} cells / {} per array) = {}: "
+                      "{:.3f}x\n",
+                      S.Arrays, S.CellsUsed, T.Rows * T.Cols, S.ArraysLowerBound,
+                      double(S.Arrays) / double(S.ArraysLowerBound));
   OS << fmt::format("efficiency: {} MACs, {:.3g} TOPS/W, {:.3g} TOPS/mm2 ({:.3g} mm2)\n", S.Macs,
                     S.TopsPerWatt, S.TopsPerMm2, S.AreaMm2);
   if (S.Configs.size() <= 1) {

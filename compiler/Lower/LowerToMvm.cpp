@@ -29,8 +29,8 @@ namespace {
 struct QuantView {
   double InScale = 1;
   int64_t InZeroPoint = 0;
-  std::vector<double> WeightScale;    ///< per output
-  std::vector<int64_t> WeightZero;    ///< per output
+  std::vector<double> WeightScale; ///< per output
+  std::vector<int64_t> WeightZero; ///< per output
   double OutScale = 1;
   int64_t OutZeroPoint = 0;
   bool Requant = true;
@@ -105,8 +105,8 @@ llvm::Error fillInput(const Op &O, const Target &T, const QuantView &Q, MvmLayer
     L.InputBits = std::max(L.InputBits, bitsFor(L.InputZeroPoint >> L.InputStepShift));
   }
   if (L.InputBits > static_cast<int64_t>(T.ActBits))
-    return opError(O, llvm::Twine(L.InputBits) + "-bit activations do not fit target '" +
-                          T.Name + "', whose rows take " + llvm::Twine(T.ActBits) +
+    return opError(O, llvm::Twine(L.InputBits) + "-bit activations do not fit target '" + T.Name +
+                          "', whose rows take " + llvm::Twine(T.ActBits) +
                           " bits (act_bits); quantize the activations to fewer bits");
   return llvm::Error::success();
 }
@@ -187,8 +187,7 @@ llvm::Error finishLayer(const Op &O, const Target &T, const QuantView &Q, const 
       (V > 0 ? SumPos : SumNeg) += V;
       MaxMagnitude = std::max(MaxMagnitude, std::abs(V) >> L.InputStepShift);
     }
-    int64_t B = (Bias ? static_cast<int64_t>(Bias->Data[NBegin + N]) : 0) -
-                L.InputZeroPoint * Sum;
+    int64_t B = (Bias ? static_cast<int64_t>(Bias->Data[NBegin + N]) : 0) - L.InputZeroPoint * Sum;
     BiasEff.Data[N] = static_cast<double>(B);
     // The accumulator holds sum_k x[k] * W_eff[k][n] + bias with 0 <= x <= InMax.
     int64_t Hi = InMax * SumPos + B, Lo = InMax * SumNeg + B;
@@ -202,10 +201,12 @@ llvm::Error finishLayer(const Op &O, const Target &T, const QuantView &Q, const 
                                         static_cast<float>(Q.WeightScale[NBegin + N]),
                                         static_cast<float>(Q.OutScale));
       if (!(M > 0) || !(M < MultLimit))
-        return opError(O, "output " + llvm::Twine(NBegin + N) + " needs re-quantization "
-                              "multiplier " + fmt::format("{}", M) +
-                              ", outside (0, 2^" + llvm::Twine(T.MultBits - 1) +
-                              ") of target '" + T.Name + "' (mult_bits)");
+        return opError(O, "output " + llvm::Twine(NBegin + N) +
+                              " needs re-quantization "
+                              "multiplier " +
+                              fmt::format("{}", M) + ", outside (0, 2^" +
+                              llvm::Twine(T.MultBits - 1) + ") of target '" + T.Name +
+                              "' (mult_bits)");
       L.Multipliers.push_back(M);
     }
   }
@@ -300,8 +301,8 @@ llvm::Error lowerConv(Graph &G, Op &O, const Target &T, Op *&Threshold) {
     Tensor WEff = effectiveWeights(
         L, *Q, NBegin, [&](int64_t K, int64_t N) { return W.Data[(NBegin + N) * L.K + K]; });
     Tensor BiasEff;
-    if (llvm::Error E = finishLayer(O, T, *Q, WEff, BV ? BV->Const.get() : nullptr, NBegin, L,
-                                    BiasEff))
+    if (llvm::Error E =
+            finishLayer(O, T, *Q, WEff, BV ? BV->Const.get() : nullptr, NBegin, L, BiasEff))
       return E;
     std::string Name = Groups == 1 ? O.Name : O.Name + "/group" + std::to_string(Gi);
     Value *Result = Joined;
@@ -341,8 +342,7 @@ llvm::Error lowerMatMul(Graph &G, Op &O, const Target &T, Op *&Threshold) {
   Tensor WEff =
       effectiveWeights(L, *Q, 0, [&](int64_t K, int64_t N) { return W.Data[K * L.N + N]; });
   Tensor BiasEff;
-  if (llvm::Error E =
-          finishLayer(O, T, *Q, WEff, BV ? BV->Const.get() : nullptr, 0, L, BiasEff))
+  if (llvm::Error E = finishLayer(O, T, *Q, WEff, BV ? BV->Const.get() : nullptr, 0, L, BiasEff))
     return E;
   addMvm(G, O, O.Name, L, std::move(WEff), std::move(BiasEff), Threshold, 0,
          Threshold ? Threshold->result() : O.result());

@@ -94,9 +94,7 @@ void accumulate(const MvmLayer &L, const Tensor &W, llvm::ArrayRef<int64_t> Vec,
       addColumns(L, W, Vec, B.KBegin, B.KCount, B.ColBegin, B.ColCount, 0, Identity, Sums, Acc);
       continue;
     }
-    auto ReadOut = [&](int64_t Sum) {
-      return nmpu::idealReadout(Sum, L.AdcBits, B.ReadShift);
-    };
+    auto ReadOut = [&](int64_t Sum) { return nmpu::idealReadout(Sum, L.AdcBits, B.ReadShift); };
     for (int64_t P = 0; P < L.InputPhases; ++P) {
       for (int64_t K = B.KBegin; K < B.KBegin + B.KCount; ++K)
         Phase[K] = (Vec[K] >> (P * L.DacBits)) & Mask;
@@ -123,13 +121,13 @@ void finish(const MvmLayer &L, const Readout &R, llvm::ArrayRef<int64_t> Vec,
     for (int64_t X : Vec)
       Correction += L.Offset * X;
   for (int64_t N = 0; N < L.N; ++N) {
-    int64_t A = nmpu::saturateAccumulator(
-        Acc[N] - Correction + static_cast<int64_t>(Bias.Data[N]), L.AccBits);
+    int64_t A = nmpu::saturateAccumulator(Acc[N] - Correction + static_cast<int64_t>(Bias.Data[N]),
+                                          L.AccBits);
     int64_t Y = A; // the int32 result of ConvInteger/MatMulInteger, as the chip stores it
     if (L.Requant == image::RequantMode::Scale)
       Y = nmpu::requantize(Ctx.Nmpu, A, static_cast<float>(L.Multipliers[N]),
-                           nmpu::quantizeMultiplier(L.Multipliers[N], L.MultBits),
-                           L.OutZeroPoint, L.ActMin, L.ActMax);
+                           nmpu::quantizeMultiplier(L.Multipliers[N], L.MultBits), L.OutZeroPoint,
+                           L.ActMin, L.ActMax);
     else if (L.Requant == image::RequantMode::Threshold)
       Y = nmpu::thresholdLevel(static_cast<double>(A), &R.Thresholds->Data[N * L.ThresholdCount],
                                static_cast<size_t>(L.ThresholdCount),

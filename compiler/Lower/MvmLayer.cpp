@@ -322,7 +322,6 @@ void writeMvmLayer(const MvmLayer &L, AttrMap &A) {
   }
 }
 
-
 llvm::Error forEachMvm(Graph &G, MvmStage Required, llvm::StringRef PassName,
                        llvm::StringRef Previous,
                        llvm::function_ref<llvm::Error(Op &, MvmLayer &)> Fn) {

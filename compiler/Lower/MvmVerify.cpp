@@ -27,9 +27,11 @@ llvm::Error verifyGeometry(const Op &O, const MvmLayer &L) {
     Shape In{-1, L.InC, L.InH, L.InW}, Out{-1, L.N, L.OutH, L.OutW};
     if (X->Type.Dims.size() != 4 || !std::equal(In.begin() + 1, In.end(), X->Type.Dims.begin() + 1))
       return opError(O, "input type " + shapeToString(X->Type.Dims) + " does not match in_chw");
-    if (Y->Type.Dims.size() != 4 || !std::equal(Out.begin() + 1, Out.end(), Y->Type.Dims.begin() + 1) ||
+    if (Y->Type.Dims.size() != 4 ||
+        !std::equal(Out.begin() + 1, Out.end(), Y->Type.Dims.begin() + 1) ||
         Y->Type.Dims[0] != X->Type.Dims[0])
-      return opError(O, "result type " + shapeToString(Y->Type.Dims) + " is not [batch, n, out_h, out_w]");
+      return opError(O, "result type " + shapeToString(Y->Type.Dims) +
+                            " is not [batch, n, out_h, out_w]");
     return llvm::Error::success();
   }
   if (X->Type.Dims.empty() || X->Type.Dims.back() != L.K)
@@ -106,8 +108,8 @@ llvm::Error verifyColumns(const Op &O, const MvmLayer &L, const Tensor &W) {
   if (!L.Polarity)
     return llvm::Error::success();
   for (const MvmColumn &Col : L.Columns)
-    if (Col.Output < 0 || Col.Output >= L.N || (Col.Sign != 1 && Col.Sign != -1) ||
-        Col.Shift < 0 || Col.Shift > 62)
+    if (Col.Output < 0 || Col.Output >= L.N || (Col.Sign != 1 && Col.Sign != -1) || Col.Shift < 0 ||
+        Col.Shift > 62)
       return opError(O, "column map entries need an output in [0, n), a sign of +1 or -1 and "
                         "a shift in [0, 62]");
   if (L.Offset < 0 || (L.Offset != 0 && *L.Polarity != image::PolarityMode::Offset))

@@ -1,36 +1,164 @@
-//===- Packing.cpp - Diagonal packing of blocks onto arrays ---------------===//
+//===- Packing.cpp - Packing the blocks of every layer onto arrays --------===//
 #include "qnn/Lower/Packing.h"
+#include "llvm/Support/MathExtras.h"
+#include <algorithm>
 #include <numeric>
+#include <optional>
 
 namespace qnn {
 
-std::vector<PackedBlock> packBlocks(llvm::ArrayRef<MvmBlock> Blocks, const Target &T,
-                                    int64_t &NumArrays) {
-  struct ArrayFill {
-    int64_t Rows = 0, Cols = 0, ReadShift = 0;
+namespace {
+
+/// A block as the packer sees it.
+struct Item {
+  size_t Layer = 0, Block = 0;
+  int64_t Height = 0, Width = 0, ReadShift = 0;
+};
+
+/// One array being filled: the skyline (the first free row of every column),
+/// the usable cells above it, and the blocks already on it for the rule that
+/// blocks of one layer share no row and no column.
+class ArrayFill {
+public:
+  ArrayFill(int64_t ReadShift, const Target &T)
+      : ReadShift(ReadShift), Rows(T.Rows), Skyline(static_cast<size_t>(T.Cols), 0),
+        FreeCells(T.Rows * T.Cols) {}
+
+  int64_t readShift() const { return ReadShift; }
+  bool full() const { return FreeCells == 0; }
+
+  /// The lowest, then leftmost, position (row, column) of \p I, if it fits.
+  std::optional<std::pair<int64_t, int64_t>> find(const Item &I) const {
+    if (FreeCells < I.Height * I.Width)
+      return std::nullopt;
+    const int64_t Cols = static_cast<int64_t>(Skyline.size());
+    std::optional<std::pair<int64_t, int64_t>> Best;
+    for (int64_t X = 0; X + I.Width <= Cols; ++X) {
+      // A lowest-leftmost position starts at column 0, where the skyline
+      // steps, or where a block ends.
+      if (X > 0 && Skyline[X] == Skyline[X - 1] && !blockEndsAt(X))
+        continue;
+      std::optional<int64_t> Y = lowestRow(I, X);
+      if (Y && (!Best || *Y < Best->first))
+        Best = {{*Y, X}};
+    }
+    return Best;
+  }
+
+  void put(const Item &I, int64_t Row, int64_t Col) {
+    Placed.push_back({I.Layer, Row, Row + I.Height, Col, Col + I.Width});
+    for (int64_t X = Col; X < Col + I.Width; ++X)
+      Skyline[X] = Row + I.Height;
+    FreeCells = 0;
+    for (int64_t Height : Skyline)
+      FreeCells += Rows - Height;
+  }
+
+private:
+  struct Rect {
+    size_t Layer;
+    int64_t Row0, Row1, Col0, Col1;
   };
-  std::vector<size_t> Order(Blocks.size());
-  std::iota(Order.begin(), Order.end(), 0);
-  std::stable_sort(Order.begin(), Order.end(), [&](size_t A, size_t B) {
-    return Blocks[A].KCount * Blocks[A].ColCount > Blocks[B].KCount * Blocks[B].ColCount;
+
+  bool blockEndsAt(int64_t X) const {
+    return std::any_of(Placed.begin(), Placed.end(), [&](const Rect &R) { return R.Col1 == X; });
+  }
+
+  /// The lowest row at column \p X that clears the skyline and every row of
+  /// the same layer's blocks; none if a block of the layer shares a column.
+  std::optional<int64_t> lowestRow(const Item &I, int64_t X) const {
+    int64_t Y = *std::max_element(Skyline.begin() + X, Skyline.begin() + X + I.Width);
+    for (const Rect &R : Placed)
+      if (R.Layer == I.Layer && R.Col0 < X + I.Width && X < R.Col1)
+        return std::nullopt;
+    // Blocks of the layer are sorted by row here: one pass in row order
+    // lifts Y above every one it meets.
+    std::vector<const Rect *> Same;
+    for (const Rect &R : Placed)
+      if (R.Layer == I.Layer)
+        Same.push_back(&R);
+    std::sort(Same.begin(), Same.end(),
+              [](const Rect *A, const Rect *B) { return A->Row0 < B->Row0; });
+    for (const Rect *R : Same)
+      if (R->Row0 < Y + I.Height && Y < R->Row1)
+        Y = R->Row1;
+    if (Y + I.Height > Rows)
+      return std::nullopt;
+    return Y;
+  }
+
+  int64_t ReadShift, Rows;
+  std::vector<int64_t> Skyline;
+  int64_t FreeCells;
+  std::vector<Rect> Placed;
+};
+
+} // namespace
+
+ModelPacking packModel(llvm::ArrayRef<std::vector<MvmBlock>> Layers, const Target &T) {
+  ModelPacking Result;
+  std::vector<Item> Items;
+  for (size_t L = 0; L < Layers.size(); ++L) {
+    Result.Layers.emplace_back(Layers[L].size());
+    for (size_t B = 0; B < Layers[L].size(); ++B) {
+      const MvmBlock &Block = Layers[L][B];
+      Items.push_back({L, B, Block.KCount, Block.ColCount, Block.ReadShift});
+    }
+  }
+  // Decreasing height fills the skylines level by level, and the short
+  // blocks that come last fill the gaps the tall ones leave (the rows an
+  // exact read-out cannot use). The stable sort keeps model order among
+  // equals, so the image is deterministic.
+  std::stable_sort(Items.begin(), Items.end(), [](const Item &A, const Item &B) {
+    if (A.Height != B.Height)
+      return A.Height > B.Height;
+    return A.Width > B.Width;
   });
   std::vector<ArrayFill> Arrays;
-  std::vector<PackedBlock> Result(Blocks.size());
-  for (size_t I : Order) {
-    const MvmBlock &B = Blocks[I];
-    size_t A = 0;
-    while (A < Arrays.size() &&
-           !(Arrays[A].ReadShift == B.ReadShift && Arrays[A].Rows + B.KCount <= T.Rows &&
-             Arrays[A].Cols + B.ColCount <= T.Cols))
-      ++A;
-    if (A == Arrays.size())
-      Arrays.push_back({0, 0, B.ReadShift});
-    Result[I] = {static_cast<int64_t>(A), Arrays[A].Rows, Arrays[A].Cols};
-    Arrays[A].Rows += B.KCount;
-    Arrays[A].Cols += B.ColCount;
+  std::vector<size_t> Open; // arrays with free cells, in index order
+  for (const Item &I : Items) {
+    std::optional<std::pair<int64_t, int64_t>> At;
+    size_t Chosen = 0;
+    for (size_t A : Open) {
+      if (Arrays[A].readShift() != I.ReadShift)
+        continue;
+      if ((At = Arrays[A].find(I))) {
+        Chosen = A;
+        break;
+      }
+    }
+    if (!At) {
+      Chosen = Arrays.size();
+      Arrays.emplace_back(I.ReadShift, T);
+      Open.push_back(Chosen);
+      // A block larger than an array (never made by `tile`) still gets one;
+      // the image writer refuses it with the target's size.
+      At = Arrays.back().find(I).value_or(std::pair<int64_t, int64_t>{0, 0});
+    }
+    Arrays[Chosen].put(I, At->first, At->second);
+    if (Arrays[Chosen].full())
+      Open.erase(std::find(Open.begin(), Open.end(), Chosen));
+    Result.Layers[I.Layer][I.Block] = {static_cast<int64_t>(Chosen), At->first, At->second};
   }
-  NumArrays = static_cast<int64_t>(Arrays.size());
+  Result.NumArrays = static_cast<int64_t>(Arrays.size());
   return Result;
+}
+
+llvm::Expected<ModelPacking> packGraph(const Graph &G, const Target &T) {
+  std::vector<std::vector<MvmBlock>> Layers;
+  for (const auto &O : G.ops()) {
+    if (O->Kind != "mvm")
+      continue;
+    llvm::Expected<MvmLayer> L = readMvmLayer(*O);
+    if (!L)
+      return L.takeError();
+    Layers.push_back(std::move(L->Blocks));
+  }
+  return packModel(Layers, T);
+}
+
+int64_t arraysLowerBound(int64_t Cells, const Target &T) {
+  return static_cast<int64_t>(llvm::divideCeil(Cells, T.Rows * T.Cols));
 }
 
 } // namespace qnn

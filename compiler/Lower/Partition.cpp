@@ -1,8 +1,8 @@
 //===- Partition.cpp - Assign layers to tiles -----------------------------===//
 //
-// Layers take consecutive arrays in graph order (a large layer may spill
-// over into the next tile; it runs on the NMPU of the tile of its first
-// array). Ops without arrays run on the tile of their first operand's
+// The blocks of all layers share arrays (Packing.h); a layer's arrays are
+// the span from its lowest to its highest, and it runs on the NMPU of the
+// tile of its first block. Ops without arrays run on the tile of their first operand's
 // producer. A model whose layers need more arrays than the chip has, or a
 // tensor larger than a tile's activation buffer, is refused with the numbers.
 //
@@ -34,18 +34,27 @@ public:
     if (!TOr)
       return TOr.takeError();
     const Target &T = **TOr;
-    int64_t Next = 0;
+    llvm::Expected<ModelPacking> Packing = packGraph(G, T);
+    if (!Packing)
+      return Packing.takeError();
+    size_t Layer = 0;
     llvm::Error E = forEachMvm(G, MvmStage::Tiled, name(), "tile", [&](Op &O, MvmLayer &L) {
-      int64_t Count = 0;
-      packBlocks(L.Blocks, T, Count);
-      L.ArrayBegin = Next;
-      L.ArrayCount = Count;
-      L.Tile = Next / T.ArraysPerTile;
-      Next += Count;
+      const std::vector<PackedBlock> &Placed = Packing->Layers[Layer++];
+      int64_t First = Placed.empty() ? 0 : Placed.front().Array, Last = First - 1;
+      for (const PackedBlock &P : Placed) {
+        First = std::min(First, P.Array);
+        Last = std::max(Last, P.Array);
+      }
+      L.ArrayBegin = First;
+      L.ArrayCount = Last - First + 1;
+      // The layer runs on the tile of its first block; the partial sums of
+      // blocks on other tiles travel there (docs/cost-model.md).
+      L.Tile = Placed.empty() ? 0 : Placed.front().Array / T.ArraysPerTile;
       return llvm::Error::success();
     });
     if (E)
       return E;
+    int64_t Next = Packing->NumArrays;
     int64_t Have = T.totalArrays();
     if (Next > Have)
       return makeError("model needs {} arrays, target '{}' has {} ({} tiles x {}): {} arrays "
@@ -56,8 +65,8 @@ public:
         continue; // runs on the host, outside every tile
       if (O->Kind != "mvm") {
         const Value *First = O->operand(0);
-        O->Attrs.set("tile", First && First->Def ? First->Def->Attrs.getInt("tile", 0)
-                                                 : int64_t(0));
+        O->Attrs.set("tile",
+                     First && First->Def ? First->Def->Attrs.getInt("tile", 0) : int64_t(0));
       }
       if (llvm::Error E = checkBuffer(*O, T))
         return E;

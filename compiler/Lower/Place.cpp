@@ -1,7 +1,7 @@
 //===- Place.cpp - Put blocks on crossbar arrays --------------------------===//
 //
-// Each layer's blocks go onto the arrays partition reserved for it, packed
-// along the array diagonals (Packing.h): array, row offset, column offset.
+// Every block gets its array, row offset and column offset from the model's
+// packing (Packing.h), the same packing partition reserved arrays with.
 //
 //===----------------------------------------------------------------------===//
 #include "qnn/Lower/Packing.h"
@@ -18,21 +18,26 @@ public:
     llvm::Expected<const Target *> T = Ctx.requireTarget(name());
     if (!T)
       return T.takeError();
-    return forEachMvm(G, MvmStage::Partitioned, name(), "partition",
-                      [&](Op &O, MvmLayer &L) -> llvm::Error {
-      int64_t Count = 0;
-      std::vector<PackedBlock> Packed = packBlocks(L.Blocks, **T, Count);
-      if (Count != L.ArrayCount)
-        return opError(O, "partition reserved " + llvm::Twine(L.ArrayCount) +
-                              " arrays, the blocks need " + llvm::Twine(Count) +
-                              "; run partition for the same target");
-      for (size_t I = 0; I < Packed.size(); ++I) {
-        L.Blocks[I].Array = L.ArrayBegin + Packed[I].Array;
-        L.Blocks[I].RowOffset = Packed[I].RowOffset;
-        L.Blocks[I].ColOffset = Packed[I].ColOffset;
-      }
-      return llvm::Error::success();
-    });
+    llvm::Expected<ModelPacking> Packing = packGraph(G, **T);
+    if (!Packing)
+      return Packing.takeError();
+    size_t Layer = 0;
+    return forEachMvm(
+        G, MvmStage::Partitioned, name(), "partition", [&](Op &O, MvmLayer &L) -> llvm::Error {
+          const std::vector<PackedBlock> &Placed = Packing->Layers[Layer++];
+          for (size_t I = 0; I < Placed.size(); ++I) {
+            if (Placed[I].Array < L.ArrayBegin || Placed[I].Array >= L.ArrayBegin + L.ArrayCount)
+              return opError(O, "partition reserved arrays " + llvm::Twine(L.ArrayBegin) + ".." +
+                                    llvm::Twine(L.ArrayBegin + L.ArrayCount - 1) + ", block " +
+                                    llvm::Twine(I) + " packs onto array " +
+                                    llvm::Twine(Placed[I].Array) +
+                                    "; run partition for the same target");
+            L.Blocks[I].Array = Placed[I].Array;
+            L.Blocks[I].RowOffset = Placed[I].RowOffset;
+            L.Blocks[I].ColOffset = Placed[I].ColOffset;
+          }
+          return llvm::Error::success();
+        });
   }
 };
 

@@ -14,6 +14,7 @@
 #include "llvm/Support/MathExtras.h"
 #include <cmath>
 #include <map>
+#include <set>
 
 namespace qnn {
 
@@ -39,8 +40,8 @@ int64_t comparisons(int64_t Count) {
 /// Array-level counts of one mvm layer (per sample).
 MvmCost countMvm(const Op &O, const MvmLayer &L, const Target &T) {
   MvmCost C;
-  C.Vectors = L.Window == image::WindowKind::Conv2d ? L.OutH * L.OutW
-                                                    : perSample(*O.operand(0)) / L.K;
+  C.Vectors =
+      L.Window == image::WindowKind::Conv2d ? L.OutH * L.OutW : perSample(*O.operand(0)) / L.K;
   std::map<int64_t, int64_t> GroupsPerArray;
   int64_t Groups = 0, Columns = 0, Rows = 0;
   for (const MvmBlock &B : L.Blocks) {
@@ -112,9 +113,14 @@ public:
         llvm::Expected<MvmLayer> L = readMvmLayer(*O);
         if (!L)
           return L.takeError();
-        // Partial sums of a layer spread over several tiles go to its first tile.
-        int64_t LastTile = (L->ArrayBegin + L->ArrayCount - 1) / T.ArraysPerTile;
-        Transfer += (LastTile - L->Tile) * C.Vectors * L->N * llvm::divideCeil(L->AccBits, 8);
+        // Each other tile holding blocks of the layer sends its partial sums
+        // to the layer's tile.
+        std::set<int64_t> Tiles;
+        for (const MvmBlock &B : L->Blocks)
+          if (B.Array / T.ArraysPerTile != L->Tile)
+            Tiles.insert(B.Array / T.ArraysPerTile);
+        Transfer +=
+            static_cast<int64_t>(Tiles.size()) * C.Vectors * L->N * llvm::divideCeil(L->AccBits, 8);
         Cycles = C.Vectors * L->InputPhases * C.ReadGroups;
         LatencyNs = Cycles * CycleNs + C.NmpuOps * P.NmpuOpLatency;
         EnergyPj = C.ArrayReads * P.ArrayPhaseEnergy + C.AdcConversions * P.AdcEnergy +

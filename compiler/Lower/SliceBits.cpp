@@ -20,11 +20,11 @@ public:
     llvm::Expected<const Target *> T = Ctx.requireTarget(name());
     if (!T)
       return T.takeError();
-    llvm::Error E = forEachMvm(G, MvmStage::Polarized, name(), "split-polarity",
-                               [&](Op &O, MvmLayer &L) {
-                                 slice(G, O, L, (*T)->CellBits);
-                                 return llvm::Error::success();
-                               });
+    llvm::Error E =
+        forEachMvm(G, MvmStage::Polarized, name(), "split-polarity", [&](Op &O, MvmLayer &L) {
+          slice(G, O, L, (*T)->CellBits);
+          return llvm::Error::success();
+        });
     if (E)
       return E;
     G.eraseDeadCode();

@@ -48,10 +48,9 @@ public:
       return makeError("unknown polarity '{}' (--pass-option=polarity=differential|offset|"
                        "unipolar)",
                        Forced);
-    llvm::Error E = forEachMvm(G, MvmStage::Lowered, name(), "lower-to-mvm",
-                               [&](Op &O, MvmLayer &L) -> llvm::Error {
-                                 return split(G, O, L, **T, ForcedMode);
-                               });
+    llvm::Error E = forEachMvm(
+        G, MvmStage::Lowered, name(), "lower-to-mvm",
+        [&](Op &O, MvmLayer &L) -> llvm::Error { return split(G, O, L, **T, ForcedMode); });
     if (E)
       return E;
     G.eraseDeadCode();
@@ -97,9 +96,8 @@ private:
     if (Min == 0 || Max == 0)
       Candidates.push_back({PolarityMode::Unipolar, cellsFor(L.K, L.N, MaxMagnitude, T.CellBits)});
     Candidates.push_back(
-        {PolarityMode::Differential,
-         cellsFor(L.K, static_cast<int64_t>(DifferentialColumns.size()), MaxMagnitude,
-                  T.CellBits)});
+        {PolarityMode::Differential, cellsFor(L.K, static_cast<int64_t>(DifferentialColumns.size()),
+                                              MaxMagnitude, T.CellBits)});
     if (OffsetFits)
       Candidates.push_back({PolarityMode::Offset, cellsFor(L.K, L.N, MaxOffset, T.CellBits)});
 
@@ -110,13 +108,13 @@ private:
           Chosen = &C;
       if (!Chosen && *Forced == PolarityMode::Unipolar)
         return opError(O, "polarity=unipolar needs weights of one sign, but this layer has "
-                          "weights from " + llvm::Twine(Min) + " to " + llvm::Twine(Max) +
-                          "; use polarity=differential or polarity=offset");
+                          "weights from " +
+                              llvm::Twine(Min) + " to " + llvm::Twine(Max) +
+                              "; use polarity=differential or polarity=offset");
       if (!Chosen)
-        return opError(O, "polarity=offset would store values up to " +
-                              llvm::Twine(MaxOffset) + ", more than the " +
-                              llvm::Twine(T.WeightBits) + " weight bits of target '" +
-                              T.Name + "'; use polarity=differential");
+        return opError(O, "polarity=offset would store values up to " + llvm::Twine(MaxOffset) +
+                              ", more than the " + llvm::Twine(T.WeightBits) +
+                              " weight bits of target '" + T.Name + "'; use polarity=differential");
     } else {
       // Fewest cells; ties keep the earlier (cheaper on the NMPU) candidate.
       for (const Candidate &C : Candidates)

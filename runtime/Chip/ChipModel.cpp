@@ -8,6 +8,7 @@
 #include "qnn/Support/Tensor.h"
 #include "qnn/Target/NmpuArith.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 #include <cmath>
 
 namespace qnn::runtime {
@@ -149,15 +150,14 @@ void ChipModel::countMvm(const MvmStep &S, StepStats &Stats) const {
   const unsigned Phases = inputPhases(S);
   llvm::SmallDenseMap<uint32_t, uint64_t, 8> GroupsPerArray;
   uint64_t Groups = 0, Converted = 0, Driven = 0;
-  uint32_t FirstTile = UINT32_MAX, LastTile = 0;
+  llvm::SmallDenseSet<uint32_t, 8> Tiles;
   for (const Block &B : S.Blocks) {
     uint64_t G = (B.ColCount + T.Neurons - 1) / T.Neurons;
     GroupsPerArray[B.Array] += G;
     Groups += G;
     Converted += B.ColCount;
     Driven += B.KCount;
-    FirstTile = std::min(FirstTile, P.Arrays[B.Array].Tile);
-    LastTile = std::max(LastTile, P.Arrays[B.Array].Tile);
+    Tiles.insert(P.Arrays[B.Array].Tile);
   }
   uint64_t Sequential = 0;
   for (const auto &AG : GroupsPerArray)
@@ -167,9 +167,10 @@ void ChipModel::countMvm(const MvmStep &S, StepStats &Stats) const {
   Stats.AdcConversions += Phases * Converted;
   Stats.DacPhases += Phases * Driven;
   Stats.NmpuOps += Phases * Converted + S.N * (S.Polarity == PolarityMode::Offset ? 2 : 1);
-  // Partial sums of a layer whose arrays span tiles travel to the last one.
-  if (FirstTile < LastTile)
-    Stats.TransferBytes += (LastTile - FirstTile) * S.N * ((T.AccBits + 7) / 8);
+  // Every tile holding blocks of the layer but the first block's sends its
+  // partial sums to the first block's tile, where the layer's NMPU runs.
+  if (!Tiles.empty())
+    Stats.TransferBytes += (Tiles.size() - 1) * S.N * ((T.AccBits + 7) / 8);
 }
 
 } // namespace qnn::runtime

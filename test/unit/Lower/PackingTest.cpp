@@ -1,0 +1,168 @@
+//===- PackingTest.cpp - Blocks of every layer packed onto shared arrays ---===//
+//
+// Random models (1..30 layers of 1..12 blocks of random size and read shift)
+// on random array sizes: every block is placed once, inside its array; no
+// two blocks cover a cell; blocks of one layer on one array share no row and
+// no column; blocks on one array share the read shift; the count is at least
+// the cell bound, and the same input packs the same way. Hand-made cases
+// check that the packer reaches the bound where the blocks tile the arrays.
+//
+//===----------------------------------------------------------------------===//
+#include "qnn/Lower/Packing.h"
+#include "MappingTestUtils.h"
+#include "gtest/gtest.h"
+#include <map>
+#include <set>
+#include <tuple>
+
+using namespace qnn;
+using namespace qnn::mappingtest;
+
+namespace {
+
+Target arrays(int64_t Rows, int64_t Cols) {
+  Target T;
+  T.Name = "packing";
+  T.Rows = Rows;
+  T.Cols = Cols;
+  T.Tiles = 1024;
+  T.ArraysPerTile = 16;
+  return T;
+}
+
+MvmBlock block(int64_t Rows, int64_t Cols, int64_t ReadShift = 0) {
+  MvmBlock B;
+  B.KCount = Rows;
+  B.ColCount = Cols;
+  B.ReadShift = ReadShift;
+  return B;
+}
+
+struct Cell {
+  int64_t Array, Row, Col;
+  bool operator<(const Cell &O) const {
+    return std::tie(Array, Row, Col) < std::tie(O.Array, O.Row, O.Col);
+  }
+};
+
+/// Checks every rule of Packing.h on one packing; returns the cells used.
+int64_t checkRules(const std::vector<std::vector<MvmBlock>> &Layers, const ModelPacking &P,
+                   const Target &T) {
+  EXPECT_EQ(P.Layers.size(), Layers.size());
+  std::map<Cell, size_t> Owner; // cell -> layer
+  std::map<int64_t, int64_t> ShiftOf;
+  // Per (layer, array): rows and columns its blocks use there.
+  std::map<std::pair<size_t, int64_t>, std::pair<std::vector<bool>, std::vector<bool>>> Used;
+  int64_t Cells = 0;
+  for (size_t L = 0; L < Layers.size(); ++L) {
+    EXPECT_EQ(P.Layers[L].size(), Layers[L].size());
+    for (size_t I = 0; I < Layers[L].size(); ++I) {
+      const MvmBlock &B = Layers[L][I];
+      const PackedBlock &At = P.Layers[L][I];
+      SCOPED_TRACE("layer " + std::to_string(L) + " block " + std::to_string(I));
+      EXPECT_GE(At.Array, 0);
+      EXPECT_LT(At.Array, P.NumArrays);
+      EXPECT_GE(At.RowOffset, 0);
+      EXPECT_GE(At.ColOffset, 0);
+      EXPECT_LE(At.RowOffset + B.KCount, T.Rows);
+      EXPECT_LE(At.ColOffset + B.ColCount, T.Cols);
+      auto [Shift, NewArray] = ShiftOf.try_emplace(At.Array, B.ReadShift);
+      EXPECT_EQ(Shift->second, B.ReadShift) << "read shifts differ on array " << At.Array;
+      auto &[RowsUsed, ColsUsed] = Used[{L, At.Array}];
+      RowsUsed.resize(T.Rows);
+      ColsUsed.resize(T.Cols);
+      for (int64_t R = 0; R < B.KCount; ++R) {
+        EXPECT_FALSE(RowsUsed[At.RowOffset + R]) << "the layer reuses row " << At.RowOffset + R;
+        RowsUsed[At.RowOffset + R] = true;
+      }
+      for (int64_t C = 0; C < B.ColCount; ++C) {
+        EXPECT_FALSE(ColsUsed[At.ColOffset + C]) << "the layer reuses column " << At.ColOffset + C;
+        ColsUsed[At.ColOffset + C] = true;
+      }
+      for (int64_t R = 0; R < B.KCount; ++R)
+        for (int64_t C = 0; C < B.ColCount; ++C) {
+          bool Fresh = Owner.emplace(Cell{At.Array, At.RowOffset + R, At.ColOffset + C}, L).second;
+          if (!Fresh) {
+            ADD_FAILURE() << "cell covered twice on array " << At.Array;
+            return Cells;
+          }
+        }
+      Cells += B.KCount * B.ColCount;
+    }
+  }
+  std::set<int64_t> Arrays;
+  for (const auto &[C, L] : Owner)
+    Arrays.insert(C.Array);
+  EXPECT_EQ(static_cast<int64_t>(Arrays.size()), P.NumArrays) << "an array holds nothing";
+  EXPECT_GE(P.NumArrays, arraysLowerBound(Cells, T));
+  return Cells;
+}
+
+TEST(Packing, RandomModelsKeepEveryRule) {
+  Rng R(2026);
+  int64_t Arrays = 0, Bound = 0;
+  for (int Trial = 0; Trial < 300; ++Trial) {
+    SCOPED_TRACE("trial " + std::to_string(Trial));
+    Target T = arrays(uniform(R, 4, 40), uniform(R, 4, 40));
+    std::vector<std::vector<MvmBlock>> Layers(uniform(R, 1, 30));
+    for (auto &Layer : Layers) {
+      int64_t Shift = uniform(R, 0, 3) == 0 ? uniform(R, 1, 2) : 0;
+      for (int64_t I = uniform(R, 1, 12); I > 0; --I)
+        Layer.push_back(block(uniform(R, 1, T.Rows), uniform(R, 1, T.Cols), Shift));
+    }
+    ModelPacking P = packModel(Layers, T);
+    int64_t Cells = checkRules(Layers, P, T);
+    if (::testing::Test::HasFailure())
+      return;
+    ModelPacking Again = packModel(Layers, T);
+    for (size_t L = 0; L < Layers.size(); ++L)
+      for (size_t I = 0; I < Layers[L].size(); ++I) {
+        EXPECT_EQ(Again.Layers[L][I].Array, P.Layers[L][I].Array);
+        EXPECT_EQ(Again.Layers[L][I].RowOffset, P.Layers[L][I].RowOffset);
+        EXPECT_EQ(Again.Layers[L][I].ColOffset, P.Layers[L][I].ColOffset);
+      }
+    Arrays += P.NumArrays;
+    Bound += arraysLowerBound(Cells, T);
+  }
+  RecordProperty("arrays_over_bound", std::to_string(double(Arrays) / double(Bound)));
+}
+
+// Quarter-array blocks of different layers tile the arrays exactly; blocks
+// of one layer along the diagonal share an array two by two.
+TEST(Packing, ReachesTheBoundWhereBlocksTile) {
+  Target T = arrays(128, 128);
+  std::vector<std::vector<MvmBlock>> Quarters(10, {block(64, 64)});
+  ModelPacking P = packModel(Quarters, T);
+  checkRules(Quarters, P, T);
+  EXPECT_EQ(P.NumArrays, 3); // ceil(10 / 4)
+
+  std::vector<std::vector<MvmBlock>> Diagonal = {
+      {block(64, 64), block(64, 64), block(64, 64), block(64, 64)}};
+  P = packModel(Diagonal, T);
+  checkRules(Diagonal, P, T);
+  EXPECT_EQ(P.NumArrays, 2);
+}
+
+// Depthwise-like layers (one 9 x 2 block each) fill an array before the
+// next one opens; a full block keeps an array of its own.
+TEST(Packing, SmallLayersShareArrays) {
+  Target T = arrays(128, 128);
+  std::vector<std::vector<MvmBlock>> Layers = {{block(128, 128)}};
+  for (int I = 0; I < 64 * 14; ++I) // 64 columns pairs x 14 rows of 9
+    Layers.push_back({block(9, 2)});
+  ModelPacking P = packModel(Layers, T);
+  checkRules(Layers, P, T);
+  EXPECT_EQ(P.NumArrays, 2);
+  EXPECT_EQ(P.Layers[0][0].Array, 0);
+}
+
+// Blocks of different read shifts never share an array.
+TEST(Packing, ReadShiftsSeparateArrays) {
+  Target T = arrays(16, 16);
+  std::vector<std::vector<MvmBlock>> Layers = {{block(4, 4, 0)}, {block(4, 4, 1)}};
+  ModelPacking P = packModel(Layers, T);
+  checkRules(Layers, P, T);
+  EXPECT_EQ(P.NumArrays, 2);
+}
+
+} // namespace
