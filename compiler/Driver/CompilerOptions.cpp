@@ -18,20 +18,27 @@ cl::OptionCategory &compilerOptionCategory() {
 }
 
 namespace {
-cl::list<std::string> Bindings("bind", cl::desc("Bind graph input NAME to the tensor in FILE (.pb or .npy)"),
-                               cl::value_desc("NAME=FILE"), cl::cat(compilerOptionCategory()));
-cl::list<std::string> Shapes("shape", cl::desc("Give the sizes of input NAME's symbolic dimensions"),
+cl::list<std::string>
+    Bindings("bind", cl::desc("Bind graph input NAME to the tensor in FILE (.pb or .npy)"),
+             cl::value_desc("NAME=FILE"), cl::cat(compilerOptionCategory()));
+cl::list<std::string> Shapes("shape",
+                             cl::desc("Give the sizes of input NAME's symbolic dimensions"),
                              cl::value_desc("NAME=D0,D1,..."), cl::cat(compilerOptionCategory()));
 cl::opt<std::string> TargetName("target", cl::desc("Target preset name or target description file"),
-                                cl::value_desc("PRESET|FILE.json"), cl::cat(compilerOptionCategory()));
-cl::list<std::string> PassOptions("pass-option", cl::desc("Option for the mapping passes (see docs/passes.md)"),
+                                cl::value_desc("PRESET|FILE.json"),
+                                cl::cat(compilerOptionCategory()));
+cl::list<std::string> PassOptions("pass-option",
+                                  cl::desc("Option for the mapping passes (see docs/passes.md)"),
                                   cl::value_desc("KEY=VALUE"), cl::cat(compilerOptionCategory()));
-cl::opt<std::string> Polarity("polarity",
-                              cl::desc("Weight polarity mode for every layer (default: cheapest exact)"),
-                              cl::value_desc("differential|offset|unipolar"),
-                              cl::cat(compilerOptionCategory()));
+cl::opt<std::string>
+    Polarity("polarity", cl::desc("Weight polarity mode for every layer (default: cheapest exact)"),
+             cl::value_desc("differential|offset|unipolar"), cl::cat(compilerOptionCategory()));
 cl::opt<std::string> Readout("readout", cl::desc("Row limit policy: exact (default) or lossy"),
                              cl::value_desc("exact|lossy"), cl::cat(compilerOptionCategory()));
+cl::opt<std::string> Chips("chips",
+                           cl::desc("Chips to map the model onto: N, or auto for the fewest that "
+                                    "hold it (default 1)"),
+                           cl::value_desc("N|auto"), cl::cat(compilerOptionCategory()));
 cl::list<std::string> PrintAfter("print-after", cl::desc("Print the IR after the named pass"),
                                  cl::value_desc("PASS"), cl::CommaSeparated,
                                  cl::cat(compilerOptionCategory()));
@@ -76,7 +83,7 @@ Expected<PassContext> makePassContext(StringRef SourceName) {
   }
   // The keys the mapping passes read (docs/passes.md); the passes check the
   // values. A misspelt key would otherwise be ignored without a word.
-  static const StringRef KnownKeys[] = {"polarity", "readout"};
+  static const StringRef KnownKeys[] = {"polarity", "readout", "chips"};
   auto Set = [&](StringRef Key, StringRef Value) -> Error {
     if (!is_contained(KnownKeys, Key))
       return makeError("--pass-option: unknown key '{}' (keys: {})", Key.str(),
@@ -97,6 +104,9 @@ Expected<PassContext> makePassContext(StringRef SourceName) {
       return E;
   if (!Readout.empty())
     if (Error E = Set("readout", Readout))
+      return E;
+  if (!Chips.empty())
+    if (Error E = Set("chips", Chips))
       return E;
   return Ctx;
 }

@@ -36,6 +36,14 @@ public:
     for (const auto &O : G.ops())
       if (llvm::Error E = addStep(*O))
         return E;
+    // Partition numbers tiles across chips (--chips): the highest tile used
+    // tells how many chips the image spans.
+    uint64_t LastTile = 0;
+    for (const ArrayImage &A : P.Arrays)
+      LastTile = std::max<uint64_t>(LastTile, A.Tile);
+    for (const Step &S : P.Steps)
+      LastTile = std::max<uint64_t>(LastTile, S.Tile);
+    P.Chips = static_cast<uint32_t>(LastTile / T.Tiles + 1);
     for (const Value *Out : G.Outputs) {
       if (Out->isConstant())
         return makeError("graph output '{}' is a constant; the chip computes no step for it",
@@ -75,7 +83,7 @@ private:
         L.DacBits != T.DacBits || L.AdcBits != T.AdcBits)
       return opError(O, "the layer was mapped for another target than '" + T.Name + "'");
     for (const MvmBlock &B : L.Blocks)
-      if (B.Array >= T.totalArrays() || B.RowOffset + B.KCount > T.Rows ||
+      if (B.Array >= int64_t(T.totalArrays()) * MaxChips || B.RowOffset + B.KCount > T.Rows ||
           B.ColOffset + B.ColCount > T.Cols)
         return opError(O, "a block lies outside the arrays of target '" + T.Name + "'");
     return llvm::Error::success();

@@ -30,6 +30,9 @@ struct LayerRow {
 struct Totals {
   /// Arrays holding blocks, and the fewest that could hold the cells.
   int64_t Arrays = 0, ArraysLowerBound = 0, CellsUsed = 0, Macs = 0, Cycles = 0;
+  /// Chips the mapping spans (--chips) and the arrays used on each.
+  int64_t Chips = 1;
+  std::vector<int64_t> ArraysPerChip;
   double LatencyNs = 0, EnergyPj = 0;
   double Utilization = 0, TopsPerWatt = 0, TopsPerMm2 = 0, AreaMm2 = 0;
   /// Analog block configuration -> the layers that use it.
@@ -120,10 +123,18 @@ Totals computeTotals(const std::vector<LayerRow> &Rows, const Target &T) {
     }
   }
   S.Arrays += static_cast<int64_t>(PlacedArrays.size());
+  // Tiles are numbered across chips (partition).
+  for (const LayerRow &R : Rows)
+    if (R.Tile)
+      S.Chips = std::max<int64_t>(S.Chips, *R.Tile / T.Tiles + 1);
+  S.ArraysPerChip.assign(S.Chips, 0);
+  for (int64_t A : PlacedArrays)
+    if (A / T.totalArrays() < S.Chips)
+      ++S.ArraysPerChip[A / T.totalArrays()];
   S.ArraysLowerBound = arraysLowerBound(S.CellsUsed, T);
   if (S.Arrays > 0)
     S.Utilization = double(S.CellsUsed) / (double(S.Arrays) * T.Rows * T.Cols);
-  S.AreaMm2 = T.totalArrays() * T.Cost.ArrayArea + T.Tiles * T.Cost.NmpuArea;
+  S.AreaMm2 = S.Chips * (T.totalArrays() * T.Cost.ArrayArea + T.Tiles * T.Cost.NmpuArea);
   double Ops = 2.0 * S.Macs;
   // ops / pJ is 1e12 ops / J: TOPS/W directly.
   if (S.EnergyPj > 0)
@@ -134,7 +145,7 @@ Totals computeTotals(const std::vector<LayerRow> &Rows, const Target &T) {
   return S;
 }
 
-llvm::json::Value rowJson(const LayerRow &R) {
+llvm::json::Value rowJson(const LayerRow &R, const Target &T) {
   llvm::json::Object J{{"name", R.Name},
                        {"op", R.Kind},
                        {"tile", R.Tile ? llvm::json::Value(*R.Tile) : llvm::json::Value(nullptr)},
@@ -143,6 +154,7 @@ llvm::json::Value rowJson(const LayerRow &R) {
                        {"energy_pj", R.EnergyPj}};
   if (R.Mvm) {
     const MvmLayer &L = *R.Mvm;
+    J["chip"] = L.Tile / T.Tiles;
     J["polarity"] = polarityName(*L.Polarity).str();
     J["cells"] = L.Cells;
     J["cells_saved"] = L.DifferentialCells - L.Cells;
@@ -170,8 +182,13 @@ llvm::json::Value mappingReportJson(const Graph &G, const Target &T) {
   Totals S = computeTotals(Rows, T);
   llvm::json::Array Layers;
   for (const LayerRow &R : Rows)
-    Layers.push_back(rowJson(R));
+    Layers.push_back(rowJson(R, T));
+  llvm::json::Array PerChip;
+  for (int64_t A : S.ArraysPerChip)
+    PerChip.push_back(A);
   llvm::json::Object Tot{{"arrays", S.Arrays},
+                         {"chips", S.Chips},
+                         {"arrays_per_chip", std::move(PerChip)},
                          {"arrays_lower_bound", S.ArraysLowerBound},
                          {"arrays_available", static_cast<int64_t>(T.totalArrays())},
                          {"cells_used", S.CellsUsed},
@@ -231,8 +248,16 @@ void printMappingReport(const Graph &G, const Target &T, llvm::raw_ostream &OS) 
   }
   OS << fmt::format("totals: {} of {} arrays, {} cells used ({:.1f} % of the used arrays), "
                     "{} cycles, {:.1f} ns, {:.1f} pJ per sample\n",
-                    S.Arrays, T.totalArrays(), S.CellsUsed, 100 * S.Utilization, S.Cycles,
+                    S.Arrays, T.totalArrays() * S.Chips, S.CellsUsed, 100 * S.Utilization, S.Cycles,
                     S.LatencyNs, S.EnergyPj);
+  if (S.Chips > 1) {
+    OS << fmt::format("chips: {} of target '{}', consecutive layers on each (tiles {} .. {} are "
+                      "chip 1's); arrays used per chip:",
+                      S.Chips, T.Name, T.Tiles, 2 * T.Tiles - 1);
+    for (int64_t A : S.ArraysPerChip)
+      OS << ' ' << A;
+    OS << '\n';
+  }
   if (S.ArraysLowerBound > 0)
     OS << fmt::format("packing: {} arrays, lower bound ceil({} cells / {} per array) = {}: "
                       "{:.3f}x\n",

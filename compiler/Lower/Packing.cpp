@@ -1,5 +1,6 @@
 //===- Packing.cpp - Packing the blocks of every layer onto arrays --------===//
 #include "qnn/Lower/Packing.h"
+#include "qnn/Support/Diagnostics.h"
 #include "llvm/Support/MathExtras.h"
 #include <algorithm>
 #include <numeric>
@@ -144,8 +145,9 @@ ModelPacking packModel(llvm::ArrayRef<std::vector<MvmBlock>> Layers, const Targe
   return Result;
 }
 
-llvm::Expected<ModelPacking> packGraph(const Graph &G, const Target &T) {
+llvm::Expected<ModelPacking> packGraph(const Graph &G, const Target &T, int64_t Chips) {
   std::vector<std::vector<MvmBlock>> Layers;
+  std::vector<std::string> Names;
   for (const auto &O : G.ops()) {
     if (O->Kind != "mvm")
       continue;
@@ -153,8 +155,20 @@ llvm::Expected<ModelPacking> packGraph(const Graph &G, const Target &T) {
     if (!L)
       return L.takeError();
     Layers.push_back(std::move(L->Blocks));
+    Names.push_back(O->Name);
   }
-  return packModel(Layers, T);
+  return packOnChips(Layers, Names, T, Chips);
+}
+
+llvm::Expected<int64_t> parseChipsOption(llvm::StringRef Value) {
+  if (Value == "auto")
+    return 0;
+  int64_t Chips = 0;
+  // More chips than this is not a mapping anyone runs; the bound also keeps
+  // chips x arrays per chip far from overflow.
+  if (Value.getAsInteger(10, Chips) || Chips < 1 || Chips > 1024)
+    return makeError("--chips: expected a count from 1 to 1024 or 'auto', got '{}'", Value.str());
+  return Chips;
 }
 
 int64_t arraysLowerBound(int64_t Cells, const Target &T) {

@@ -34,7 +34,10 @@ public:
     if (!TOr)
       return TOr.takeError();
     const Target &T = **TOr;
-    llvm::Expected<ModelPacking> Packing = packGraph(G, T);
+    llvm::Expected<int64_t> Chips = parseChipsOption(Ctx.option("chips", "1"));
+    if (!Chips)
+      return Chips.takeError();
+    llvm::Expected<ModelPacking> Packing = packGraph(G, T, *Chips);
     if (!Packing)
       return Packing.takeError();
     size_t Layer = 0;
@@ -55,10 +58,10 @@ public:
     if (E)
       return E;
     int64_t Next = Packing->NumArrays;
-    int64_t Have = T.totalArrays();
+    int64_t Have = T.totalArrays() * Packing->Chips;
     if (Next > Have)
       return makeError("model needs {} arrays, target '{}' has {} ({} tiles x {}): {} arrays "
-                       "over; use a larger target or fewer/smaller layers",
+                       "over; use a larger target, fewer/smaller layers, or --chips=auto",
                        Next, T.Name, Have, T.Tiles, T.ArraysPerTile, Next - Have);
     for (const auto &O : G.ops()) {
       if (!hostOpType(O->Kind).empty())

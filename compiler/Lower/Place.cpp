@@ -18,7 +18,10 @@ public:
     llvm::Expected<const Target *> T = Ctx.requireTarget(name());
     if (!T)
       return T.takeError();
-    llvm::Expected<ModelPacking> Packing = packGraph(G, **T);
+    llvm::Expected<int64_t> Chips = parseChipsOption(Ctx.option("chips", "1"));
+    if (!Chips)
+      return Chips.takeError();
+    llvm::Expected<ModelPacking> Packing = packGraph(G, **T, *Chips);
     if (!Packing)
       return Packing.takeError();
     size_t Layer = 0;

@@ -93,15 +93,22 @@ public:
       int64_t Tile = O->Attrs.getInt("tile", -1);
       if (Tile < 0)
         return opError(*O, "pass 'schedule' needs the result of 'partition'; run it first");
-      // Buffer traffic and transfers from producers on other tiles.
-      int64_t Buffer = 0, Transfer = 0, InputElements = 0;
+      // Buffer traffic, transfers from producers on other tiles, and over
+      // the links from producers on other chips (tiles are numbered across
+      // chips, partition).
+      int64_t Buffer = 0, Transfer = 0, LinkBytes = 0, LinkTransfers = 0, InputElements = 0;
       for (const Value *V : O->Operands) {
         if (!V || V->isConstant())
           continue;
         Buffer += bytesOf(*V);
         InputElements += perSample(*V);
-        if (V->Def && V->Def->Attrs.getInt("tile", Tile) != Tile)
+        int64_t From = V->Def ? V->Def->Attrs.getInt("tile", Tile) : Tile;
+        if (From / T.Tiles != Tile / T.Tiles) {
+          LinkBytes += bytesOf(*V);
+          ++LinkTransfers;
+        } else if (From != Tile) {
           Transfer += bytesOf(*V);
+        }
       }
       for (const Value *R : O->Results)
         Buffer += bytesOf(*R);
@@ -136,8 +143,10 @@ public:
       } else {
         Buffer = 0;
       }
-      LatencyNs += Buffer * P.BufferByteLatency + Transfer * P.TransferByteLatency;
-      EnergyPj += Buffer * P.BufferByteEnergy + Transfer * P.TransferByteEnergy;
+      LatencyNs += Buffer * P.BufferByteLatency + Transfer * P.TransferByteLatency +
+                   LinkBytes * P.LinkByteLatency + LinkTransfers * P.LinkLatency;
+      EnergyPj += Buffer * P.BufferByteEnergy + Transfer * P.TransferByteEnergy +
+                  LinkBytes * P.LinkByteEnergy;
       // A cycle is one array read (DAC, array, ADC); a target without
       // latencies counts the layer's sequential array reads instead.
       if (CycleNs > 0)

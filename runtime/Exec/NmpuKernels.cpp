@@ -36,7 +36,8 @@ public:
     I.Inner = stridesOf(Dims)[S.Axis];
     I.Block = S.BlockSize ? S.BlockSize : 1;
     I.Blocks = (I.Dim + I.Block - 1) / I.Block;
-    int64_t Outer = I.Dim ? numElements(Dims) / (I.Dim * I.Inner) : 0;
+    // An empty dimension after the axis makes Inner 0: no element, no block.
+    int64_t Outer = I.Dim && I.Inner ? numElements(Dims) / (I.Dim * I.Inner) : 0;
     size_t Need = S.BlockSize ? static_cast<size_t>(Outer * I.Blocks * I.Inner) : I.Dim;
     if (Count != Need)
       return makeError("{} scales for a {} tensor along axis {} (expected {})", Count,

@@ -63,7 +63,7 @@ uint64_t bytesOf(const Tensor &T) { return (T.size() * bitWidth(T.Type) + 7) / 8
 /// buffer traffic, traffic from other tiles, and the NMPU operations of the
 /// steps other than MVMs (one per input element; a reshape is free).
 void countTraffic(const Step &St, const std::vector<Tensor> &Values, const Tensor &Out,
-                  const std::vector<int64_t> &ProducerTile, StepStats &Delta) {
+                  const std::vector<int64_t> &ProducerTile, int64_t Tiles, StepStats &Delta) {
   if (St.Kind == StepKind::Reshape)
     return;
   Delta.BufferBytes += bytesOf(Out);
@@ -71,8 +71,15 @@ void countTraffic(const Step &St, const std::vector<Tensor> &Values, const Tenso
     Delta.BufferBytes += bytesOf(Values[In]);
     if (St.Kind != StepKind::Mvm)
       Delta.NmpuOps += Values[In].size();
-    if (ProducerTile[In] >= 0 && ProducerTile[In] != St.Tile)
+    if (ProducerTile[In] < 0)
+      continue;
+    // Tiles are numbered across chips (Program::Chips).
+    if (ProducerTile[In] / Tiles != St.Tile / Tiles) {
+      Delta.LinkBytes += bytesOf(Values[In]);
+      ++Delta.LinkTransfers;
+    } else if (ProducerTile[In] != St.Tile) {
       Delta.TransferBytes += bytesOf(Values[In]);
+    }
   }
 }
 
@@ -176,8 +183,8 @@ llvm::Expected<std::vector<Tensor>> Session::run(llvm::ArrayRef<Tensor> Inputs) 
                        D.Dims.empty() || D.Dims[0] < 0 ? ""
                                                        : " (or a multiple of its first dimension)");
     if (N == 0)
-      return makeError("input '{}' has shape {}: it holds no samples; give at least one",
-                       D.Name, shapeToString(In.Dims));
+      return makeError("input '{}' has shape {}: it holds no samples; give at least one", D.Name,
+                       shapeToString(In.Dims));
     if (Chunks >= 0 && N != Chunks)
       return makeError("input '{}' holds {} batches, the inputs before it {}", D.Name, N, Chunks);
     Chunks = N;
@@ -255,7 +262,7 @@ llvm::Expected<std::vector<Tensor>> Session::run(llvm::ArrayRef<Tensor> Inputs) 
         for (size_t R = 1; R < HostResults.size(); ++R)
           Values[St.Outputs[R]] = std::move(HostResults[R]);
       } else {
-        countTraffic(St, Values, Out, S->ProducerTile, Delta);
+        countTraffic(St, Values, Out, S->ProducerTile, S->T.Tiles, Delta);
         Delta.Cycles = St.Cycles * Delta.Samples;
         Delta.computeCost(S->T.Cost);
       }

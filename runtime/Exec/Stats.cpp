@@ -12,6 +12,8 @@ void StepStats::add(const StepStats &O) {
   NmpuOps += O.NmpuOps;
   BufferBytes += O.BufferBytes;
   TransferBytes += O.TransferBytes;
+  LinkBytes += O.LinkBytes;
+  LinkTransfers += O.LinkTransfers;
   Cycles += O.Cycles;
   HostElements += O.HostElements;
   LatencyNs += O.LatencyNs;
@@ -22,10 +24,11 @@ void StepStats::computeCost(const CostParams &C) {
   // docs/cost-model.md: an upper bound, the NMPU never overlaps the arrays.
   LatencyNs = SequentialReads * (C.DacLatency + C.ArrayPhaseLatency + C.AdcLatency) +
               NmpuOps * C.NmpuOpLatency + BufferBytes * C.BufferByteLatency +
-              TransferBytes * C.TransferByteLatency;
+              TransferBytes * C.TransferByteLatency + LinkBytes * C.LinkByteLatency +
+              LinkTransfers * C.LinkLatency;
   EnergyPj = ArrayPhases * C.ArrayPhaseEnergy + AdcConversions * C.AdcEnergy +
              DacPhases * C.DacEnergy + NmpuOps * C.NmpuOpEnergy + BufferBytes * C.BufferByteEnergy +
-             TransferBytes * C.TransferByteEnergy;
+             TransferBytes * C.TransferByteEnergy + LinkBytes * C.LinkByteEnergy;
 }
 
 } // namespace qnn::runtime

@@ -71,6 +71,9 @@ llvm::Expected<Program> readImage(llvm::ArrayRef<uint8_t> Bytes, llvm::StringRef
   };
   if (llvm::Error E = Decode(SectionId::Graph, [&](SectionDecoder &D) {
         D.string(P.ModelName);
+        D.scalar(P.Chips);
+        if (P.Chips < 1 || P.Chips > MaxChips)
+          D.fail(std::to_string(P.Chips) + " chips (1 to " + std::to_string(MaxChips) + ")");
         D.vector(P.Inputs);
         D.vector(P.Outputs);
       }))
@@ -85,9 +88,10 @@ llvm::Expected<Program> readImage(llvm::ArrayRef<uint8_t> Bytes, llvm::StringRef
           return;
         // Refuse more arrays than the chip has before decoding any of them.
         uint32_t Count = llvm::support::endian::read32le(Data(SectionId::Arrays).data());
-        if (Count > T->totalArrays())
-          return D.fail(std::to_string(Count) + " arrays, the target has " +
-                        std::to_string(T->totalArrays()));
+        if (Count > uint64_t(T->totalArrays()) * P.Chips)
+          return D.fail(std::to_string(Count) + " arrays, " + std::to_string(P.Chips) +
+                        " chip(s) of the target have " +
+                        std::to_string(uint64_t(T->totalArrays()) * P.Chips));
         mapRecords(D, P.Arrays,
                    [&](SectionDecoder &I, ArrayImage &A) { mapArray(I, A, CellBits); });
       }))

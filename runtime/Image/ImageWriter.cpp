@@ -23,6 +23,7 @@ SectionPayloads encodeSections(const Program &P, unsigned CellBits) {
   {
     SectionEncoder E(At(SectionId::Graph), Strings);
     E.string(P.ModelName);
+    E.scalar(P.Chips);
     E.vector(P.Inputs);
     E.vector(P.Outputs);
   }

@@ -84,18 +84,21 @@ private:
   }
 
   llvm::Error verifyArrays() {
-    if (P.Arrays.size() > T.totalArrays())
-      return makeError("{}: {} arrays, the target '{}' has {}", Name, P.Arrays.size(), T.Name,
-                       T.totalArrays());
+    if (P.Chips < 1 || P.Chips > MaxChips)
+      return makeError("{}: {} chips, expected 1 to {}", Name, P.Chips, MaxChips);
+    if (P.Arrays.size() > uint64_t(T.totalArrays()) * P.Chips)
+      return makeError("{}: {} arrays, {} chip(s) of target '{}' have {}", Name, P.Arrays.size(),
+                       P.Chips, T.Name, uint64_t(T.totalArrays()) * P.Chips);
     llvm::DenseSet<uint64_t> Seen;
     for (size_t I = 0; I < P.Arrays.size(); ++I) {
       const ArrayImage &A = P.Arrays[I];
       auto Bad = [&](const std::string &Why) {
         return makeError("{}: array {}: {}", Name, I, Why);
       };
-      if (A.Tile >= T.Tiles || A.IndexInTile >= T.ArraysPerTile)
-        return Bad(fmt::format("position tile {} array {} is outside the target ({} tiles of {})",
-                               A.Tile, A.IndexInTile, T.Tiles, T.ArraysPerTile));
+      if (uint64_t(A.Tile) >= uint64_t(T.Tiles) * P.Chips || A.IndexInTile >= T.ArraysPerTile)
+        return Bad(fmt::format("position tile {} array {} is outside the target ({} chip(s) of "
+                               "{} tiles of {})",
+                               A.Tile, A.IndexInTile, P.Chips, T.Tiles, T.ArraysPerTile));
       if (!Seen.insert((uint64_t(A.Tile) << 32) | A.IndexInTile).second)
         return Bad(fmt::format("tile {} array {} is programmed twice", A.Tile, A.IndexInTile));
       if (A.Rows != T.Rows || A.Cols != T.Cols)
@@ -125,8 +128,9 @@ private:
       return E;
     if (llvm::Error E = tensorIndices(S.Outputs, "step " + std::to_string(Index) + " output"))
       return E;
-    if (S.Tile >= T.Tiles)
-      return Bad(fmt::format("runs on tile {}, the target has {}", S.Tile, T.Tiles));
+    if (uint64_t(S.Tile) >= uint64_t(T.Tiles) * P.Chips)
+      return Bad(fmt::format("runs on tile {}, {} chip(s) of the target have {}", S.Tile, P.Chips,
+                             uint64_t(T.Tiles) * P.Chips));
     size_t MinInputs = 1, MaxInputs = 1, Outputs = 1;
     if (S.Kind == StepKind::Combine && S.Combine.Kind == CombineStep::Op::Add)
       MinInputs = MaxInputs = 2;

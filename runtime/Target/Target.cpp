@@ -71,6 +71,9 @@ const CostSpec CostSpecs[] = {
     {"buffer_byte_ns", &CostParams::BufferByteLatency},
     {"transfer_byte_pj", &CostParams::TransferByteEnergy},
     {"transfer_byte_ns", &CostParams::TransferByteLatency},
+    {"link_byte_pj", &CostParams::LinkByteEnergy},
+    {"link_byte_ns", &CostParams::LinkByteLatency},
+    {"link_latency_ns", &CostParams::LinkLatency},
     {"array_mm2", &CostParams::ArrayArea},
     {"nmpu_mm2", &CostParams::NmpuArea},
 };

@@ -405,6 +405,7 @@ llvm::Expected<Program> programFromJson(llvm::StringRef Json, llvm::StringRef So
     if (!F->getAsString() || F->getAsString()->getAsInteger(0, P.TargetFingerprint))
       R.fail("target_fingerprint", "must be a string such as \"0x1234abcd\"");
   R.field(*Root, "model", P.ModelName);
+  R.field(*Root, "chips", P.Chips);
   readList(R, *Root, "tensors", P.Tensors,
            [&](const llvm::json::Object &O, TensorDesc &D) { readTensor(R, O, D); });
   R.field(*Root, "inputs", P.Inputs);

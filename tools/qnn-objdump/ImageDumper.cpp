@@ -252,6 +252,7 @@ void dumpImage(llvm::ScopedPrinter &W, const ImageHeader &H, const Program &P, c
     W.printString("TargetFingerprint", hex(H.TargetFingerprint, 16));
     W.printString("Target", T.Name);
     W.printString("Model", P.ModelName);
+    W.printNumber("Chips", P.Chips);
     W.printList("Inputs", tensorNames(P, P.Inputs));
     W.printList("Outputs", tensorNames(P, P.Outputs));
   }

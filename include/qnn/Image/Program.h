@@ -234,10 +234,10 @@ enum class StepKind : uint8_t {
 
 struct Step {
   StepKind Kind = StepKind::Mvm;
-  std::string Layer;              ///< the model's node name
-  std::vector<uint32_t> Inputs;   ///< indices into Program::Tensors
+  std::string Layer;            ///< the model's node name
+  std::vector<uint32_t> Inputs; ///< indices into Program::Tensors
   std::vector<uint32_t> Outputs;
-  uint32_t Tile = 0;              ///< where the step runs
+  uint32_t Tile = 0; ///< where the step runs
   // Cost-model timing from the scheduler (per sample).
   uint64_t StartCycle = 0, Cycles = 0;
   // Exactly the member named by Kind is meaningful.
@@ -251,10 +251,17 @@ struct Step {
   HostStep Host;
 };
 
+/// The most chips one image maps a model onto.
+inline constexpr uint32_t MaxChips = 1024;
+
 struct Program {
-  std::string TargetJson;       ///< canonical JSON of the target
+  std::string TargetJson; ///< canonical JSON of the target
   uint64_t TargetFingerprint = 0;
   std::string ModelName;
+  /// Chips of the target the model is mapped onto (qnnc --chips). Tiles
+  /// and arrays are numbered across them: tile t is tile t % tiles of chip
+  /// t / tiles.
+  uint32_t Chips = 1;
   std::vector<TensorDesc> Tensors;
   std::vector<uint32_t> Inputs, Outputs; ///< graph inputs and outputs
   std::vector<ArrayImage> Arrays;

@@ -39,15 +39,29 @@ struct PackedBlock {
 struct ModelPacking {
   /// Per layer (in the order given), one placement per block, in block order.
   std::vector<std::vector<PackedBlock>> Layers;
+  /// Arrays up to the last one used; with several chips, chip c's arrays
+  /// are numbered from c * arrays per chip.
   int64_t NumArrays = 0;
+  int64_t Chips = 1;
 };
 
 /// Packs the blocks of \p Layers (each layer's blocks, in model order) onto
 /// arrays of target \p T.
 ModelPacking packModel(llvm::ArrayRef<std::vector<MvmBlock>> Layers, const Target &T);
 
-/// packModel over the blocks of every mvm op of \p G, in graph order.
-llvm::Expected<ModelPacking> packGraph(const Graph &G, const Target &T);
+/// Splits consecutive layers (\p Names for messages) over \p Chips chips of
+/// target \p T (0: the fewest that hold the model; 1: packModel) and packs
+/// each chip's layers with packModel (ChipSplit.cpp). Refuses a layer larger
+/// than a chip, and a count too small for the model, with the numbers.
+llvm::Expected<ModelPacking> packOnChips(llvm::ArrayRef<std::vector<MvmBlock>> Layers,
+                                         llvm::ArrayRef<std::string> Names, const Target &T,
+                                         int64_t Chips);
+
+/// packOnChips over the blocks of every mvm op of \p G, in graph order.
+llvm::Expected<ModelPacking> packGraph(const Graph &G, const Target &T, int64_t Chips);
+
+/// The chip count of the `chips` pass option: "auto" is 0, else 1..1024.
+llvm::Expected<int64_t> parseChipsOption(llvm::StringRef Value);
 
 /// The fewest arrays that can hold \p Cells cells: ceil(Cells / (rows * cols)).
 int64_t arraysLowerBound(int64_t Cells, const Target &T);

@@ -28,6 +28,8 @@ struct StepStats {
   uint64_t NmpuOps = 0;         ///< NMPU arithmetic operations
   uint64_t BufferBytes = 0;     ///< activation buffer bytes read and written
   uint64_t TransferBytes = 0;   ///< bytes moved from another tile
+  uint64_t LinkBytes = 0;       ///< bytes received from another chip
+  uint64_t LinkTransfers = 0;   ///< tensors received from another chip
   uint64_t Cycles = 0;          ///< the schedule's cycles times samples
   /// Input elements of host steps (StepKind::Host): work done off the chip,
   /// outside the cost model.

@@ -37,6 +37,9 @@ struct CostParams {
   double NmpuOpEnergy = 0, NmpuOpLatency = 0;
   double BufferByteEnergy = 0, BufferByteLatency = 0;
   double TransferByteEnergy = 0, TransferByteLatency = 0;
+  /// The link between two chips of a multi-chip mapping: per byte, and the
+  /// fixed latency of each transfer.
+  double LinkByteEnergy = 0, LinkByteLatency = 0, LinkLatency = 0;
   double ArrayArea = 0, NmpuArea = 0;
 };
 

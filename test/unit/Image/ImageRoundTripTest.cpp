@@ -44,6 +44,7 @@ void expectEqual(const Program &A, const Program &B) {
   EXPECT_EQ(A.TargetJson, B.TargetJson);
   EXPECT_EQ(A.TargetFingerprint, B.TargetFingerprint);
   EXPECT_EQ(A.ModelName, B.ModelName);
+  EXPECT_EQ(A.Chips, B.Chips);
   EXPECT_EQ(A.Inputs, B.Inputs);
   EXPECT_EQ(A.Outputs, B.Outputs);
   ASSERT_EQ(A.Tensors.size(), B.Tensors.size());
@@ -254,7 +255,7 @@ TEST(ImageRefusal, HeaderAndTable) {
   std::vector<uint8_t> Version = Bytes;
   Version[VersionOffset] = 9;
   EXPECT_EQ(errorOf(readImage(Version, "a.img")),
-            "a.img: unsupported image format version 9 (this runtime reads version 3; "
+            "a.img: unsupported image format version 9 (this runtime reads version 4; "
             "recompile the model)");
   for (uint64_t At = FingerprintOffset; At < HeaderSize + NumSections * SectionEntrySize; ++At) {
     if (At >= TableCrcOffset && At < HeaderSize)
@@ -341,9 +342,9 @@ TEST(ImageRefusal, OutOfRangeIndices) {
       {[](Program &P) { P.Steps[0].Mvm.Bias.pop_back(); },
        "m.img: step 0 ('fc'): 1 biases for N = 2"},
       {[](Program &P) { P.Arrays[0].Tile = 1; },
-       "m.img: array 0: position tile 1 array 0 is outside the target (1 tiles of 2)"},
+       "m.img: array 0: position tile 1 array 0 is outside the target (1 chip(s) of 1 tiles of 2)"},
       {[](Program &P) { P.Steps[0].Tile = 3; },
-       "m.img: step 0 ('fc'): runs on tile 3, the target has 1"},
+       "m.img: step 0 ('fc'): runs on tile 3, 1 chip(s) of the target have 1"},
       {[](Program &P) {
          P.Steps[0].Kind = StepKind::Combine;
          P.Steps[0].Inputs = {0, 0};

@@ -88,12 +88,13 @@ public:
     P.TargetJson = targetToJson(T);
     P.TargetFingerprint = targetFingerprint(T);
     P.ModelName = "model" + std::to_string(pick(0, 99));
+    P.Chips = pick(1, 3); // tiles and arrays are numbered across chips
     unsigned NumTensors = pick(2, 6);
     for (unsigned I = 0; I < NumTensors; ++I)
       P.Tensors.push_back(tensor(I));
     P.Inputs = {0};
     P.Outputs = {NumTensors - 1};
-    unsigned NumArrays = pick(0, T.totalArrays());
+    unsigned NumArrays = pick(0, T.totalArrays() * P.Chips);
     for (unsigned I = 0; I < NumArrays; ++I) {
       ArrayImage A;
       A.Tile = I / T.ArraysPerTile;
@@ -155,7 +156,7 @@ private:
     S.Layer = "layer" + std::to_string(pick(0, 5));
     S.Inputs = {static_cast<uint32_t>(pick(0, NumTensors - 1))};
     S.Outputs = {static_cast<uint32_t>(pick(0, NumTensors - 1))};
-    S.Tile = pick(0, T.Tiles - 1);
+    S.Tile = pick(0, T.Tiles * P.Chips - 1);
     S.StartCycle = pick(0, 1) ? pick(0, 1 << 20) : (uint64_t(1) << 40) + 7;
     S.Cycles = pick(1, 1000);
     switch (S.Kind) {

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 #include "qnn/Lower/Packing.h"
 #include "MappingTestUtils.h"
+#include "llvm/Support/Error.h"
 #include "gtest/gtest.h"
 #include <map>
 #include <set>
@@ -20,13 +21,13 @@ using namespace qnn::mappingtest;
 
 namespace {
 
-Target arrays(int64_t Rows, int64_t Cols) {
+Target arrays(int64_t Rows, int64_t Cols, unsigned Tiles = 1024) {
   Target T;
   T.Name = "packing";
   T.Rows = Rows;
   T.Cols = Cols;
-  T.Tiles = 1024;
-  T.ArraysPerTile = 16;
+  T.Tiles = Tiles;
+  T.ArraysPerTile = 4;
   return T;
 }
 
@@ -48,6 +49,7 @@ struct Cell {
 /// Checks every rule of Packing.h on one packing; returns the cells used.
 int64_t checkRules(const std::vector<std::vector<MvmBlock>> &Layers, const ModelPacking &P,
                    const Target &T) {
+  const int64_t Capacity = T.totalArrays();
   EXPECT_EQ(P.Layers.size(), Layers.size());
   std::map<Cell, size_t> Owner; // cell -> layer
   std::map<int64_t, int64_t> ShiftOf;
@@ -93,8 +95,27 @@ int64_t checkRules(const std::vector<std::vector<MvmBlock>> &Layers, const Model
   std::set<int64_t> Arrays;
   for (const auto &[C, L] : Owner)
     Arrays.insert(C.Array);
-  EXPECT_EQ(static_cast<int64_t>(Arrays.size()), P.NumArrays) << "an array holds nothing";
-  EXPECT_GE(P.NumArrays, arraysLowerBound(Cells, T));
+  if (P.Chips == 1) {
+    EXPECT_EQ(static_cast<int64_t>(Arrays.size()), P.NumArrays) << "an array holds nothing";
+    EXPECT_GE(P.NumArrays, arraysLowerBound(Cells, T));
+    return Cells;
+  }
+  // Several chips: each holds consecutive whole layers within its arrays,
+  // and every chip holds some.
+  int64_t LastChip = 0;
+  std::set<int64_t> ChipsUsed;
+  for (size_t L = 0; L < Layers.size(); ++L) {
+    if (P.Layers[L].empty())
+      continue;
+    int64_t Chip = P.Layers[L].front().Array / Capacity;
+    for (const PackedBlock &At : P.Layers[L])
+      EXPECT_EQ(At.Array / Capacity, Chip) << "layer " << L << " is split across chips";
+    EXPECT_GE(Chip, LastChip) << "layer " << L << " goes back to an earlier chip";
+    LastChip = Chip;
+    ChipsUsed.insert(Chip);
+  }
+  EXPECT_EQ(static_cast<int64_t>(ChipsUsed.size()), P.Chips);
+  EXPECT_LE(P.NumArrays, P.Chips * Capacity);
   return Cells;
 }
 
@@ -163,6 +184,57 @@ TEST(Packing, ReadShiftsSeparateArrays) {
   ModelPacking P = packModel(Layers, T);
   checkRules(Layers, P, T);
   EXPECT_EQ(P.NumArrays, 2);
+}
+
+// Random models on small chips (1..3 tiles of 4 arrays): --chips=auto puts
+// consecutive whole layers on each chip, packed by the rules above, and one
+// chip fewer is refused; a larger count N maps onto exactly N chips (or the
+// fewest, when balancing cannot), and a smaller one is refused.
+TEST(Packing, ChipsHoldConsecutiveLayers) {
+  Rng R(7);
+  int Mapped = 0;
+  for (int Trial = 0; Trial < 200; ++Trial) {
+    SCOPED_TRACE("trial " + std::to_string(Trial));
+    Target T = arrays(uniform(R, 4, 16), uniform(R, 4, 16), uniform(R, 1, 3));
+    std::vector<std::vector<MvmBlock>> Layers(uniform(R, 1, 12));
+    std::vector<std::string> Names;
+    for (auto &Layer : Layers) {
+      for (int64_t I = uniform(R, 1, 6); I > 0; --I)
+        Layer.push_back(block(uniform(R, 1, T.Rows), uniform(R, 1, T.Cols)));
+      Names.push_back("layer" + std::to_string(Names.size()));
+    }
+    llvm::Expected<ModelPacking> Auto = packOnChips(Layers, Names, T, 0);
+    if (!Auto) { // a layer larger than a chip
+      EXPECT_NE(llvm::toString(Auto.takeError()).find("is not split across chips"),
+                std::string::npos);
+      continue;
+    }
+    ++Mapped;
+    checkRules(Layers, *Auto, T);
+    if (Auto->Chips == 2) {
+      // One chip is packModel; partition refuses it when it overflows.
+      ModelPacking One = llvm::cantFail(packOnChips(Layers, Names, T, 1));
+      EXPECT_GT(One.NumArrays, static_cast<int64_t>(T.totalArrays()))
+          << "auto used two chips where one holds the model";
+    } else if (Auto->Chips > 2) {
+      llvm::Expected<ModelPacking> Fewer = packOnChips(Layers, Names, T, Auto->Chips - 1);
+      ASSERT_FALSE(static_cast<bool>(Fewer)) << "auto used more chips than needed";
+      EXPECT_NE(llvm::toString(Fewer.takeError()).find("chips over"), std::string::npos);
+    }
+    int64_t More = Auto->Chips + uniform(R, 0, 2);
+    llvm::Expected<ModelPacking> Asked = packOnChips(Layers, Names, T, More);
+    if (More > static_cast<int64_t>(Layers.size())) {
+      EXPECT_FALSE(static_cast<bool>(Asked));
+      llvm::consumeError(Asked.takeError());
+      continue;
+    }
+    ASSERT_TRUE(static_cast<bool>(Asked)) << llvm::toString(Asked.takeError());
+    checkRules(Layers, *Asked, T);
+    EXPECT_TRUE(Asked->Chips == More || Asked->Chips == Auto->Chips);
+    if (::testing::Test::HasFailure())
+      return;
+  }
+  EXPECT_GT(Mapped, 100);
 }
 
 } // namespace

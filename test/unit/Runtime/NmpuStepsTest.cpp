@@ -202,8 +202,10 @@ TEST(NmpuArith, RoundingShiftIsHalfToEven) {
   for (int Trial = 0; Trial < 100000; ++Trial) {
     int32_t Shift = static_cast<int32_t>(Rng() % 40);
     int64_t Value = static_cast<int64_t>(Rng() % (int64_t(1) << 50)) - (int64_t(1) << 49);
-    if (Trial % 3 == 0 && Shift > 0) // an exact tie
-      Value = (Value >> Shift << Shift) + (int64_t(1) << (Shift - 1));
+    if (Trial % 3 == 0 && Shift > 0) { // an exact tie: a multiple of 2^Shift plus half
+      int64_t Unit = int64_t(1) << Shift;
+      Value = Value - ((Value % Unit) + Unit) % Unit + Unit / 2;
+    }
     long double Want = std::nearbyint(std::ldexp(static_cast<long double>(Value), -Shift));
     ASSERT_EQ(nmpu::roundingShift(Value, Shift), static_cast<int64_t>(Want))
         << Value << " * 2^-" << Shift;
