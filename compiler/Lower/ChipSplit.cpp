@@ -15,7 +15,7 @@
 //===----------------------------------------------------------------------===//
 #include "qnn/Lower/Packing.h"
 #include "qnn/Support/Diagnostics.h"
-#include "llvm/ADT/StringExtras.h"
+#include <optional>
 
 namespace qnn {
 

@@ -3,7 +3,6 @@
 #include "qnn/Support/Diagnostics.h"
 #include "llvm/Support/MathExtras.h"
 #include <algorithm>
-#include <numeric>
 #include <optional>
 
 namespace qnn {
