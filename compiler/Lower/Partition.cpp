@@ -1,10 +1,12 @@
 //===- Partition.cpp - Assign layers to tiles -----------------------------===//
 //
-// The blocks of all layers share arrays (Packing.h); a layer's arrays are
-// the span from its lowest to its highest, and it runs on the NMPU of the
-// tile of its first block. Ops without arrays run on the tile of their first operand's
-// producer. A model whose layers need more arrays than the chip has, or a
-// tensor larger than a tile's activation buffer, is refused with the numbers.
+// The blocks of all layers share arrays (Packing.h), on one chip or, with
+// --chips, on several, each holding consecutive layers (ChipSplit.cpp). A
+// layer's arrays are the span from its lowest to its highest, and it runs on
+// the NMPU of the tile of its first block. Ops without arrays run on the
+// tile of their first operand's producer. A model whose layers need more
+// arrays than the chips have, or a tensor larger than a tile's activation
+// buffer, is refused with the numbers.
 //
 //===----------------------------------------------------------------------===//
 #include "qnn/Interp/KernelUtils.h"
