@@ -94,17 +94,12 @@ private:
     // Layers share arrays (Packing.h); a cell programmed twice would silently
     // change a weight of the earlier layer.
     std::map<int64_t, std::vector<bool>> Programmed;
-    for (const auto &O : G.ops()) {
-      if (O->Kind != "mvm")
-        continue;
-      llvm::Expected<MvmLayer> L = readMvmLayer(*O);
-      if (!L)
-        return L.takeError();
-      if (llvm::Error E = checkLayer(*O, *L))
-        return E;
-      const Tensor &Levels = *O->operand(1)->Const;
-      int64_t C = L->physicalColumns();
-      for (const MvmBlock &B : L->Blocks) {
+    llvm::Error E = visitMvmLayers(G, [&](const Op &O, const MvmLayer &L) -> llvm::Error {
+      if (llvm::Error Bad = checkLayer(O, L))
+        return Bad;
+      const Tensor &Levels = *O.operand(1)->Const;
+      int64_t C = L.physicalColumns();
+      for (const MvmBlock &B : L.Blocks) {
         auto [It, New] = Arrays.try_emplace(B.Array);
         ArrayImage &A = It->second;
         if (New) {
@@ -115,7 +110,7 @@ private:
           A.ReadShift = static_cast<uint8_t>(B.ReadShift);
           A.Levels.assign(size_t(T.Rows) * T.Cols, 0);
         } else if (A.ReadShift != B.ReadShift) {
-          return opError(*O,
+          return opError(O,
                          "blocks with different read shifts share array " + llvm::Twine(B.Array));
         }
         std::vector<bool> &Used = Programmed[B.Array];
@@ -124,14 +119,17 @@ private:
           for (int64_t J = 0; J < B.ColCount; ++J) {
             size_t Cell = (B.RowOffset + K) * T.Cols + B.ColOffset + J;
             if (Used[Cell])
-              return opError(*O, "a block overlaps another block on array " + llvm::Twine(B.Array) +
-                                     " at row " + llvm::Twine(B.RowOffset + K) + ", column " +
-                                     llvm::Twine(B.ColOffset + J));
+              return opError(O, "a block overlaps another block on array " + llvm::Twine(B.Array) +
+                                    " at row " + llvm::Twine(B.RowOffset + K) + ", column " +
+                                    llvm::Twine(B.ColOffset + J));
             Used[Cell] = true;
             A.Levels[Cell] = static_cast<uint8_t>(Levels.Data[(B.KBegin + K) * C + B.ColBegin + J]);
           }
       }
-    }
+      return llvm::Error::success();
+    });
+    if (E)
+      return E;
     for (auto &[Global, A] : Arrays) {
       ArrayIndex[Global] = static_cast<uint32_t>(P.Arrays.size());
       P.Arrays.push_back(std::move(A));

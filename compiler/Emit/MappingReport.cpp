@@ -9,6 +9,7 @@
 #include "qnn/Interp/KernelUtils.h"
 #include "qnn/Lower/MvmLayer.h"
 #include "qnn/Lower/Packing.h"
+#include "qnn/Lower/Pipeline.h"
 #include <fmt/format.h>
 #include <map>
 #include <set>
@@ -24,6 +25,7 @@ struct LayerRow {
   std::optional<MvmLayer> Mvm; ///< set for mvm ops
   std::string Config;          ///< analog block configuration of an mvm
   int64_t Cycles = 0;
+  std::optional<int64_t> StartCycle; ///< of image 0 in the pipelined schedule
   double LatencyNs = 0, EnergyPj = 0;
 };
 
@@ -33,7 +35,10 @@ struct Totals {
   /// Chips the mapping spans (--chips) and the arrays used on each.
   int64_t Chips = 1;
   std::vector<int64_t> ArraysPerChip;
+  /// Sums over the ops, as if they ran back to back.
   double LatencyNs = 0, EnergyPj = 0;
+  /// The pipelined schedule (Pipeline.h), when the graph is scheduled.
+  std::optional<PipelineSchedule> Pipeline;
   double Utilization = 0, TopsPerWatt = 0, TopsPerMm2 = 0, AreaMm2 = 0;
   /// Analog block configuration -> the layers that use it.
   std::map<std::string, std::vector<std::string>> Configs;
@@ -78,6 +83,8 @@ std::vector<LayerRow> collectRows(const Graph &G) {
     R.Kind = O->Kind;
     R.Tile = O->Attrs.getInt("tile", 0);
     R.Cycles = O->Attrs.getInt("cycles", 0);
+    if (O->Attrs.has("start_cycle"))
+      R.StartCycle = O->Attrs.getInt("start_cycle");
     R.LatencyNs = O->Attrs.getFloat("latency_ns", 0);
     R.EnergyPj = O->Attrs.getFloat("energy_pj", 0);
     if (isHostStepOp(*O)) {
@@ -101,8 +108,15 @@ std::vector<LayerRow> collectRows(const Graph &G) {
   return Rows;
 }
 
-Totals computeTotals(const std::vector<LayerRow> &Rows, const Target &T) {
+Totals computeTotals(const Graph &G, const std::vector<LayerRow> &Rows, const Target &T) {
   Totals S;
+  // Only a scheduled graph has a pipeline; before that the report shows
+  // the mapping without timing.
+  llvm::Expected<PipelineSchedule> Pipeline = schedulePipeline(G);
+  if (Pipeline)
+    S.Pipeline = std::move(*Pipeline);
+  else
+    llvm::consumeError(Pipeline.takeError());
   std::set<int64_t> PlacedArrays;
   for (const LayerRow &R : Rows) {
     S.Cycles += R.Cycles;
@@ -139,19 +153,22 @@ Totals computeTotals(const std::vector<LayerRow> &Rows, const Target &T) {
   // ops / pJ is 1e12 ops / J: TOPS/W directly.
   if (S.EnergyPj > 0)
     S.TopsPerWatt = Ops / S.EnergyPj;
-  // ops / ns is 1e9 ops / s = 1e-3 TOPS.
-  if (S.LatencyNs > 0 && S.AreaMm2 > 0)
-    S.TopsPerMm2 = Ops / S.LatencyNs * 1e-3 / S.AreaMm2;
+  // Steady state: Ops every interval. ops / ns is 1e9 ops / s = 1e-3 TOPS.
+  double IntervalNs = S.Pipeline ? S.Pipeline->IntervalCycles * cycleNs(T) : 0;
+  if (IntervalNs > 0 && S.AreaMm2 > 0)
+    S.TopsPerMm2 = Ops / IntervalNs * 1e-3 / S.AreaMm2;
   return S;
 }
 
 llvm::json::Value rowJson(const LayerRow &R, const Target &T) {
-  llvm::json::Object J{{"name", R.Name},
-                       {"op", R.Kind},
-                       {"tile", R.Tile ? llvm::json::Value(*R.Tile) : llvm::json::Value(nullptr)},
-                       {"cycles", R.Cycles},
-                       {"latency_ns", R.LatencyNs},
-                       {"energy_pj", R.EnergyPj}};
+  llvm::json::Object J{
+      {"name", R.Name},
+      {"op", R.Kind},
+      {"tile", R.Tile ? llvm::json::Value(*R.Tile) : llvm::json::Value(nullptr)},
+      {"cycles", R.Cycles},
+      {"start_cycle", R.StartCycle ? llvm::json::Value(*R.StartCycle) : llvm::json::Value(nullptr)},
+      {"latency_ns", R.LatencyNs},
+      {"energy_pj", R.EnergyPj}};
   if (R.Mvm) {
     const MvmLayer &L = *R.Mvm;
     J["chip"] = L.Tile / T.Tiles;
@@ -179,7 +196,7 @@ llvm::json::Value rowJson(const LayerRow &R, const Target &T) {
 
 llvm::json::Value mappingReportJson(const Graph &G, const Target &T) {
   std::vector<LayerRow> Rows = collectRows(G);
-  Totals S = computeTotals(Rows, T);
+  Totals S = computeTotals(G, Rows, T);
   llvm::json::Array Layers;
   for (const LayerRow &R : Rows)
     Layers.push_back(rowJson(R, T));
@@ -200,6 +217,19 @@ llvm::json::Value mappingReportJson(const Graph &G, const Target &T) {
                          {"tops_per_w", S.TopsPerWatt},
                          {"tops_per_mm2", S.TopsPerMm2},
                          {"area_mm2", S.AreaMm2}};
+  if (S.Pipeline) {
+    const PipelineSchedule &P = *S.Pipeline;
+    double Ns = cycleNs(T);
+    Tot["image_latency_cycles"] = P.LatencyCycles;
+    Tot["image_latency_ns"] = P.LatencyCycles * Ns;
+    Tot["image_latency_alone_cycles"] = P.AloneLatencyCycles;
+    Tot["interval_cycles"] = P.IntervalCycles;
+    Tot["interval_ns"] = P.IntervalCycles * Ns;
+    Tot["images_per_s"] = Ns > 0 ? 1e9 / (P.IntervalCycles * Ns) : 0.0;
+    Tot["resource_bound_cycles"] = P.ResourceBound;
+    Tot["bottleneck"] = P.Bottleneck;
+    Tot["bottleneck_op"] = P.BottleneckOp;
+  }
   return llvm::json::Object{{"model", G.Name},
                             {"target", T.Name},
                             {"layers", std::move(Layers)},
@@ -209,7 +239,7 @@ llvm::json::Value mappingReportJson(const Graph &G, const Target &T) {
 
 void printMappingReport(const Graph &G, const Target &T, llvm::raw_ostream &OS) {
   std::vector<LayerRow> Rows = collectRows(G);
-  Totals S = computeTotals(Rows, T);
+  Totals S = computeTotals(G, Rows, T);
   OS << fmt::format("mapping report: model '{}' on target '{}' ({} tiles x {} arrays of {}x{})\n",
                     G.Name, T.Name, T.Tiles, T.ArraysPerTile, T.Rows, T.Cols);
   // Columns as wide as the longest layer name and op kind.
@@ -250,6 +280,18 @@ void printMappingReport(const Graph &G, const Target &T, llvm::raw_ostream &OS) 
                     "{} cycles, {:.1f} ns, {:.1f} pJ per sample\n",
                     S.Arrays, T.totalArrays() * S.Chips, S.CellsUsed, 100 * S.Utilization, S.Cycles,
                     S.LatencyNs, S.EnergyPj);
+  if (S.Pipeline && !S.Pipeline->Bottleneck.empty()) {
+    const PipelineSchedule &P = *S.Pipeline;
+    double Ns = cycleNs(T);
+    OS << fmt::format("pipeline: latency {} cycles ({:.1f} ns) per image ({} cycles alone); a new "
+                      "image every {} cycles ({:.1f} ns){}; bottleneck {} ({} busy cycles per "
+                      "image, longest op '{}')\n",
+                      P.LatencyCycles, P.LatencyCycles * Ns, P.AloneLatencyCycles, P.IntervalCycles,
+                      P.IntervalCycles * Ns,
+                      Ns > 0 ? fmt::format(": {:.4g} images/s", 1e9 / (P.IntervalCycles * Ns))
+                             : std::string(),
+                      P.Bottleneck, P.ResourceBound, P.BottleneckOp);
+  }
   if (S.Chips > 1) {
     OS << fmt::format("chips: {} of target '{}', consecutive layers on each (tiles {} .. {} are "
                       "chip 1's); arrays used per chip:",

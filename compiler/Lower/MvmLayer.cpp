@@ -345,6 +345,20 @@ llvm::Error forEachMvm(Graph &G, MvmStage Required, llvm::StringRef PassName,
   return llvm::Error::success();
 }
 
+llvm::Error visitMvmLayers(const Graph &G,
+                           llvm::function_ref<llvm::Error(const Op &, const MvmLayer &)> Fn) {
+  for (const auto &O : G.ops()) {
+    if (O->Kind != "mvm")
+      continue;
+    llvm::Expected<MvmLayer> L = readMvmLayer(*O);
+    if (!L)
+      return L.takeError();
+    if (llvm::Error E = Fn(*O, *L))
+      return E;
+  }
+  return llvm::Error::success();
+}
+
 void setMvmMatrix(Graph &G, Op &O, Tensor W, llvm::StringRef Suffix) {
   O.Operands[1] = G.addConstant(O.Name + "." + Suffix.str(), std::move(W));
 }

@@ -3,6 +3,7 @@
 #include "qnn/Support/Diagnostics.h"
 #include "llvm/Support/MathExtras.h"
 #include <algorithm>
+#include <map>
 #include <optional>
 
 namespace qnn {
@@ -22,7 +23,7 @@ class ArrayFill {
 public:
   ArrayFill(int64_t ReadShift, const Target &T)
       : ReadShift(ReadShift), Rows(T.Rows), Skyline(static_cast<size_t>(T.Cols), 0),
-        FreeCells(T.Rows * T.Cols) {}
+        BlockEndsAt(static_cast<size_t>(T.Cols) + 1, false), FreeCells(T.Rows * T.Cols) {}
 
   int64_t readShift() const { return ReadShift; }
   bool full() const { return FreeCells == 0; }
@@ -31,14 +32,16 @@ public:
   std::optional<std::pair<int64_t, int64_t>> find(const Item &I) const {
     if (FreeCells < I.Height * I.Width)
       return std::nullopt;
+    auto Same = ByLayer.find(I.Layer);
+    const std::vector<Rect> *Layer = Same == ByLayer.end() ? nullptr : &Same->second;
     const int64_t Cols = static_cast<int64_t>(Skyline.size());
     std::optional<std::pair<int64_t, int64_t>> Best;
     for (int64_t X = 0; X + I.Width <= Cols; ++X) {
       // A lowest-leftmost position starts at column 0, where the skyline
       // steps, or where a block ends.
-      if (X > 0 && Skyline[X] == Skyline[X - 1] && !blockEndsAt(X))
+      if (X > 0 && Skyline[X] == Skyline[X - 1] && !BlockEndsAt[X])
         continue;
-      std::optional<int64_t> Y = lowestRow(I, X);
+      std::optional<int64_t> Y = lowestRow(I, X, Layer);
       if (Y && (!Best || *Y < Best->first))
         Best = {{*Y, X}};
     }
@@ -46,7 +49,12 @@ public:
   }
 
   void put(const Item &I, int64_t Row, int64_t Col) {
-    Placed.push_back({I.Layer, Row, Row + I.Height, Col, Col + I.Width});
+    std::vector<Rect> &Layer = ByLayer[I.Layer];
+    Rect R{Row, Row + I.Height, Col, Col + I.Width};
+    Layer.insert(std::upper_bound(Layer.begin(), Layer.end(), R,
+                                  [](const Rect &A, const Rect &B) { return A.Row0 < B.Row0; }),
+                 R);
+    BlockEndsAt[R.Col1] = true;
     for (int64_t X = Col; X < Col + I.Width; ++X)
       Skyline[X] = Row + I.Height;
     FreeCells = 0;
@@ -56,32 +64,23 @@ public:
 
 private:
   struct Rect {
-    size_t Layer;
     int64_t Row0, Row1, Col0, Col1;
   };
 
-  bool blockEndsAt(int64_t X) const {
-    return std::any_of(Placed.begin(), Placed.end(), [&](const Rect &R) { return R.Col1 == X; });
-  }
-
   /// The lowest row at column \p X that clears the skyline and every row of
-  /// the same layer's blocks; none if a block of the layer shares a column.
-  std::optional<int64_t> lowestRow(const Item &I, int64_t X) const {
+  /// the same layer's blocks (\p Layer, sorted by first row); none if a
+  /// block of the layer shares a column.
+  std::optional<int64_t> lowestRow(const Item &I, int64_t X, const std::vector<Rect> *Layer) const {
     int64_t Y = *std::max_element(Skyline.begin() + X, Skyline.begin() + X + I.Width);
-    for (const Rect &R : Placed)
-      if (R.Layer == I.Layer && R.Col0 < X + I.Width && X < R.Col1)
-        return std::nullopt;
-    // Blocks of the layer are sorted by row here: one pass in row order
-    // lifts Y above every one it meets.
-    std::vector<const Rect *> Same;
-    for (const Rect &R : Placed)
-      if (R.Layer == I.Layer)
-        Same.push_back(&R);
-    std::sort(Same.begin(), Same.end(),
-              [](const Rect *A, const Rect *B) { return A->Row0 < B->Row0; });
-    for (const Rect *R : Same)
-      if (R->Row0 < Y + I.Height && Y < R->Row1)
-        Y = R->Row1;
+    if (Layer) {
+      for (const Rect &R : *Layer)
+        if (R.Col0 < X + I.Width && X < R.Col1)
+          return std::nullopt;
+      // In row order, one pass lifts Y above every block it meets.
+      for (const Rect &R : *Layer)
+        if (R.Row0 < Y + I.Height && Y < R.Row1)
+          Y = R.Row1;
+    }
     if (Y + I.Height > Rows)
       return std::nullopt;
     return Y;
@@ -89,8 +88,10 @@ private:
 
   int64_t ReadShift, Rows;
   std::vector<int64_t> Skyline;
+  std::vector<bool> BlockEndsAt; ///< per column: some block ends just before it
   int64_t FreeCells;
-  std::vector<Rect> Placed;
+  /// The blocks on this array per layer, sorted by first row.
+  std::map<size_t, std::vector<Rect>> ByLayer;
 };
 
 } // namespace
@@ -147,15 +148,12 @@ ModelPacking packModel(llvm::ArrayRef<std::vector<MvmBlock>> Layers, const Targe
 llvm::Expected<ModelPacking> packGraph(const Graph &G, const Target &T, int64_t Chips) {
   std::vector<std::vector<MvmBlock>> Layers;
   std::vector<std::string> Names;
-  for (const auto &O : G.ops()) {
-    if (O->Kind != "mvm")
-      continue;
-    llvm::Expected<MvmLayer> L = readMvmLayer(*O);
-    if (!L)
-      return L.takeError();
-    Layers.push_back(std::move(L->Blocks));
-    Names.push_back(O->Name);
-  }
+  if (llvm::Error E = visitMvmLayers(G, [&](const Op &O, const MvmLayer &L) -> llvm::Error {
+        Layers.push_back(L.Blocks);
+        Names.push_back(O.Name);
+        return llvm::Error::success();
+      }))
+    return E;
   return packOnChips(Layers, Names, T, Chips);
 }
 

@@ -1,15 +1,16 @@
 //===- Schedule.cpp - Execution order and the cost model ------------------===//
 //
-// Steps run one after another in graph (topological) order, one sample at a
-// time. docs/cost-model.md gives every formula; in short, an mvm layer
-// fires input phases x vectors x read groups array reads (arrays in
-// parallel, blocks sharing an array and node-sharing column groups in
-// sequence), and every op pays NMPU operations, buffer traffic and
-// tile-to-tile transfers.
+// Every op's cost per sample; docs/cost-model.md gives every formula. In
+// short, an mvm layer fires input phases x vectors x read groups array reads
+// (arrays in parallel, blocks sharing an array and node-sharing column
+// groups in sequence), and every op pays NMPU operations, buffer traffic and
+// tile-to-tile transfers. The start cycles come from the pipelined (modulo)
+// schedule of Pipeline.h, with several images in flight.
 //
 //===----------------------------------------------------------------------===//
 #include "qnn/Interp/KernelUtils.h"
 #include "qnn/Lower/MvmLayer.h"
+#include "qnn/Lower/Pipeline.h"
 #include "qnn/Pass/Pass.h"
 #include "llvm/Support/MathExtras.h"
 #include <cmath>
@@ -77,7 +78,7 @@ public:
       return TOr.takeError();
     const Target &T = **TOr;
     const CostParams &P = T.Cost;
-    double CycleNs = P.DacLatency + P.ArrayPhaseLatency + P.AdcLatency;
+    double CycleNs = cycleNs(T);
     std::map<const Op *, MvmCost> Costs;
     llvm::Error E = forEachMvm(G, MvmStage::Placed, name(), "place", [&](Op &O, MvmLayer &L) {
       L.Cost = countMvm(O, L, T);
@@ -86,7 +87,6 @@ public:
     });
     if (E)
       return E;
-    int64_t Start = 0;
     for (const auto &O : G.ops()) {
       if (!hostOpType(O->Kind).empty())
         continue; // runs on the host: no chip time
@@ -151,12 +151,16 @@ public:
       // latencies counts the layer's sequential array reads instead.
       if (CycleNs > 0)
         Cycles = static_cast<int64_t>(std::ceil(LatencyNs / CycleNs));
-      O->Attrs.set("start_cycle", Start);
       O->Attrs.set("cycles", Cycles);
       O->Attrs.set("latency_ns", LatencyNs);
       O->Attrs.set("energy_pj", EnergyPj);
-      Start += Cycles;
     }
+    llvm::Expected<PipelineSchedule> S = schedulePipeline(G);
+    if (!S)
+      return S.takeError();
+    for (const auto &O : G.ops())
+      if (auto It = S->Start.find(O.get()); It != S->Start.end())
+        O->Attrs.set("start_cycle", It->second);
     return llvm::Error::success();
   }
 };

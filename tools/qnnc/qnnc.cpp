@@ -24,7 +24,7 @@ using namespace qnn;
 
 namespace {
 
-enum class EmitKind { Image, Import, Canonical, Mvm, Mapped, Report, ReportJson };
+enum class EmitKind { Image, Import, Canonical, Mvm, Mapped, Report, ReportJson, Trace, Floorplan };
 
 cl::OptionCategory QnncCategory("qnnc options");
 cl::opt<std::string> InputFile(cl::Positional, cl::desc("<model .onnx|.onnxtext|.qnn>"),
@@ -39,8 +39,15 @@ cl::opt<EmitKind> Emit(
                clEnumValN(EmitKind::Mvm, "mvm", "IR after lower-to-mvm"),
                clEnumValN(EmitKind::Mapped, "mapped", "IR after the whole pipeline"),
                clEnumValN(EmitKind::Report, "report", "the mapping report"),
-               clEnumValN(EmitKind::ReportJson, "report-json", "the mapping report in JSON")),
+               clEnumValN(EmitKind::ReportJson, "report-json", "the mapping report in JSON"),
+               clEnumValN(EmitKind::Trace, "trace",
+                          "the pipelined schedule as a Chrome trace (chrome://tracing, Perfetto)"),
+               clEnumValN(EmitKind::Floorplan, "floorplan",
+                          "an SVG of chips, tiles and arrays, blocks coloured by layer")),
     cl::cat(QnncCategory));
+cl::opt<unsigned> TraceImages("trace-images",
+                              cl::desc("Images in flight shown by --emit=trace (default 4)"),
+                              cl::init(4), cl::cat(QnncCategory));
 
 /// The last pass an --emit stage needs.
 StringRef lastPassFor(EmitKind K) {
@@ -63,8 +70,8 @@ constexpr StringRef Tool = "qnnc";
 int main(int argc, char **argv) {
   InitLLVM X(argc, argv);
   cl::HideUnrelatedOptions({&QnncCategory, &compilerOptionCategory()});
-  cl::ParseCommandLineOptions(argc, argv,
-                              "qnnc: compile a quantized ONNX model for a compute-in-memory chip\n");
+  cl::ParseCommandLineOptions(
+      argc, argv, "qnnc: compile a quantized ONNX model for a compute-in-memory chip\n");
   registerAllOps();
   if (Emit == EmitKind::Image && OutputFile.empty())
     reportErrorAndExit(Tool, makeError("no output file: give -o IMAGE (or --emit=report to print "
@@ -109,12 +116,24 @@ int main(int argc, char **argv) {
 
   std::string Text;
   raw_string_ostream OS(Text);
-  if (Emit == EmitKind::Report)
+  if (Emit == EmitKind::Report) {
     printMappingReport(**G, *Ctx->TargetDesc, OS);
-  else if (Emit == EmitKind::ReportJson)
+  } else if (Emit == EmitKind::ReportJson) {
     OS << formatv("{0:2}", mappingReportJson(**G, *Ctx->TargetDesc)) << '\n';
-  else
+  } else if (Emit == EmitKind::Trace) {
+    if (TraceImages < 1 || TraceImages > 1000)
+      reportErrorAndExit(Tool, makeError("--trace-images={} is out of range: give 1 .. 1000",
+                                         TraceImages.getValue()));
+    Expected<json::Value> Trace = pipelineTraceJson(**G, *Ctx->TargetDesc, TraceImages);
+    if (!Trace)
+      reportErrorAndExit(Tool, addContext(Trace.takeError(), InputFile));
+    OS << formatv("{0}", *Trace) << '\n';
+  } else if (Emit == EmitKind::Floorplan) {
+    if (Error E = printFloorplanSvg(**G, *Ctx->TargetDesc, OS))
+      reportErrorAndExit(Tool, addContext(std::move(E), InputFile));
+  } else {
     printGraph(**G, OS);
+  }
   if (Error E = writeOutputFile(OutputFile.empty() ? "-" : OutputFile.getValue(), OS.str()))
     reportErrorAndExit(Tool, std::move(E));
   return 0;

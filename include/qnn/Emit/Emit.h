@@ -31,6 +31,15 @@ void printMappingReport(const Graph &G, const Target &T, llvm::raw_ostream &OS);
 /// The same report as JSON.
 llvm::json::Value mappingReportJson(const Graph &G, const Target &T);
 
+/// The pipelined schedule (Pipeline.h) of \p Images images as a Chrome trace
+/// (Trace Event Format JSON: chrome://tracing, Perfetto), a track per tile.
+llvm::Expected<llvm::json::Value> pipelineTraceJson(const Graph &G, const Target &T,
+                                                    int64_t Images);
+
+/// An SVG picture of the chips, tiles and arrays with every placed block
+/// coloured by layer. Expects a placed graph.
+llvm::Error printFloorplanSvg(const Graph &G, const Target &T, llvm::raw_ostream &OS);
+
 } // namespace qnn
 
 #endif

@@ -137,6 +137,10 @@ void writeMvmLayer(const MvmLayer &L, AttrMap &Attrs);
 llvm::Error forEachMvm(Graph &G, MvmStage Required, llvm::StringRef PassName,
                        llvm::StringRef Previous,
                        llvm::function_ref<llvm::Error(Op &, MvmLayer &)> Fn);
+/// Runs \p Fn on every mvm op of \p G, in graph order, with its decoded
+/// layer (read only); stops at the first error, of decoding or of \p Fn.
+llvm::Error visitMvmLayers(const Graph &G,
+                           llvm::function_ref<llvm::Error(const Op &, const MvmLayer &)> Fn);
 /// Replaces the weight matrix operand of \p O by constant \p W named after
 /// the op and \p Suffix (the old constant is left for dead-code removal).
 void setMvmMatrix(Graph &G, Op &O, Tensor W, llvm::StringRef Suffix);
