@@ -39,6 +39,15 @@ cl::opt<std::string> Chips("chips",
                            cl::desc("Chips to map the model onto: N, or auto for the fewest that "
                                     "hold it (default 1)"),
                            cl::value_desc("N|auto"), cl::cat(compilerOptionCategory()));
+cl::opt<std::string> Replication(
+    "replication",
+    cl::desc("Fraction of the spare arrays that copies of the slowest layers may use, 0..1 "
+             "(default 0: no copies)"),
+    cl::value_desc("F"), cl::cat(compilerOptionCategory()));
+cl::opt<unsigned> Neurons("neurons",
+                          cl::desc("Neurons (read-out circuits) per array, overriding the "
+                                   "target's: node sharing"),
+                          cl::value_desc("N"), cl::cat(compilerOptionCategory()));
 cl::list<std::string> PrintAfter("print-after", cl::desc("Print the IR after the named pass"),
                                  cl::value_desc("PASS"), cl::CommaSeparated,
                                  cl::cat(compilerOptionCategory()));
@@ -81,9 +90,15 @@ Expected<PassContext> makePassContext(StringRef SourceName) {
       return T.takeError();
     Ctx.TargetDesc = std::move(*T);
   }
+  if (Neurons.getNumOccurrences()) {
+    if (!Ctx.TargetDesc)
+      return makeError("--neurons needs a target (--target=PRESET|FILE.json)");
+    if (Error E = setNeurons(*Ctx.TargetDesc, Neurons))
+      return E;
+  }
   // The keys the mapping passes read (docs/passes.md); the passes check the
   // values. A misspelt key would otherwise be ignored without a word.
-  static const StringRef KnownKeys[] = {"polarity", "readout", "chips"};
+  static const StringRef KnownKeys[] = {"polarity", "readout", "chips", "replication"};
   auto Set = [&](StringRef Key, StringRef Value) -> Error {
     if (!is_contained(KnownKeys, Key))
       return makeError("--pass-option: unknown key '{}' (keys: {})", Key.str(),
@@ -107,6 +122,9 @@ Expected<PassContext> makePassContext(StringRef SourceName) {
       return E;
   if (!Chips.empty())
     if (Error E = Set("chips", Chips))
+      return E;
+  if (!Replication.empty())
+    if (Error E = Set("replication", Replication))
       return E;
   return Ctx;
 }

@@ -188,6 +188,7 @@ private:
       Out.ColBegin = B.ColBegin, Out.ColCount = B.ColCount;
       S.Blocks.push_back(Out);
     }
+    S.Replicas = static_cast<uint32_t>(L.Replicas);
     for (double B : Bias.Data)
       S.Bias.push_back(static_cast<int64_t>(B));
     S.Requant = L.Requant;

@@ -148,7 +148,7 @@ Totals computeTotals(const Graph &G, const std::vector<LayerRow> &Rows, const Ta
   S.ArraysLowerBound = arraysLowerBound(S.CellsUsed, T);
   if (S.Arrays > 0)
     S.Utilization = double(S.CellsUsed) / (double(S.Arrays) * T.Rows * T.Cols);
-  S.AreaMm2 = S.Chips * (T.totalArrays() * T.Cost.ArrayArea + T.Tiles * T.Cost.NmpuArea);
+  S.AreaMm2 = chipArea(T, S.Chips);
   double Ops = 2.0 * S.Macs;
   // ops / pJ is 1e12 ops / J: TOPS/W directly.
   if (S.EnergyPj > 0)

@@ -88,8 +88,10 @@ void accumulate(const MvmLayer &L, const Tensor &W, llvm::ArrayRef<int64_t> Vec,
   }
   int64_t Mask = (int64_t(1) << L.DacBits) - 1;
   std::vector<int64_t> Phase(Vec.size());
-  for (size_t I = 0; I < L.Blocks.size(); ++I) {
-    const MvmBlock &B = L.Blocks[I];
+  // Copies of a replicated layer hold the same levels: one computes it.
+  llvm::ArrayRef<MvmBlock> Blocks = L.replica(0);
+  for (size_t I = 0; I < Blocks.size(); ++I) {
+    const MvmBlock &B = Blocks[I];
     if (Exact[I]) {
       addColumns(L, W, Vec, B.KBegin, B.KCount, B.ColBegin, B.ColCount, 0, Identity, Sums, Acc);
       continue;
@@ -157,7 +159,7 @@ llvm::Error evalMvm(const Op &O, llvm::ArrayRef<const Tensor *> Operands,
   Tensor &Y = Results[0];
   Y.Type = O.result()->Type.Elem;
   std::vector<bool> Exact;
-  for (const MvmBlock &B : L.Blocks)
+  for (const MvmBlock &B : L.replica(0))
     Exact.push_back(alwaysExact(L, W, B));
   std::vector<int64_t> Vec(L.K), Acc(L.N);
 

@@ -205,6 +205,16 @@ llvm::Expected<MvmLayer> readMvmLayer(const Op &O) {
     L.Tile = R.integer("tile");
     L.ArrayBegin = R.integer("array_begin");
     L.ArrayCount = R.integer("array_count");
+    if (O.Attrs.has("replicas")) {
+      L.Replicas = R.integer("replicas");
+      // Checked here, not only by the verifier: replica() divides by it.
+      R.check(L.Replicas >= 1 && L.Replicas <= image::MaxReplicas && !L.Blocks.empty() &&
+                  L.Blocks.size() % static_cast<size_t>(L.Replicas) == 0,
+              "mvm attribute 'replicas' must be 1.." + llvm::Twine(image::MaxReplicas) +
+                  " and divide the blocks");
+      if (L.Replicas < 1)
+        L.Replicas = 1;
+    }
   }
   if (O.Attrs.has("vectors")) {
     MvmCost C;
@@ -309,6 +319,8 @@ void writeMvmLayer(const MvmLayer &L, AttrMap &A) {
     A.set("tile", L.Tile);
     A.set("array_begin", L.ArrayBegin);
     A.set("array_count", L.ArrayCount);
+    if (L.Replicas != 1)
+      A.set("replicas", L.Replicas);
   }
   if (L.Cost) {
     A.set("vectors", L.Cost->Vectors);

@@ -131,6 +131,18 @@ llvm::Error verifyBlocks(const Op &O, const MvmLayer &L) {
     return opError(O, "blocks need sliced columns (slice-bits before tile)");
   if (L.DacBits < 1 || L.AdcBits < 1 || L.AdcBits > 30 || L.InputPhases * L.DacBits < L.InputBits)
     return opError(O, "input_phases * dac_bits must cover input_bits and adc_bits be in [1, 30]");
+  if (L.Replicas > 1 && L.Window != image::WindowKind::Conv2d)
+    return opError(O, "only a conv2d layer is replicated (its output pixels are spread over the "
+                      "copies)");
+  // Copy 0 covers the matrix once; every other copy repeats it block by block.
+  llvm::ArrayRef<MvmBlock> Copy = L.replica(0);
+  for (size_t I = Copy.size(); I < L.Blocks.size(); ++I) {
+    const MvmBlock &B = L.Blocks[I], &P = Copy[I % Copy.size()];
+    if (B.KBegin != P.KBegin || B.KCount != P.KCount || B.ColBegin != P.ColBegin ||
+        B.ColCount != P.ColCount || B.ReadShift != P.ReadShift)
+      return opError(O, "block " + llvm::Twine(I) + " is not a copy of block " +
+                            llvm::Twine(I % Copy.size()) + " (replicas)");
+  }
   int64_t Area = 0, C = L.physicalColumns();
   for (size_t I = 0; I < L.Blocks.size(); ++I) {
     const MvmBlock &B = L.Blocks[I];
@@ -139,6 +151,8 @@ llvm::Error verifyBlocks(const Op &O, const MvmLayer &L) {
       return opError(O, "block " + llvm::Twine(I) + " lies outside the weight matrix");
     if ((B.Array < 0) != (L.Blocks.front().Array < 0) || B.RowOffset < 0 || B.ColOffset < 0)
       return opError(O, "block " + llvm::Twine(I) + " has an invalid placement");
+    if (I >= Copy.size())
+      continue;
     Area += B.KCount * B.ColCount;
     for (size_t J = 0; J < I; ++J) {
       const MvmBlock &P = L.Blocks[J];

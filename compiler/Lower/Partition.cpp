@@ -3,7 +3,9 @@
 // The blocks of all layers share arrays (Packing.h), on one chip or, with
 // --chips, on several, each holding consecutive layers (ChipSplit.cpp). A
 // layer's arrays are the span from its lowest to its highest, and it runs on
-// the NMPU of the tile of its first block. Ops without arrays run on the
+// the NMPU of the tile of its first block. With --replication, the layers
+// that bound the pipeline get copies of their weights on spare arrays
+// (Replication.cpp), packed like any other blocks. Ops without arrays run on the
 // tile of their first operand's producer. A model whose layers need more
 // arrays than the chips have, or a tensor larger than a tile's activation
 // buffer, is refused with the numbers.
@@ -19,13 +21,18 @@ namespace qnn {
 
 namespace {
 
-/// Bytes of one sample of \p V in the activation buffer (a leading symbolic
-/// batch dimension is fed one sample at a time).
-int64_t bytesPerSample(const Value &V) {
+/// Elements of one sample of \p V (a leading symbolic batch dimension is
+/// fed one sample at a time).
+int64_t elementsPerSample(const Value &V) {
   int64_t Elements = 1;
   for (int64_t D : V.Type.Dims)
     Elements *= D < 0 ? 1 : D;
-  return llvm::divideCeil(Elements * bitWidth(V.Type.Elem), 8);
+  return Elements;
+}
+
+/// Bytes of one sample of \p V in the activation buffer.
+int64_t bytesPerSample(const Value &V) {
+  return llvm::divideCeil(elementsPerSample(V) * bitWidth(V.Type.Elem), 8);
 }
 
 class PartitionPass : public Pass {
@@ -39,12 +46,49 @@ public:
     llvm::Expected<int64_t> Chips = parseChipsOption(Ctx.option("chips", "1"));
     if (!Chips)
       return Chips.takeError();
-    llvm::Expected<ModelPacking> Packing = packGraph(G, T, *Chips);
+    llvm::Expected<double> Budget = parseReplicationOption(Ctx.option("replication", "0"));
+    if (!Budget)
+      return Budget.takeError();
+    std::vector<std::vector<MvmBlock>> Layers;
+    std::vector<std::string> Names;
+    std::vector<ReplicaWork> Work;
+    if (llvm::Error E = visitMvmLayers(G, [&](const Op &O, const MvmLayer &L) {
+          Layers.push_back(L.Blocks);
+          Names.push_back(O.Name);
+          bool Conv = L.Window == image::WindowKind::Conv2d;
+          Work.push_back({Conv ? L.OutH * L.OutW : elementsPerSample(*O.operand(0)) / L.K,
+                          L.InputPhases, Conv});
+          return llvm::Error::success();
+        }))
+      return E;
+    llvm::Expected<ModelPacking> Packing = packOnChips(Layers, Names, T, *Chips);
     if (!Packing)
       return Packing.takeError();
+    int64_t Next = Packing->NumArrays;
+    int64_t Have = T.totalArrays() * Packing->Chips;
+    if (Next > Have)
+      return makeError("model needs {} arrays, target '{}' has {} ({} tiles x {}): {} arrays "
+                       "over; use a larger target, fewer/smaller layers, or --chips=auto",
+                       Next, T.Name, Have, T.Tiles, T.ArraysPerTile, Next - Have);
+    std::vector<int64_t> Copies(Layers.size(), 1);
+    if (*Budget > 0) {
+      llvm::Expected<std::vector<int64_t>> Chosen =
+          chooseReplicas(Layers, Work, Names, T, *Chips, *Packing, *Budget);
+      if (!Chosen)
+        return Chosen.takeError();
+      Copies = std::move(*Chosen);
+      Packing = packOnChips(withCopies(Layers, Copies), Names, T, *Chips);
+      if (!Packing)
+        return Packing.takeError();
+    }
     size_t Layer = 0;
     llvm::Error E = forEachMvm(G, MvmStage::Tiled, name(), "tile", [&](Op &O, MvmLayer &L) {
-      const std::vector<PackedBlock> &Placed = Packing->Layers[Layer++];
+      const std::vector<PackedBlock> &Placed = Packing->Layers[Layer];
+      L.Replicas = Copies[Layer];
+      L.Blocks.clear();
+      for (int64_t C = 0; C < L.Replicas; ++C)
+        L.Blocks.insert(L.Blocks.end(), Layers[Layer].begin(), Layers[Layer].end());
+      ++Layer;
       int64_t First = Placed.empty() ? 0 : Placed.front().Array, Last = First - 1;
       for (const PackedBlock &P : Placed) {
         First = std::min(First, P.Array);
@@ -59,12 +103,6 @@ public:
     });
     if (E)
       return E;
-    int64_t Next = Packing->NumArrays;
-    int64_t Have = T.totalArrays() * Packing->Chips;
-    if (Next > Have)
-      return makeError("model needs {} arrays, target '{}' has {} ({} tiles x {}): {} arrays "
-                       "over; use a larger target, fewer/smaller layers, or --chips=auto",
-                       Next, T.Name, Have, T.Tiles, T.ArraysPerTile, Next - Have);
     for (const auto &O : G.ops()) {
       if (!hostOpType(O->Kind).empty())
         continue; // runs on the host, outside every tile

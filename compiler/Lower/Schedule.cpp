@@ -38,23 +38,34 @@ int64_t comparisons(int64_t Count) {
   return std::max<int64_t>(1, llvm::Log2_64_Ceil(static_cast<uint64_t>(Count) + 1));
 }
 
-/// Array-level counts of one mvm layer (per sample).
+/// Input vectors of a sample that copy \p R of \p Replicas reads: pixels v
+/// with v % Replicas = R.
+int64_t vectorsOfCopy(int64_t Vectors, int64_t Replicas, int64_t R) {
+  return R < Vectors ? (Vectors - R + Replicas - 1) / Replicas : 0;
+}
+
+/// Array-level counts of one mvm layer (per sample). Every vector is read by
+/// one copy of the weights (replication), so the reads, conversions and
+/// drives are those of one copy per vector; the copies read at the same time,
+/// so the sequential reads are those of the vectors of copy 0, each taking
+/// the read groups of the busiest array (over all copies on it).
 MvmCost countMvm(const Op &O, const MvmLayer &L, const Target &T) {
   MvmCost C;
   C.Vectors =
       L.Window == image::WindowKind::Conv2d ? L.OutH * L.OutW : perSample(*O.operand(0)) / L.K;
   std::map<int64_t, int64_t> GroupsPerArray;
-  int64_t Groups = 0, Columns = 0, Rows = 0;
   for (const MvmBlock &B : L.Blocks) {
-    int64_t G = llvm::divideCeil(B.ColCount, T.Neurons);
-    GroupsPerArray[B.Array] += G;
-    Groups += G;
-    Columns += B.ColCount;
-    Rows += B.KCount;
+    GroupsPerArray[B.Array] += llvm::divideCeil(B.ColCount, T.Neurons);
     C.CellsUsed += B.KCount * B.ColCount;
   }
   for (const auto &[Array, G] : GroupsPerArray)
     C.ReadGroups = std::max(C.ReadGroups, G);
+  int64_t Groups = 0, Columns = 0, Rows = 0;
+  for (const MvmBlock &B : L.replica(0)) {
+    Groups += llvm::divideCeil(B.ColCount, T.Neurons);
+    Columns += B.ColCount;
+    Rows += B.KCount;
+  }
   int64_t Fires = C.Vectors * L.InputPhases;
   C.ArrayReads = Fires * Groups;
   C.AdcConversions = Fires * Columns;
@@ -67,6 +78,21 @@ MvmCost countMvm(const Op &O, const MvmLayer &L, const Target &T) {
   C.NmpuOps = C.AdcConversions + C.Vectors * L.N * PerOutput;
   C.Macs = C.Vectors * L.K * L.N;
   return C;
+}
+
+/// Partial-sum bytes per sample sent to the layer's tile: for every vector,
+/// from each other tile holding blocks of the copy that reads it.
+int64_t partialSumBytes(const MvmLayer &L, const MvmCost &C, const Target &T) {
+  int64_t Bytes = 0;
+  for (int64_t R = 0; R < L.Replicas; ++R) {
+    std::set<int64_t> Tiles;
+    for (const MvmBlock &B : L.replica(R))
+      if (B.Array / T.ArraysPerTile != L.Tile)
+        Tiles.insert(B.Array / T.ArraysPerTile);
+    Bytes += static_cast<int64_t>(Tiles.size()) * vectorsOfCopy(C.Vectors, L.Replicas, R) * L.N *
+             llvm::divideCeil(L.AccBits, 8);
+  }
+  return Bytes;
 }
 
 class SchedulePass : public Pass {
@@ -120,15 +146,8 @@ public:
         llvm::Expected<MvmLayer> L = readMvmLayer(*O);
         if (!L)
           return L.takeError();
-        // Each other tile holding blocks of the layer sends its partial sums
-        // to the layer's tile.
-        std::set<int64_t> Tiles;
-        for (const MvmBlock &B : L->Blocks)
-          if (B.Array / T.ArraysPerTile != L->Tile)
-            Tiles.insert(B.Array / T.ArraysPerTile);
-        Transfer +=
-            static_cast<int64_t>(Tiles.size()) * C.Vectors * L->N * llvm::divideCeil(L->AccBits, 8);
-        Cycles = C.Vectors * L->InputPhases * C.ReadGroups;
+        Transfer += partialSumBytes(*L, C, T);
+        Cycles = vectorsOfCopy(C.Vectors, L->Replicas, 0) * L->InputPhases * C.ReadGroups;
         LatencyNs = Cycles * CycleNs + C.NmpuOps * P.NmpuOpLatency;
         EnergyPj = C.ArrayReads * P.ArrayPhaseEnergy + C.AdcConversions * P.AdcEnergy +
                    C.DacDrives * P.DacEnergy + C.NmpuOps * P.NmpuOpEnergy;

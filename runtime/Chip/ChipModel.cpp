@@ -102,16 +102,27 @@ int64_t ChipModel::requantize(const MvmStep &S, unsigned N, int64_t Acc) const {
                           S.OutZeroPoint, S.ClampMin, S.ClampMax);
 }
 
+namespace {
+
+/// The blocks of copy \p Copy of a replicated layer (all of them otherwise).
+llvm::ArrayRef<Block> copyBlocks(const MvmStep &S, uint32_t Copy) {
+  size_t PerCopy = S.Blocks.size() / S.Replicas;
+  return llvm::ArrayRef<Block>(S.Blocks).slice(Copy * PerCopy, PerCopy);
+}
+
+} // namespace
+
 void ChipModel::mvm(const MvmStep &S, llvm::ArrayRef<int64_t> X, llvm::MutableArrayRef<int64_t> Out,
-                    StepStats &Stats, uint64_t *FixedDiffs) {
+                    StepStats &Stats, uint64_t *FixedDiffs, uint32_t Copy) {
   const unsigned Phases = inputPhases(S);
+  const llvm::ArrayRef<Block> Blocks = copyBlocks(S, Copy);
   const int64_t DacMask = (int64_t(1) << T.DacBits) - 1;
   std::vector<int64_t> Acc(S.N, 0), Xp(S.K), Readout;
   for (unsigned Phase = 0; Phase < Phases; ++Phase) {
     unsigned PhaseShift = Phase * T.DacBits;
     for (uint32_t K = 0; K < S.K; ++K)
       Xp[K] = (X[K] >> PhaseShift) & DacMask;
-    for (const Block &B : S.Blocks) {
+    for (const Block &B : Blocks) {
       Readout.resize(B.ColCount);
       readBlock(B, Xp, Readout);
       for (uint32_t J = 0; J < B.ColCount; ++J) {
@@ -141,36 +152,42 @@ void ChipModel::mvm(const MvmStep &S, llvm::ArrayRef<int64_t> X, llvm::MutableAr
         Out[N] != nmpu::requantFloat(A, S.Multiplier[N], S.OutZeroPoint, S.ClampMin, S.ClampMax))
       ++*FixedDiffs;
   }
-  countMvm(S, Stats);
+  countMvm(S, Copy, Stats);
 }
 
-void ChipModel::countMvm(const MvmStep &S, StepStats &Stats) const {
+void ChipModel::countMvm(const MvmStep &S, uint32_t Copy, StepStats &Stats) const {
   // docs/cost-model.md: blocks on different arrays are read in parallel,
-  // the read groups of one array one after another.
+  // the read groups of one array one after another; the copies of a
+  // replicated layer read their vectors at the same time, so the
+  // sequential reads are counted on copy 0's vectors, with the read groups
+  // of the busiest array over all copies.
   const unsigned Phases = inputPhases(S);
-  llvm::SmallDenseMap<uint32_t, uint64_t, 8> GroupsPerArray;
   uint64_t Groups = 0, Converted = 0, Driven = 0;
-  llvm::SmallDenseSet<uint32_t, 8> Tiles;
-  for (const Block &B : S.Blocks) {
-    uint64_t G = (B.ColCount + T.Neurons - 1) / T.Neurons;
-    GroupsPerArray[B.Array] += G;
-    Groups += G;
+  const uint32_t LayerTile = S.Blocks.empty() ? 0 : P.Arrays[S.Blocks.front().Array].Tile;
+  llvm::SmallDenseSet<uint32_t, 8> OtherTiles;
+  for (const Block &B : copyBlocks(S, Copy)) {
+    Groups += (B.ColCount + T.Neurons - 1) / T.Neurons;
     Converted += B.ColCount;
     Driven += B.KCount;
-    Tiles.insert(P.Arrays[B.Array].Tile);
+    if (P.Arrays[B.Array].Tile != LayerTile)
+      OtherTiles.insert(P.Arrays[B.Array].Tile);
   }
-  uint64_t Sequential = 0;
-  for (const auto &AG : GroupsPerArray)
-    Sequential = std::max(Sequential, AG.second);
+  if (Copy == 0) {
+    llvm::SmallDenseMap<uint32_t, uint64_t, 8> GroupsPerArray;
+    for (const Block &B : S.Blocks)
+      GroupsPerArray[B.Array] += (B.ColCount + T.Neurons - 1) / T.Neurons;
+    uint64_t Sequential = 0;
+    for (const auto &AG : GroupsPerArray)
+      Sequential = std::max(Sequential, AG.second);
+    Stats.SequentialReads += Phases * Sequential;
+  }
   Stats.ArrayPhases += Phases * Groups;
-  Stats.SequentialReads += Phases * Sequential;
   Stats.AdcConversions += Phases * Converted;
   Stats.DacPhases += Phases * Driven;
   Stats.NmpuOps += Phases * Converted + S.N * (S.Polarity == PolarityMode::Offset ? 2 : 1);
-  // Every tile holding blocks of the layer but the first block's sends its
-  // partial sums to the first block's tile, where the layer's NMPU runs.
-  if (!Tiles.empty())
-    Stats.TransferBytes += (Tiles.size() - 1) * S.N * ((T.AccBits + 7) / 8);
+  // Every other tile holding blocks of the copy sends its partial sums to
+  // the first block's tile, where the layer's NMPU runs.
+  Stats.TransferBytes += OtherTiles.size() * S.N * ((T.AccBits + 7) / 8);
 }
 
 } // namespace qnn::runtime

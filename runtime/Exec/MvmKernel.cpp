@@ -37,7 +37,9 @@ llvm::Error runConv(const MvmStep &S, const Tensor &In, Tensor &Out, KernelEnv &
                                  S.InputStepShift
                            : S.InputZeroPoint >> S.InputStepShift;
             }
-        Env.Chip.mvm(S, X, Y, Stats, Env.FixedDiffs);
+        // Output pixel v is read by copy v % Replicas of the weights.
+        Env.Chip.mvm(S, X, Y, Stats, Env.FixedDiffs,
+                     static_cast<uint32_t>((OH * S.OutW + OW) % S.Replicas));
         for (uint32_t N = 0; N < S.N; ++N)
           Dst[N * Pixels + OH * S.OutW + OW] = static_cast<double>(Y[N]);
       }

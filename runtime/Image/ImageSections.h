@@ -94,6 +94,7 @@ template <typename IO, typename MvmT> void mapMvm(IO &Io, MvmT &M) {
   Io.scalar(M.Offset);
   mapRecords(Io, M.Columns, [](IO &I, auto &C) { mapColumn(I, C); });
   mapRecords(Io, M.Blocks, [](IO &I, auto &B) { mapBlock(I, B); });
+  Io.scalar(M.Replicas);
   Io.vector(M.Bias);
   Io.enumeration(M.Requant, RequantMode::Threshold, "requantization mode");
   Io.vector(M.Multiplier);

@@ -391,8 +391,17 @@ private:
                                "{}, sign +-1, shift <= 16)",
                                C, Col.Output, Col.Sign, Col.Shift, M.N));
     }
+    if (M.Replicas < 1 || M.Replicas > MaxReplicas || M.Blocks.size() % M.Replicas != 0)
+      return Bad(fmt::format("{} replicas of {} blocks: replicas must be 1..{}, blocks a multiple "
+                             "of them",
+                             M.Replicas, M.Blocks.size(), MaxReplicas));
+    const size_t PerCopy = M.Blocks.size() / M.Replicas;
     for (size_t B = 0; B < M.Blocks.size(); ++B) {
       const Block &Bl = M.Blocks[B];
+      const Block &Orig = M.Blocks[B % PerCopy];
+      if (Bl.KBegin != Orig.KBegin || Bl.KCount != Orig.KCount || Bl.ColBegin != Orig.ColBegin ||
+          Bl.ColCount != Orig.ColCount)
+        return Bad(fmt::format("block {} is not a copy of block {} (replicas)", B, B % PerCopy));
       if (Bl.Array >= P.Arrays.size())
         return Bad(
             fmt::format("block {} uses array {}, the image has {}", B, Bl.Array, P.Arrays.size()));
@@ -410,6 +419,8 @@ private:
                                B, Bl.KBegin, uint64_t(Bl.KBegin) + Bl.KCount, Bl.ColBegin,
                                uint64_t(Bl.ColBegin) + Bl.ColCount, M.K, M.Columns.size()));
     }
+    if (M.Replicas > 1 && M.Window != WindowKind::Conv2d)
+      return Bad("only a conv2d layer may have replicas");
     if (M.Bias.size() != M.N)
       return Bad(fmt::format("{} biases for N = {}", M.Bias.size(), M.N));
     for (int64_t B : M.Bias)

@@ -5,14 +5,14 @@
 #include "qnn/Support/Limits.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/xxhash.h"
-#include <cstdlib>
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 namespace qnn {
 
@@ -75,6 +75,7 @@ const CostSpec CostSpecs[] = {
     {"link_byte_ns", &CostParams::LinkByteLatency},
     {"link_latency_ns", &CostParams::LinkLatency},
     {"array_mm2", &CostParams::ArrayArea},
+    {"neuron_mm2", &CostParams::NeuronArea},
     {"nmpu_mm2", &CostParams::NmpuArea},
 };
 
@@ -134,9 +135,8 @@ llvm::Expected<Target> parseTarget(llvm::StringRef Json, llvm::StringRef Source)
       const llvm::json::Object *Section = KV.second.getAsObject();
       if (!Section)
         return makeError("{}: '{}' must be an object", Source.str(), Key.str());
-      llvm::Error E = Key == "analog"
-                          ? readReals(*Section, Key, AnalogSpecs, T.Analog, Source)
-                          : readReals(*Section, Key, CostSpecs, T.Cost, Source);
+      llvm::Error E = Key == "analog" ? readReals(*Section, Key, AnalogSpecs, T.Analog, Source)
+                                      : readReals(*Section, Key, CostSpecs, T.Cost, Source);
       if (E)
         return E;
       continue;
@@ -168,9 +168,23 @@ llvm::Expected<Target> parseTarget(llvm::StringRef Json, llvm::StringRef Source)
     return makeError("{}: 'neurons' ({}) cannot exceed 'cols' ({})", Source.str(), T.Neurons,
                      T.Cols);
   if (T.DacBits > T.ActBits)
-    return makeError("{}: 'dac_bits' ({}) cannot exceed 'act_bits' ({})", Source.str(),
-                     T.DacBits, T.ActBits);
+    return makeError("{}: 'dac_bits' ({}) cannot exceed 'act_bits' ({})", Source.str(), T.DacBits,
+                     T.ActBits);
   return T;
+}
+
+llvm::Error setNeurons(Target &T, unsigned Neurons) {
+  if (Neurons < 1 || Neurons > T.Cols)
+    return makeError("--neurons={}: target '{}' has {} columns per array; give 1 .. {} neurons",
+                     Neurons, T.Name, T.Cols, T.Cols);
+  T.Neurons = Neurons;
+  return llvm::Error::success();
+}
+
+double chipArea(const Target &T, int64_t Chips) {
+  return double(Chips) *
+         (double(T.totalArrays()) * (T.Cost.ArrayArea + T.Neurons * T.Cost.NeuronArea) +
+          T.Tiles * T.Cost.NmpuArea);
 }
 
 std::string presetDirectory() {

@@ -253,6 +253,7 @@ void readMvm(JsonReader &R, const llvm::json::Object &O, MvmStep &M) {
                     "col_count]");
     M.Blocks.push_back({B[0], B[1], B[2], B[3], B[4], B[5], B[6]});
   }
+  R.field(O, "replicas", M.Replicas);
   R.field(O, "bias", M.Bias);
   R.enumeration(O, "requant", M.Requant,
                 {{"scale", RequantMode::Scale},

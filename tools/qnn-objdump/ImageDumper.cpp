@@ -206,6 +206,8 @@ void dumpMvm(llvm::ScopedPrinter &W, const MvmStep &M) {
     dumpThreshold(W, M.Threshold);
   else
     W.printString("Clamp", fmt::format("[{}, {}]", M.ClampMin, M.ClampMax));
+  if (M.Replicas != 1)
+    W.printNumber("Replicas", M.Replicas);
   llvm::ListScope L(W, "Blocks");
   for (const Block &B : M.Blocks) {
     llvm::DictScope D(W);

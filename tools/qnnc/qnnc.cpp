@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "qnn/Driver/CompilerOptions.h"
+#include "qnn/Driver/Tradeoff.h"
 #include "qnn/Emit/Emit.h"
 #include "qnn/IR/OpRegistry.h"
 #include "qnn/IR/Printer.h"
@@ -24,7 +25,18 @@ using namespace qnn;
 
 namespace {
 
-enum class EmitKind { Image, Import, Canonical, Mvm, Mapped, Report, ReportJson, Trace, Floorplan };
+enum class EmitKind {
+  Image,
+  Import,
+  Canonical,
+  Mvm,
+  Mapped,
+  Report,
+  ReportJson,
+  Trace,
+  Floorplan,
+  Tradeoff
+};
 
 cl::OptionCategory QnncCategory("qnnc options");
 cl::opt<std::string> InputFile(cl::Positional, cl::desc("<model .onnx|.onnxtext|.qnn>"),
@@ -43,16 +55,28 @@ cl::opt<EmitKind> Emit(
                clEnumValN(EmitKind::Trace, "trace",
                           "the pipelined schedule as a Chrome trace (chrome://tracing, Perfetto)"),
                clEnumValN(EmitKind::Floorplan, "floorplan",
-                          "an SVG of chips, tiles and arrays, blocks coloured by layer")),
+                          "an SVG of chips, tiles and arrays, blocks coloured by layer"),
+               clEnumValN(EmitKind::Tradeoff, "tradeoff",
+                          "latency, throughput, energy and area over node sharing and "
+                          "replication")),
     cl::cat(QnncCategory));
 cl::opt<unsigned> TraceImages("trace-images",
                               cl::desc("Images in flight shown by --emit=trace (default 4)"),
                               cl::init(4), cl::cat(QnncCategory));
+cl::list<unsigned> TradeoffNeurons("tradeoff-neurons",
+                                   cl::desc("Neurons per array --emit=tradeoff tries (default: "
+                                            "half, the target's, double)"),
+                                   cl::CommaSeparated, cl::cat(QnncCategory));
+cl::list<double> TradeoffReplication("tradeoff-replication",
+                                     cl::desc("Replication budgets --emit=tradeoff tries (default: "
+                                              "0,0.25,0.5,1)"),
+                                     cl::CommaSeparated, cl::cat(QnncCategory));
 
 /// The last pass an --emit stage needs.
 StringRef lastPassFor(EmitKind K) {
   switch (K) {
   case EmitKind::Import:
+  case EmitKind::Tradeoff: // compiles once per point itself
     return "";
   case EmitKind::Canonical:
     return "legalize-quant";
@@ -128,6 +152,18 @@ int main(int argc, char **argv) {
     if (!Trace)
       reportErrorAndExit(Tool, addContext(Trace.takeError(), InputFile));
     OS << formatv("{0}", *Trace) << '\n';
+  } else if (Emit == EmitKind::Tradeoff) {
+    TradeoffAxes Axes;
+    Axes.Neurons.assign(TradeoffNeurons.begin(), TradeoffNeurons.end());
+    for (double B : TradeoffReplication) {
+      if (!(B >= 0 && B <= 1))
+        reportErrorAndExit(Tool, makeError("--tradeoff-replication: {} is not a fraction from 0 "
+                                           "to 1",
+                                           B));
+      Axes.Replication.push_back(B);
+    }
+    if (Error E = printTradeoff([] { return loadInputModel(InputFile); }, *Ctx, Axes, OS))
+      reportErrorAndExit(Tool, addContext(std::move(E), InputFile));
   } else if (Emit == EmitKind::Floorplan) {
     if (Error E = printFloorplanSvg(**G, *Ctx->TargetDesc, OS))
       reportErrorAndExit(Tool, addContext(std::move(E), InputFile));

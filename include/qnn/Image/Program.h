@@ -123,6 +123,10 @@ struct MvmStep {
   int64_t Offset = 0;
   std::vector<PhysColumn> Columns;
   std::vector<Block> Blocks;
+  /// Weight replication (conv2d only): Blocks holds Replicas copies of one
+  /// block set, copy r at [r * n, (r + 1) * n); output pixel v of a sample
+  /// is read by copy v % Replicas.
+  uint32_t Replicas = 1;
 
   // NMPU post-processing per output n:
   //   acc = sum_cols Sign * readout << Shift  (- Offset * sum(x))  + Bias[n]
@@ -253,6 +257,8 @@ struct Step {
 
 /// The most chips one image maps a model onto.
 inline constexpr uint32_t MaxChips = 1024;
+/// The most copies of one layer's weights (qnnc --replication).
+inline constexpr uint32_t MaxReplicas = 4096;
 
 struct Program {
   std::string TargetJson; ///< canonical JSON of the target

@@ -99,6 +99,11 @@ struct MvmLayer {
   // partition.
   int64_t Tile = -1;
   int64_t ArrayBegin = 0, ArrayCount = 0;
+  /// Weight replication (partition, conv2d layers only): Blocks holds
+  /// Replicas copies of one block set, copy r at [r * n, (r + 1) * n) with
+  /// n = Blocks.size() / Replicas, alike but for their placement; output
+  /// pixel v of a sample is read by copy v % Replicas.
+  int64_t Replicas = 1;
 
   // schedule.
   std::optional<MvmCost> Cost;
@@ -110,6 +115,11 @@ struct MvmLayer {
   }
   /// The column map entry of physical column \p C (identity before polarity).
   MvmColumn column(int64_t C) const { return Columns.empty() ? MvmColumn{C, 1, 0} : Columns[C]; }
+  /// The blocks of copy \p R (replication); copy 0 is the whole matrix once.
+  llvm::ArrayRef<MvmBlock> replica(int64_t R) const {
+    size_t N = Blocks.size() / static_cast<size_t>(Replicas);
+    return llvm::ArrayRef<MvmBlock>(Blocks).slice(static_cast<size_t>(R) * N, N);
+  }
   bool isExact() const {
     for (const MvmBlock &B : Blocks)
       if (B.ReadShift != 0)

@@ -60,6 +60,34 @@ llvm::Expected<ModelPacking> packOnChips(llvm::ArrayRef<std::vector<MvmBlock>> L
 /// packOnChips over the blocks of every mvm op of \p G, in graph order.
 llvm::Expected<ModelPacking> packGraph(const Graph &G, const Target &T, int64_t Chips);
 
+/// What replication weighs of a layer (per sample): input vectors, input
+/// phases, and whether it may be copied (conv2d layers: output pixels are
+/// spread over the copies).
+struct ReplicaWork {
+  int64_t Vectors = 1, Phases = 1;
+  bool Replicable = false;
+};
+
+/// Copies per layer of \p Layers (blocks of one copy, in model order) that
+/// shorten the pipeline's slowest layers, using at most \p Budget (0..1) of
+/// the arrays the chips of \p Base leave free, on as many chips as \p Base
+/// (Replication.cpp). All 1 when nothing helps or fits.
+llvm::Expected<std::vector<int64_t>> chooseReplicas(llvm::ArrayRef<std::vector<MvmBlock>> Layers,
+                                                    llvm::ArrayRef<ReplicaWork> Work,
+                                                    llvm::ArrayRef<std::string> Names,
+                                                    const Target &T, int64_t Chips,
+                                                    const ModelPacking &Base, double Budget);
+
+/// \p Layers with layer i's blocks repeated \p Copies[i] times.
+std::vector<std::vector<MvmBlock>> withCopies(llvm::ArrayRef<std::vector<MvmBlock>> Layers,
+                                              llvm::ArrayRef<int64_t> Copies);
+
+/// The `replication` pass option: a fraction of the spare arrays, 0..1.
+llvm::Expected<double> parseReplicationOption(llvm::StringRef Value);
+
+/// Distinct arrays a packing uses.
+int64_t arraysUsed(const ModelPacking &P);
+
 /// The chip count of the `chips` pass option: "auto" is 0, else 1..1024.
 llvm::Expected<int64_t> parseChipsOption(llvm::StringRef Value);
 

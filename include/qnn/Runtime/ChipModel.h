@@ -45,9 +45,11 @@ public:
   /// One MVM of step \p S: \p X holds the K gathered unsigned inputs, \p Out
   /// receives the N re-quantized outputs (or accumulators for
   /// RequantMode::None). \p FixedDiffs, when given, counts outputs on which
-  /// the fixed-point and fp32 re-quantizations differ.
+  /// the fixed-point and fp32 re-quantizations differ. \p Copy picks the
+  /// copy of a replicated layer's weights that reads this vector (output
+  /// pixel v of a sample goes to copy v % Replicas).
   void mvm(const image::MvmStep &S, llvm::ArrayRef<int64_t> X, llvm::MutableArrayRef<int64_t> Out,
-           StepStats &Stats, uint64_t *FixedDiffs = nullptr);
+           StepStats &Stats, uint64_t *FixedDiffs = nullptr, uint32_t Copy = 0);
 
 private:
   /// Column currents of one block for one input phase, then the read-out.
@@ -56,8 +58,9 @@ private:
   int64_t requantize(const image::MvmStep &S, unsigned N, int64_t Acc) const;
   /// The input phases of \p S: ceil(InputBits / dac_bits).
   unsigned inputPhases(const image::MvmStep &S) const;
-  /// Adds one MVM's reads, conversions and NMPU operations to \p Stats.
-  void countMvm(const image::MvmStep &S, StepStats &Stats) const;
+  /// Adds one MVM's reads, conversions and NMPU operations, on copy \p Copy
+  /// of the weights, to \p Stats.
+  void countMvm(const image::MvmStep &S, uint32_t Copy, StepStats &Stats) const;
 
   const Target &T;
   const image::Program &P;

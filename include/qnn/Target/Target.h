@@ -19,14 +19,14 @@ namespace qnn {
 
 /// Analog non-idealities, all zero in ideal mode.
 struct AnalogParams {
-  double SigmaProgram = 0;  ///< log-normal sigma of programmed conductance
-  double SigmaRead = 0;     ///< read noise, relative to full scale, per read
-  double SigmaSupply = 0;   ///< one N(1, sigma) factor per chip instance
-  double Nonlinearity = 0;  ///< strength of the compressive f (0 = linear)
-  double SigmaGain = 0;     ///< per-column read-out gain mismatch
-  double SigmaOffset = 0;   ///< per-column read-out offset, relative to full scale
-  double DriftPerDecade = 0;///< relative conductance loss per decade of time
-  double DriftSeconds = 0;  ///< time since programming
+  double SigmaProgram = 0;   ///< log-normal sigma of programmed conductance
+  double SigmaRead = 0;      ///< read noise, relative to full scale, per read
+  double SigmaSupply = 0;    ///< one N(1, sigma) factor per chip instance
+  double Nonlinearity = 0;   ///< strength of the compressive f (0 = linear)
+  double SigmaGain = 0;      ///< per-column read-out gain mismatch
+  double SigmaOffset = 0;    ///< per-column read-out offset, relative to full scale
+  double DriftPerDecade = 0; ///< relative conductance loss per decade of time
+  double DriftSeconds = 0;   ///< time since programming
 };
 
 /// Energy (pJ), latency (ns) and area (mm^2) figures of the cost model.
@@ -40,7 +40,9 @@ struct CostParams {
   /// The link between two chips of a multi-chip mapping: per byte, and the
   /// fixed latency of each transfer.
   double LinkByteEnergy = 0, LinkByteLatency = 0, LinkLatency = 0;
-  double ArrayArea = 0, NmpuArea = 0;
+  /// An array with its periphery but its neurons; one neuron (read-out
+  /// circuit: sense amplifier and ADC); one tile's NMPU.
+  double ArrayArea = 0, NeuronArea = 0, NmpuArea = 0;
 };
 
 struct Target {
@@ -51,8 +53,8 @@ struct Target {
   unsigned ArraysPerTile = 1;
   unsigned Rows = 128;
   unsigned Cols = 128;
-  unsigned Neurons = 128;      ///< read-out circuits per array
-  uint64_t BufferBytes = 65536;///< activation buffer per tile
+  unsigned Neurons = 128;       ///< read-out circuits per array
+  uint64_t BufferBytes = 65536; ///< activation buffer per tile
   // Cells, weights, converters.
   unsigned CellBits = 1;   ///< 1..4
   unsigned WeightBits = 8; ///< largest weight magnitude in bits, 1..8
@@ -80,6 +82,10 @@ llvm::Expected<Target> loadTarget(llvm::StringRef PresetOrPath);
 std::string targetToJson(const Target &T);
 /// 64-bit fingerprint of the canonical JSON.
 uint64_t targetFingerprint(const Target &T);
+/// Sets the neurons per array (node sharing, qnnc --neurons): 1..cols.
+llvm::Error setNeurons(Target &T, unsigned Neurons);
+/// Area of \p Chips chips: arrays with their neurons, and NMPUs (mm^2).
+double chipArea(const Target &T, int64_t Chips);
 /// The directory presets are looked up in (set at build time).
 std::string presetDirectory();
 

@@ -255,7 +255,7 @@ TEST(ImageRefusal, HeaderAndTable) {
   std::vector<uint8_t> Version = Bytes;
   Version[VersionOffset] = 9;
   EXPECT_EQ(errorOf(readImage(Version, "a.img")),
-            "a.img: unsupported image format version 9 (this runtime reads version 4; "
+            "a.img: unsupported image format version 9 (this runtime reads version 5; "
             "recompile the model)");
   for (uint64_t At = FingerprintOffset; At < HeaderSize + NumSections * SectionEntrySize; ++At) {
     if (At >= TableCrcOffset && At < HeaderSize)
@@ -341,6 +341,22 @@ TEST(ImageRefusal, OutOfRangeIndices) {
        "m.img: graph output tensor index 2 out of range (2 tensors)"},
       {[](Program &P) { P.Steps[0].Mvm.Bias.pop_back(); },
        "m.img: step 0 ('fc'): 1 biases for N = 2"},
+      {[](Program &P) { P.Steps[0].Mvm.Replicas = 0; },
+       "m.img: step 0 ('fc'): 0 replicas of 1 blocks: replicas must be 1..4096, blocks a "
+       "multiple of them"},
+      {[](Program &P) {
+         P.Steps[0].Mvm.Blocks.push_back(P.Steps[0].Mvm.Blocks[0]);
+         P.Steps[0].Mvm.Replicas = 2;
+       },
+       "m.img: step 0 ('fc'): only a conv2d layer may have replicas"},
+      {[](Program &P) {
+         MvmStep &M = P.Steps[0].Mvm;
+         M.Blocks.push_back(M.Blocks[0]);
+         M.Blocks.back().KCount = 1;
+         M.Blocks.push_back(M.Blocks[0]);
+         M.Replicas = 3;
+       },
+       "m.img: step 0 ('fc'): block 1 is not a copy of block 0 (replicas)"},
       {[](Program &P) { P.Arrays[0].Tile = 1; },
        "m.img: array 0: position tile 1 array 0 is outside the target (1 chip(s) of 1 tiles of 2)"},
       {[](Program &P) { P.Steps[0].Tile = 3; },

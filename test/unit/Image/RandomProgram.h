@@ -380,6 +380,18 @@ private:
       Bl.ColOffset = pick(0, T.Cols - Bl.ColCount);
       M.Blocks.push_back(Bl);
     }
+    // Copies of the blocks elsewhere (replication): conv windows only.
+    if (M.Window == WindowKind::Conv2d && pick(0, 1)) {
+      M.Replicas = static_cast<uint32_t>(pick(2, 3));
+      const std::vector<Block> One = M.Blocks;
+      for (uint32_t C = 1; C < M.Replicas; ++C)
+        for (Block Bl : One) {
+          Bl.Array = pick(0, P.Arrays.size() - 1);
+          Bl.RowOffset = pick(0, T.Rows - Bl.KCount);
+          Bl.ColOffset = pick(0, T.Cols - Bl.ColCount);
+          M.Blocks.push_back(Bl);
+        }
+    }
     M.Bias = ints<int64_t>(M.N, -(int64_t(1) << 40), int64_t(1) << 40);
     M.Requant = static_cast<RequantMode>(pick(0, isInteger(OutType) ? 2 : 1));
     if (M.Requant == RequantMode::Threshold)

@@ -238,3 +238,61 @@ TEST(Packing, ChipsHoldConsecutiveLayers) {
 }
 
 } // namespace
+
+// Replication (Replication.cpp) on random models: copies never exceed the
+// budget of spare arrays nor change the chip count, the copies pack by the
+// rules above, layers that may not be copied keep one copy, no budget means
+// no copies, and a layer with many output pixels that bounds the model gets
+// copies when there is room.
+TEST(Replication, CopiesStayWithinTheBudgetAndTheChips) {
+  Rng R(20261205);
+  int64_t Copied = 0;
+  for (int Trial = 0; Trial < 100; ++Trial) {
+    SCOPED_TRACE("trial " + std::to_string(Trial));
+    Target T = arrays(uniform(R, 4, 16), uniform(R, 4, 16), uniform(R, 2, 8));
+    T.Neurons = static_cast<unsigned>(uniform(R, 1, T.Cols));
+    std::vector<std::vector<MvmBlock>> Layers(uniform(R, 1, 8));
+    std::vector<std::string> Names;
+    std::vector<ReplicaWork> Work;
+    for (auto &Layer : Layers) {
+      for (int64_t I = uniform(R, 1, 3); I > 0; --I)
+        Layer.push_back(block(uniform(R, 1, T.Rows), uniform(R, 1, T.Cols)));
+      Names.push_back("layer" + std::to_string(Names.size()));
+      Work.push_back({uniform(R, 1, 64), uniform(R, 1, 8), uniform(R, 0, 3) != 0});
+    }
+    llvm::Expected<ModelPacking> Base = packOnChips(Layers, Names, T, 0);
+    if (!Base) {
+      llvm::consumeError(Base.takeError());
+      continue;
+    }
+    double Budget = uniform(R, 0, 4) / 4.0;
+    std::vector<int64_t> Copies =
+        llvm::cantFail(chooseReplicas(Layers, Work, Names, T, 0, *Base, Budget));
+    ASSERT_EQ(Copies.size(), Layers.size());
+    std::vector<std::vector<MvmBlock>> WithCopies = withCopies(Layers, Copies);
+    ModelPacking After = llvm::cantFail(packOnChips(WithCopies, Names, T, 0));
+    checkRules(WithCopies, After, T);
+    EXPECT_EQ(After.Chips, Base->Chips);
+    int64_t Spare = Base->Chips * T.totalArrays() - arraysUsed(*Base);
+    EXPECT_LE(arraysUsed(After), arraysUsed(*Base) + int64_t(Budget * Spare));
+    for (size_t I = 0; I < Layers.size(); ++I) {
+      EXPECT_GE(Copies[I], 1);
+      EXPECT_LE(Copies[I], Work[I].Vectors);
+      if (!Work[I].Replicable || Budget == 0) {
+        EXPECT_EQ(Copies[I], 1) << Names[I];
+      }
+      Copied += Copies[I] > 1;
+    }
+  }
+  EXPECT_GT(Copied, 20);
+
+  // One 8x8 layer of 100 pixels on a chip of 16 arrays of 16x16: copies of
+  // one layer share no row and no column within an array, so each array
+  // holds two (on its diagonal); with the whole budget, all 16 arrays do.
+  Target T = arrays(16, 16, 4);
+  std::vector<std::vector<MvmBlock>> One{{block(8, 8)}};
+  ModelPacking Base = llvm::cantFail(packOnChips(One, {"conv"}, T, 1));
+  std::vector<int64_t> Copies =
+      llvm::cantFail(chooseReplicas(One, {{100, 8, true}}, {"conv"}, T, 1, Base, 1.0));
+  EXPECT_EQ(Copies[0], 32);
+}

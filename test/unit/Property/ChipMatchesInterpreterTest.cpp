@@ -13,6 +13,7 @@
 //                        result for single layers (how often: printed)
 //
 //===----------------------------------------------------------------------===//
+#include "../Common/RandomQonnx.h"
 #include "qnn/Emit/Emit.h"
 #include "qnn/IR/OpRegistry.h"
 #include "qnn/IR/Parser.h"
@@ -23,7 +24,6 @@
 #include "qnn/Pass/PassManager.h"
 #include "qnn/Runtime/Runtime.h"
 #include "gtest/gtest.h"
-#include "../Common/RandomQonnx.h"
 #include <limits>
 #include <random>
 
@@ -358,6 +358,8 @@ template <typename T> T unwrap(llvm::Expected<T> E, const std::string &What) {
 
 struct Tally {
   int64_t Elements = 0, FixedOffByOne = 0, Fp32Differs = 0;
+  /// Layers compiled with copies of their weights (--replication).
+  int64_t ReplicatedLayers = 0;
 };
 
 /// Checks |\p Actual - \p Golden| <= \p Tolerance element by element (exact
@@ -382,7 +384,8 @@ int64_t expectWithin(const Tensor &Actual, const Tensor &Golden, double Toleranc
 }
 
 /// Compiles and runs one case through every check of the file comment.
-void checkCase(Case &C, const Target &T, llvm::StringRef Polarity, Tally &Counts) {
+void checkCase(Case &C, const Target &T, llvm::StringRef Polarity, Tally &Counts,
+               llvm::StringRef Replication = "") {
   registerAllOps();
   SCOPED_TRACE(C.Description + " polarity=" + Polarity.str() + " rows=" + std::to_string(T.Rows) +
                " cols=" + std::to_string(T.Cols) + " cell_bits=" + std::to_string(T.CellBits) +
@@ -395,11 +398,15 @@ void checkCase(Case &C, const Target &T, llvm::StringRef Polarity, Tally &Counts
   Ctx.TargetDesc = T;
   if (!Polarity.empty())
     Ctx.Options["polarity"] = Polarity.str();
+  if (!Replication.empty())
+    Ctx.Options["replication"] = Replication.str();
   PassManager PM;
   for (const std::string &Name : defaultPipeline())
     ASSERT_FALSE(static_cast<bool>(PM.addPass(Name)));
   if (llvm::Error E = PM.run(*Lowered, Ctx))
     FAIL() << "pipeline: " << llvm::toString(std::move(E));
+  for (const auto &O : Lowered->ops())
+    Counts.ReplicatedLayers += O->Attrs.getInt("replicas", 1) > 1;
 
   EvalContext Fixed{NmpuMode::Fixed, &T}, Fp32{NmpuMode::Fp32, &T};
   std::vector<Tensor> LoweredFp32 = unwrap(evaluateGraph(*Lowered, {C.Input}, Fp32), "lowered");
@@ -536,14 +543,15 @@ WeightKind weightsFor(llvm::StringRef Polarity) {
 /// Trial, Polarity) builds trial's case for the polarity it chooses. Prints
 /// how often the fixed-point NMPU was one step off the ONNX-level result.
 template <typename MakeFn>
-Tally runTrials(uint64_t Seed, int Trials, llvm::StringRef Label, MakeFn MakeCase) {
+Tally runTrials(uint64_t Seed, int Trials, llvm::StringRef Label, MakeFn MakeCase,
+                llvm::StringRef Replication = "") {
   Rng R(Seed);
   Tally Counts;
   for (int Trial = 0; Trial < Trials; ++Trial) {
     Target T = randomTarget(R);
     std::string Polarity;
     Case C = MakeCase(R, Trial, Polarity);
-    checkCase(C, T, Polarity, Counts);
+    checkCase(C, T, Polarity, Counts, Replication);
   }
   EXPECT_GT(Counts.Elements, 0);
   std::printf("%s: fixed NMPU differs from ONNX semantics on %lld of %lld outputs, fp32 NMPU "
@@ -558,6 +566,20 @@ TEST(ChipMatchesInterpreter, RandomConvolutions) {
     Polarity = Polarities[Trial % 3];
     return randomConv(R, weightsFor(Polarity));
   });
+}
+
+// Copies of the weights on spare arrays (--replication) read different
+// output pixels; every copy must compute what the layer computes.
+TEST(ChipMatchesInterpreter, ReplicatedConvolutions) {
+  Tally Counts = runTrials(
+      20261205, 100, "replicated conv",
+      [](Rng &R, int Trial, std::string &Polarity) {
+        Polarity = Polarities[Trial % 3];
+        return Trial % 2 ? randomConv(R, weightsFor(Polarity))
+                         : randomChain(R, weightsFor(Polarity), /*Conv=*/true);
+      },
+      "1");
+  EXPECT_GT(Counts.ReplicatedLayers, 50);
 }
 
 TEST(ChipMatchesInterpreter, RandomMatMuls) {
@@ -624,9 +646,9 @@ TEST(ChipMatchesInterpreter, RandomQonnxNetworks) {
     Polarity = Polarities[Trial % 3];
     test::Random Draw(static_cast<unsigned>(uniform(R, 0, 1 << 30)));
     test::QonnxBuilder B(Draw);
-    Shape In = Trial % 2 ? Shape{uniform(R, 1, 2), uniform(R, 1, 3), uniform(R, 1, 6),
-                                 uniform(R, 1, 6)}
-                         : Shape{uniform(R, 1, 4), uniform(R, 1, 24)};
+    Shape In = Trial % 2
+                   ? Shape{uniform(R, 1, 2), uniform(R, 1, 3), uniform(R, 1, 6), uniform(R, 1, 6)}
+                   : Shape{uniform(R, 1, 4), uniform(R, 1, 24)};
     Case C;
     C.Description = In.size() == 2 ? B.build(In[0], In[1], static_cast<int>(uniform(R, 1, 3)))
                                    : B.buildCnn(In[0], In[1], In[2], In[3]);
