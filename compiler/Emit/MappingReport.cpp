@@ -26,6 +26,8 @@ struct LayerRow {
   std::string Config;          ///< analog block configuration of an mvm
   int64_t Cycles = 0;
   std::optional<int64_t> StartCycle; ///< of image 0 in the pipelined schedule
+  /// Bytes held in the tile's buffer when the op streams rows (Streaming.h).
+  std::optional<int64_t> StreamBytes;
   double LatencyNs = 0, EnergyPj = 0;
 };
 
@@ -85,6 +87,8 @@ std::vector<LayerRow> collectRows(const Graph &G) {
     R.Cycles = O->Attrs.getInt("cycles", 0);
     if (O->Attrs.has("start_cycle"))
       R.StartCycle = O->Attrs.getInt("start_cycle");
+    if (O->Attrs.has("stream_bytes"))
+      R.StreamBytes = O->Attrs.getInt("stream_bytes");
     R.LatencyNs = O->Attrs.getFloat("latency_ns", 0);
     R.EnergyPj = O->Attrs.getFloat("energy_pj", 0);
     if (isHostStepOp(*O)) {
@@ -167,6 +171,8 @@ llvm::json::Value rowJson(const LayerRow &R, const Target &T) {
       {"tile", R.Tile ? llvm::json::Value(*R.Tile) : llvm::json::Value(nullptr)},
       {"cycles", R.Cycles},
       {"start_cycle", R.StartCycle ? llvm::json::Value(*R.StartCycle) : llvm::json::Value(nullptr)},
+      {"stream_bytes",
+       R.StreamBytes ? llvm::json::Value(*R.StreamBytes) : llvm::json::Value(nullptr)},
       {"latency_ns", R.LatencyNs},
       {"energy_pj", R.EnergyPj}};
   if (R.Mvm) {
@@ -300,6 +306,16 @@ void printMappingReport(const Graph &G, const Target &T, llvm::raw_ostream &OS) 
       OS << ' ' << A;
     OS << '\n';
   }
+  int64_t Streamed = 0, LargestSet = 0;
+  for (const LayerRow &R : Rows)
+    if (R.StreamBytes) {
+      ++Streamed;
+      LargestSet = std::max(LargestSet, *R.StreamBytes);
+    }
+  if (Streamed > 0)
+    OS << fmt::format("buffers: {} ops stream their activations by rows through the tile buffer "
+                      "(largest working set {} of {} bytes)\n",
+                      Streamed, LargestSet, T.BufferBytes);
   if (S.ArraysLowerBound > 0)
     OS << fmt::format("packing: {} arrays, lower bound ceil({} cells / {} per array) = {}: "
                       "{:.3f}x\n",

@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 #include "qnn/Interp/KernelUtils.h"
 #include "qnn/Lower/Packing.h"
+#include "qnn/Lower/Streaming.h"
 #include "qnn/Pass/Pass.h"
 #include "qnn/Support/Diagnostics.h"
 #include "llvm/Support/MathExtras.h"
@@ -118,20 +119,33 @@ public:
   }
 
 private:
-  static llvm::Error checkBuffer(const Op &O, const Target &T) {
+  /// Whole tensors where they fit the tile's buffer, else rows streaming
+  /// through it (Streaming.h; the op gets `stream_bytes`), else a refusal.
+  static llvm::Error checkBuffer(Op &O, const Target &T) {
+    const int64_t Buffer = static_cast<int64_t>(T.BufferBytes);
     std::vector<const Value *> Tensors(O.Results.begin(), O.Results.end());
     for (const Value *V : O.Operands)
       if (V && !V->isConstant())
         Tensors.push_back(V);
-    for (const Value *V : Tensors) {
-      int64_t Bytes = bytesPerSample(*V);
-      if (Bytes > static_cast<int64_t>(T.BufferBytes))
-        return opError(O, "tensor '" + V->Name + "' needs " + llvm::Twine(Bytes) +
-                              " bytes per sample, the activation buffer of a tile of target '" +
-                              T.Name + "' holds " + llvm::Twine(T.BufferBytes) +
-                              " (buffer_bytes); use a target with a larger buffer");
+    const Value *Largest = nullptr;
+    for (const Value *V : Tensors)
+      if (!Largest || bytesPerSample(*V) > bytesPerSample(*Largest))
+        Largest = V;
+    if (!Largest || bytesPerSample(*Largest) <= Buffer)
+      return llvm::Error::success();
+    std::optional<int64_t> Streamed = streamingBytes(O);
+    if (Streamed && *Streamed <= Buffer) {
+      O.Attrs.set("stream_bytes", *Streamed);
+      return llvm::Error::success();
     }
-    return llvm::Error::success();
+    std::string Why =
+        Streamed ? "; streamed by rows it still needs " + std::to_string(*Streamed) + " bytes"
+                 : "; a '" + O.Kind + "' cannot stream its tensors by rows";
+    return opError(O, "tensor '" + Largest->Name + "' needs " +
+                          llvm::Twine(bytesPerSample(*Largest)) +
+                          " bytes per sample, the activation buffer of a tile of target '" +
+                          T.Name + "' holds " + llvm::Twine(T.BufferBytes) + " (buffer_bytes)" +
+                          Why + "; use a target with a larger buffer");
   }
 };
 
