@@ -141,10 +141,13 @@ Totals computeTotals(const Graph &G, const std::vector<LayerRow> &Rows, const Ta
     }
   }
   S.Arrays += static_cast<int64_t>(PlacedArrays.size());
-  // Tiles are numbered across chips (partition).
+  // Tiles and arrays are numbered across chips (partition); a layer larger
+  // than a chip has arrays on chips after its tile's.
   for (const LayerRow &R : Rows)
     if (R.Tile)
       S.Chips = std::max<int64_t>(S.Chips, *R.Tile / T.Tiles + 1);
+  for (int64_t A : PlacedArrays)
+    S.Chips = std::max<int64_t>(S.Chips, A / T.totalArrays() + 1);
   S.ArraysPerChip.assign(S.Chips, 0);
   for (int64_t A : PlacedArrays)
     if (A / T.totalArrays() < S.Chips)

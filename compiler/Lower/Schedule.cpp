@@ -81,18 +81,25 @@ MvmCost countMvm(const Op &O, const MvmLayer &L, const Target &T) {
 }
 
 /// Partial-sum bytes per sample sent to the layer's tile: for every vector,
-/// from each other tile holding blocks of the copy that reads it.
-int64_t partialSumBytes(const MvmLayer &L, const MvmCost &C, const Target &T) {
-  int64_t Bytes = 0;
+/// from each other tile holding blocks of the copy that reads it; over the
+/// links from tiles on other chips (a layer larger than a chip).
+struct PartialSums {
+  int64_t TransferBytes = 0, LinkBytes = 0;
+};
+
+PartialSums partialSums(const MvmLayer &L, const MvmCost &C, const Target &T) {
+  PartialSums S;
   for (int64_t R = 0; R < L.Replicas; ++R) {
     std::set<int64_t> Tiles;
     for (const MvmBlock &B : L.replica(R))
       if (B.Array / T.ArraysPerTile != L.Tile)
         Tiles.insert(B.Array / T.ArraysPerTile);
-    Bytes += static_cast<int64_t>(Tiles.size()) * vectorsOfCopy(C.Vectors, L.Replicas, R) * L.N *
-             llvm::divideCeil(L.AccBits, 8);
+    int64_t PerTile =
+        vectorsOfCopy(C.Vectors, L.Replicas, R) * L.N * llvm::divideCeil(L.AccBits, 8);
+    for (int64_t Tile : Tiles)
+      (Tile / T.Tiles == L.Tile / T.Tiles ? S.TransferBytes : S.LinkBytes) += PerTile;
   }
-  return Bytes;
+  return S;
 }
 
 class SchedulePass : public Pass {
@@ -146,7 +153,9 @@ public:
         llvm::Expected<MvmLayer> L = readMvmLayer(*O);
         if (!L)
           return L.takeError();
-        Transfer += partialSumBytes(*L, C, T);
+        PartialSums Sums = partialSums(*L, C, T);
+        Transfer += Sums.TransferBytes;
+        LinkBytes += Sums.LinkBytes;
         Cycles = vectorsOfCopy(C.Vectors, L->Replicas, 0) * L->InputPhases * C.ReadGroups;
         LatencyNs = Cycles * CycleNs + C.NmpuOps * P.NmpuOpLatency;
         EnergyPj = C.ArrayReads * P.ArrayPhaseEnergy + C.AdcConversions * P.AdcEnergy +

@@ -186,8 +186,11 @@ void ChipModel::countMvm(const MvmStep &S, uint32_t Copy, StepStats &Stats) cons
   Stats.DacPhases += Phases * Driven;
   Stats.NmpuOps += Phases * Converted + S.N * (S.Polarity == PolarityMode::Offset ? 2 : 1);
   // Every other tile holding blocks of the copy sends its partial sums to
-  // the first block's tile, where the layer's NMPU runs.
-  Stats.TransferBytes += OtherTiles.size() * S.N * ((T.AccBits + 7) / 8);
+  // the first block's tile, where the layer's NMPU runs: over the links
+  // from another chip (a layer larger than a chip).
+  for (uint32_t Tile : OtherTiles)
+    (Tile / T.Tiles == LayerTile / T.Tiles ? Stats.TransferBytes : Stats.LinkBytes) +=
+        S.N * ((T.AccBits + 7) / 8);
 }
 
 } // namespace qnn::runtime
