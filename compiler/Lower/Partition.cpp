@@ -6,9 +6,10 @@
 // the NMPU of the tile of its first block. With --replication, the layers
 // that bound the pipeline get copies of their weights on spare arrays
 // (Replication.cpp), packed like any other blocks. Ops without arrays run on the
-// tile of their first operand's producer. A model whose layers need more
-// arrays than the chips have, or a tensor larger than a tile's activation
-// buffer, is refused with the numbers.
+// tile of their first operand's producer. Tensors larger than a tile's
+// activation buffer stream through it by rows (Streaming.h). A model whose
+// layers need more arrays than the chips have, or a step that cannot stream
+// a tensor too large for the buffer, is refused with the numbers.
 //
 //===----------------------------------------------------------------------===//
 #include "qnn/Interp/KernelUtils.h"
