@@ -1,5 +1,6 @@
 //===- MvmLayer.cpp - The attributes of an "mvm" op, decoded --------------===//
 #include "qnn/Lower/MvmLayer.h"
+#include "qnn/Lower/SampleSize.h"
 
 namespace qnn {
 
@@ -355,6 +356,12 @@ llvm::Error forEachMvm(Graph &G, MvmStage Required, llvm::StringRef PassName,
     writeMvmLayer(*L, O->Attrs);
   }
   return llvm::Error::success();
+}
+
+int64_t vectorsPerSample(const Op &O, const MvmLayer &L) {
+  if (L.Window == image::WindowKind::Conv2d)
+    return L.OutH * L.OutW;
+  return elementsPerSample(*O.operand(0)) / L.K;
 }
 
 llvm::Error visitMvmLayers(const Graph &G,

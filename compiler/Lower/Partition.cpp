@@ -14,28 +14,14 @@
 //===----------------------------------------------------------------------===//
 #include "qnn/Interp/KernelUtils.h"
 #include "qnn/Lower/Packing.h"
+#include "qnn/Lower/SampleSize.h"
 #include "qnn/Lower/Streaming.h"
 #include "qnn/Pass/Pass.h"
 #include "qnn/Support/Diagnostics.h"
-#include "llvm/Support/MathExtras.h"
 
 namespace qnn {
 
 namespace {
-
-/// Elements of one sample of \p V (a leading symbolic batch dimension is
-/// fed one sample at a time).
-int64_t elementsPerSample(const Value &V) {
-  int64_t Elements = 1;
-  for (int64_t D : V.Type.Dims)
-    Elements *= D < 0 ? 1 : D;
-  return Elements;
-}
-
-/// Bytes of one sample of \p V in the activation buffer.
-int64_t bytesPerSample(const Value &V) {
-  return llvm::divideCeil(elementsPerSample(V) * bitWidth(V.Type.Elem), 8);
-}
 
 class PartitionPass : public Pass {
 public:
@@ -57,9 +43,8 @@ public:
     if (llvm::Error E = visitMvmLayers(G, [&](const Op &O, const MvmLayer &L) {
           Layers.push_back(L.Blocks);
           Names.push_back(O.Name);
-          bool Conv = L.Window == image::WindowKind::Conv2d;
-          Work.push_back({Conv ? L.OutH * L.OutW : elementsPerSample(*O.operand(0)) / L.K,
-                          L.InputPhases, Conv});
+          Work.push_back(
+              {vectorsPerSample(O, L), L.InputPhases, L.Window == image::WindowKind::Conv2d});
           return llvm::Error::success();
         }))
       return E;

@@ -11,6 +11,7 @@
 #include "qnn/Interp/KernelUtils.h"
 #include "qnn/Lower/MvmLayer.h"
 #include "qnn/Lower/Pipeline.h"
+#include "qnn/Lower/SampleSize.h"
 #include "qnn/Pass/Pass.h"
 #include "llvm/Support/MathExtras.h"
 #include <cmath>
@@ -20,17 +21,6 @@
 namespace qnn {
 
 namespace {
-
-int64_t perSample(const Value &V) {
-  int64_t N = 1;
-  for (int64_t D : V.Type.Dims)
-    N *= D < 0 ? 1 : D;
-  return N;
-}
-
-int64_t bytesOf(const Value &V) {
-  return llvm::divideCeil(perSample(V) * bitWidth(V.Type.Elem), 8);
-}
 
 /// Comparisons of a threshold read-out of \p Count ascending thresholds: a
 /// binary search among the Count + 1 levels, ceil(log2(Count + 1)), at least 1.
@@ -51,8 +41,7 @@ int64_t vectorsOfCopy(int64_t Vectors, int64_t Replicas, int64_t R) {
 /// the read groups of the busiest array (over all copies on it).
 MvmCost countMvm(const Op &O, const MvmLayer &L, const Target &T) {
   MvmCost C;
-  C.Vectors =
-      L.Window == image::WindowKind::Conv2d ? L.OutH * L.OutW : perSample(*O.operand(0)) / L.K;
+  C.Vectors = vectorsPerSample(O, L);
   std::map<int64_t, int64_t> GroupsPerArray;
   for (const MvmBlock &B : L.Blocks) {
     GroupsPerArray[B.Array] += llvm::divideCeil(B.ColCount, T.Neurons);
@@ -133,18 +122,18 @@ public:
       for (const Value *V : O->Operands) {
         if (!V || V->isConstant())
           continue;
-        Buffer += bytesOf(*V);
-        InputElements += perSample(*V);
+        Buffer += bytesPerSample(*V);
+        InputElements += elementsPerSample(*V);
         int64_t From = V->Def ? V->Def->Attrs.getInt("tile", Tile) : Tile;
         if (From / T.Tiles != Tile / T.Tiles) {
-          LinkBytes += bytesOf(*V);
+          LinkBytes += bytesPerSample(*V);
           ++LinkTransfers;
         } else if (From != Tile) {
-          Transfer += bytesOf(*V);
+          Transfer += bytesPerSample(*V);
         }
       }
       for (const Value *R : O->Results)
-        Buffer += bytesOf(*R);
+        Buffer += bytesPerSample(*R);
       double LatencyNs = 0, EnergyPj = 0;
       int64_t Cycles = 0;
       auto It = Costs.find(O.get());

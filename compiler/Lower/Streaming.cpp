@@ -6,16 +6,11 @@
 //===----------------------------------------------------------------------===//
 #include "qnn/Lower/Streaming.h"
 #include "qnn/Lower/MvmLayer.h"
-#include "qnn/Support/DType.h"
-#include "llvm/Support/MathExtras.h"
+#include "qnn/Lower/SampleSize.h"
 
 namespace qnn {
 
 namespace {
-
-int64_t bytesOf(int64_t Elements, DType T) {
-  return static_cast<int64_t>(llvm::divideCeil(Elements * bitWidth(T), 8));
-}
 
 /// One row (C x W elements) of an [N, C, H, W] value, and its height.
 struct Rows {
@@ -26,7 +21,7 @@ std::optional<Rows> rowsOf(const Value &V) {
   const Shape &D = V.Type.Dims;
   if (D.size() != 4 || D[1] < 0 || D[2] < 0 || D[3] < 0)
     return std::nullopt;
-  return Rows{bytesOf(D[1] * D[3], V.Type.Elem), D[2]};
+  return Rows{bytesOfElements(D[1] * D[3], V.Type.Elem), D[2]};
 }
 
 /// Window ops: Span input rows plus one output row.
@@ -75,7 +70,8 @@ std::optional<int64_t> streamingBytes(const Op &O) {
     }
     if (L->Window == image::WindowKind::Conv2d)
       return windowBytes(O, L->KernelH, L->StrideH, L->DilationH);
-    return bytesOf(L->K, O.operand(0)->Type.Elem) + bytesOf(L->N, O.result()->Type.Elem);
+    return bytesOfElements(L->K, O.operand(0)->Type.Elem) +
+           bytesOfElements(L->N, O.result()->Type.Elem);
   }
   if (Kind == "qmaxpool" || Kind == "qavgpool")
     return windowBytes(O, attrAt(O, "kernel_shape", 0, 1), attrAt(O, "strides", 0, 1),
@@ -86,7 +82,7 @@ std::optional<int64_t> streamingBytes(const Op &O) {
       return std::nullopt;
     const Value &Out = *O.result();
     int64_t Channels = O.operand(0)->Type.Dims[1];
-    return In->RowBytes + bytesOf(Channels, Out.Type.Elem) + 4 * Channels;
+    return In->RowBytes + bytesOfElements(Channels, Out.Type.Elem) + 4 * Channels;
   }
   if (Kind == "quantize" || Kind == "dequantize" || Kind == "requantize" || Kind == "clamp" ||
       Kind == "qadd" || Kind == "qconcat" || Kind == "threshold")

@@ -134,6 +134,11 @@ std::optional<image::PolarityMode> parsePolarity(llvm::StringRef Name);
 llvm::StringRef requantModeName(image::RequantMode M);
 std::optional<image::RequantMode> parseRequantMode(llvm::StringRef Name);
 
+/// Input vectors of one sample that mvm op \p O (layer \p L) reads: its
+/// output pixels (conv2d) or the rows of its input (a symbolic batch counts
+/// one).
+int64_t vectorsPerSample(const Op &O, const MvmLayer &L);
+
 /// Decodes the attributes of mvm op \p O; an error names the op and the
 /// attribute that is missing or inconsistent.
 llvm::Expected<MvmLayer> readMvmLayer(const Op &O);
