@@ -6,8 +6,10 @@
 // so its partial sums stay on its chip; a layer larger than a chip is cut
 // into pieces of its blocks (in block order), each the most that one chip
 // holds, and the pieces take the place of the layer in the sequence, so
-// they land on consecutive chips (two pieces never share one: a piece and
-// the next block already overflow an empty chip). Such a layer's partial
+// they land on consecutive chips; the splitter never puts two pieces of one
+// layer on one chip (packed as two layers, their blocks could share rows of
+// an array, and packing is not monotone enough to rule that out by size
+// alone). Such a layer's partial
 // sums from the other chips cross the links. Each stage is packed on its
 // own chip by packModel; arrays are numbered chip * arrays_per_chip +
 // index, so tiles are chip * tiles + tile and every later pass sees one
