@@ -10,6 +10,7 @@
 #include "qnn/Lower/MvmLayer.h"
 #include "qnn/Lower/Packing.h"
 #include "qnn/Lower/Pipeline.h"
+#include <algorithm>
 #include <fmt/format.h>
 #include <map>
 #include <set>
@@ -332,10 +333,15 @@ void printMappingReport(const Graph &G, const Target &T, llvm::raw_ostream &OS) 
     return;
   }
   OS << "uniformity: not uniform, " << S.Configs.size() << " analog block configurations:\n";
+  // MobileNetV2 has thousands of per-channel layers: name a few per line
+  // and count the rest (the layer table gives every one).
+  constexpr size_t NamesShown = 8;
   for (const auto &[Config, Layers] : S.Configs) {
     OS << "  " << Config << ":";
-    for (const std::string &L : Layers)
-      OS << " '" << L << "'";
+    for (size_t I = 0; I < std::min(Layers.size(), NamesShown); ++I)
+      OS << " '" << Layers[I] << "'";
+    if (Layers.size() > NamesShown)
+      OS << " and " << Layers.size() - NamesShown << " more";
     OS << "\n";
   }
 }

@@ -1,173 +1,265 @@
 //===- ChipSplit.cpp - Consecutive layers onto several chips ---------------===//
 //
 // A model larger than one chip runs as a pipeline of stages, one per chip:
-// each chip holds consecutive layers (in graph order), and only activations
-// cross the chip-to-chip links. A layer that fits one chip is never split,
-// so its partial sums stay on its chip; a layer larger than a chip is cut
-// into pieces of its blocks (in block order), each the most that one chip
-// holds, and the pieces take the place of the layer in the sequence, so
-// they land on consecutive chips; the splitter never puts two pieces of one
-// layer on one chip (packed as two layers, their blocks could share rows of
-// an array, and packing is not monotone enough to rule that out by size
-// alone). Such a layer's partial
-// sums from the other chips cross the links. Each stage is packed on its
-// own chip by packModel; arrays are numbered chip * arrays_per_chip +
-// index, so tiles are chip * tiles + tile and every later pass sees one
-// large array space.
+// each chip holds consecutive layers (in graph order), and mostly only
+// activations cross the chip-to-chip links. Each stage is packed on its own
+// chip by packModel; arrays are numbered chip * arrays_per_chip + index, so
+// tiles are chip * tiles + tile and every later pass sees one large array
+// space.
 //
-// The fewest chips: fill each chip with as many layers as fit (the largest
-// end whose packing fits, found by bisection), which is optimal for
-// consecutive stages. A requested count N above that balances the weight
-// cells over the N chips, never past what fits.
+// A layer may be cut into pieces of its blocks (in block order), only
+// between chips, so its pieces land on consecutive chips and never two on
+// one chip (packed as two layers, their blocks could share rows of an
+// array, and packing is not monotone enough to rule that out by size).
+// The partial sums a cut layer's other chips hold cross the links.
+//
+// The fewest chips: fill each chip in turn with what remains of the layer
+// the previous chip cut, then as many whole layers as fit, then the largest
+// prefix of the next layer's blocks that fits (each found by bisection).
+// That fills every chip but the last; `auto` also packs the same count with
+// whole layers (filled in turn, and with the cells spread evenly) when that
+// count holds them, and keeps whichever uses the fewest arrays, preferring
+// whole layers on a tie (no partial sums on the links). A requested count N
+// above the fewest balances the weight cells over the N chips with whole
+// layers (only layers larger than a chip cut), never past what fits.
 //
 //===----------------------------------------------------------------------===//
 #include "qnn/Lower/Packing.h"
 #include "qnn/Support/Diagnostics.h"
+#include "llvm/ADT/STLExtras.h"
 #include <optional>
 
 namespace qnn {
 
 namespace {
 
-class Splitter {
-public:
-  /// \p BreakAfter[i]: layer i and i + 1 must go to different chips (two
-  /// pieces of one layer, whose blocks would otherwise be packed as two
-  /// layers and could share rows of an array).
-  Splitter(llvm::ArrayRef<std::vector<MvmBlock>> Layers, llvm::ArrayRef<char> BreakAfter,
-           const Target &T)
-      : Layers(Layers), T(T), Capacity(T.totalArrays()), EndLimit(Layers.size()) {
-    Cells.push_back(0);
-    for (const std::vector<MvmBlock> &L : Layers) {
-      int64_t C = 0;
-      for (const MvmBlock &B : L)
-        C += B.KCount * B.ColCount;
-      Cells.push_back(Cells.back() + C);
-    }
-    size_t Limit = Layers.size();
-    for (size_t I = Layers.size(); I-- > 0;) {
-      if (BreakAfter[I])
-        Limit = I + 1;
-      EndLimit[I] = Limit;
-    }
-  }
-
-  bool fits(size_t Begin, size_t End) const {
-    return packModel(Layers.slice(Begin, End - Begin), T).NumArrays <= Capacity;
-  }
-
-  /// The largest End such that layers [Begin, End) fit one chip; Begin + 1
-  /// fits (checked for every layer first).
-  size_t lastFitting(size_t Begin) const {
-    size_t Lo = Begin + 1, Hi = EndLimit[Begin];
-    while (Lo < Hi) {
-      size_t Mid = Lo + (Hi - Lo + 1) / 2;
-      if (fits(Begin, Mid))
-        Lo = Mid;
-      else
-        Hi = Mid - 1;
-    }
-    return Lo;
-  }
-
-  /// Stage ends when every chip takes as many layers as fit.
-  std::vector<size_t> fewest() const {
-    std::vector<size_t> Ends;
-    for (size_t Begin = 0; Begin < Layers.size(); Begin = Ends.back())
-      Ends.push_back(lastFitting(Begin));
-    return Ends;
-  }
-
-  /// Stage ends over exactly \p Chips chips with about equal cells, or none
-  /// when balancing leaves layers that no longer fit the last chips.
-  std::optional<std::vector<size_t>> balanced(size_t Chips) const {
-    std::vector<size_t> Ends;
-    size_t Begin = 0;
-    for (size_t Chip = 0; Chip < Chips; ++Chip) {
-      size_t ChipsLeft = Chips - Chip;
-      size_t MaxEnd = std::min(lastFitting(Begin), Layers.size() - (ChipsLeft - 1));
-      if (ChipsLeft == 1) {
-        if (MaxEnd != Layers.size())
-          return std::nullopt;
-        Ends.push_back(MaxEnd);
-        break;
-      }
-      int64_t Goal = Cells[Begin] + (Cells.back() - Cells[Begin]) / int64_t(ChipsLeft);
-      size_t End = Begin + 1;
-      while (End < MaxEnd && Cells[End + 1] <= Goal)
-        ++End;
-      Ends.push_back(End);
-      Begin = End;
-    }
-    return Ends;
-  }
-
-  ModelPacking pack(llvm::ArrayRef<size_t> Ends) const {
-    ModelPacking Result;
-    size_t Begin = 0;
-    for (size_t Chip = 0; Chip < Ends.size(); ++Chip) {
-      ModelPacking Stage = packModel(Layers.slice(Begin, Ends[Chip] - Begin), T);
-      for (std::vector<PackedBlock> &Layer : Stage.Layers) {
-        for (PackedBlock &P : Layer)
-          P.Array += static_cast<int64_t>(Chip) * Capacity;
-        Result.Layers.push_back(std::move(Layer));
-      }
-      Result.NumArrays = static_cast<int64_t>(Chip) * Capacity + Stage.NumArrays;
-      Begin = Ends[Chip];
-    }
-    Result.Chips = static_cast<int64_t>(Ends.size());
-    return Result;
-  }
-
-  int64_t totalCells() const { return Cells.back(); }
-
-private:
-  llvm::ArrayRef<std::vector<MvmBlock>> Layers;
-  const Target &T;
-  int64_t Capacity;
-  std::vector<int64_t> Cells; ///< prefix sums of the layers' cells
-  /// The furthest end a chip starting at layer i may have (BreakAfter).
-  std::vector<size_t> EndLimit;
-};
-
 /// A layer's blocks [Begin, End) that go onto one chip together.
 struct Piece {
   size_t Layer, Begin, End;
 };
 
-/// Cuts every layer larger than one chip into pieces that each fill a chip
-/// as far as they can (the largest prefix of the remaining blocks whose
-/// packing fits, by bisection); other layers stay whole. Refuses a block
-/// larger than a chip.
-llvm::Expected<std::vector<Piece>> cutLayers(llvm::ArrayRef<std::vector<MvmBlock>> Layers,
-                                             llvm::ArrayRef<std::string> Names, const Target &T) {
+/// How a model goes onto chips: its pieces in model order and, per chip,
+/// the end (an index into Pieces) of the pieces it holds.
+struct Split {
+  std::vector<Piece> Pieces;
+  std::vector<size_t> Ends;
+};
+
+/// The largest N in [Lo, Hi] with Fits(N), given Fits(Lo), taking Fits as
+/// monotone. It gallops up from Lo before bisecting, so finding a chip's
+/// worth of layers costs a few packings of about a chip, whatever the
+/// model's size.
+size_t largestFitting(size_t Lo, size_t Hi, llvm::function_ref<bool(size_t)> Fits) {
+  for (size_t Step = 1; Lo < Hi; Step *= 2) {
+    size_t Probe = Lo + std::min(Step, Hi - Lo);
+    if (!Fits(Probe)) {
+      Hi = Probe - 1;
+      break;
+    }
+    Lo = Probe;
+  }
+  while (Lo < Hi) {
+    size_t Mid = Lo + (Hi - Lo + 1) / 2;
+    if (Fits(Mid))
+      Lo = Mid;
+    else
+      Hi = Mid - 1;
+  }
+  return Lo;
+}
+
+std::vector<MvmBlock> blocksOf(llvm::ArrayRef<std::vector<MvmBlock>> Layers, const Piece &P) {
+  return {Layers[P.Layer].begin() + P.Begin, Layers[P.Layer].begin() + P.End};
+}
+
+bool fitsOneChip(llvm::ArrayRef<std::vector<MvmBlock>> Parts, const Target &T) {
+  return packModel(Parts, T).NumArrays <= T.totalArrays();
+}
+
+/// Packs every chip's pieces on its own chip and gives the placements back
+/// per layer, in block order.
+ModelPacking packSplit(llvm::ArrayRef<std::vector<MvmBlock>> Layers, const Split &S,
+                       const Target &T) {
   const int64_t Capacity = T.totalArrays();
-  auto fits = [&](size_t L, size_t Begin, size_t End) {
-    std::vector<MvmBlock> Part(Layers[L].begin() + Begin, Layers[L].begin() + End);
-    return packModel(llvm::ArrayRef<std::vector<MvmBlock>>(Part), T).NumArrays <= Capacity;
-  };
+  ModelPacking Result;
+  for (const std::vector<MvmBlock> &L : Layers)
+    Result.Layers.emplace_back(L.size());
+  size_t Begin = 0;
+  for (size_t Chip = 0; Chip < S.Ends.size(); ++Chip) {
+    std::vector<std::vector<MvmBlock>> Parts;
+    for (size_t I = Begin; I < S.Ends[Chip]; ++I)
+      Parts.push_back(blocksOf(Layers, S.Pieces[I]));
+    ModelPacking Stage = packModel(Parts, T);
+    spreadOverTiles(Parts, Stage, T);
+    for (size_t I = Begin; I < S.Ends[Chip]; ++I) {
+      const Piece &P = S.Pieces[I];
+      for (size_t B = P.Begin; B < P.End; ++B) {
+        PackedBlock At = Stage.Layers[I - Begin][B - P.Begin];
+        At.Array += static_cast<int64_t>(Chip) * Capacity;
+        Result.Layers[P.Layer][B] = At;
+      }
+    }
+    Result.NumArrays = static_cast<int64_t>(Chip) * Capacity + Stage.NumArrays;
+    Begin = S.Ends[Chip];
+  }
+  Result.Chips = static_cast<int64_t>(S.Ends.size());
+  return Result;
+}
+
+llvm::Error blockTooLarge(llvm::StringRef Name, const Target &T) {
+  return makeError("layer '{}': a block does not fit one chip of target '{}' ({} arrays of {}x{})",
+                   Name, T.Name, T.totalArrays(), T.Rows, T.Cols);
+}
+
+/// Splits a sequence of pieces (in model order) into chips of consecutive
+/// pieces.
+class Splitter {
+public:
+  /// With \p JoinPieces, a chip joins adjacent pieces of one layer into one
+  /// (a layer is then cut only between chips); without it, two pieces of
+  /// one layer go to different chips.
+  Splitter(llvm::ArrayRef<std::vector<MvmBlock>> Layers, llvm::ArrayRef<std::string> Names,
+           const Target &T, std::vector<Piece> Pieces, bool JoinPieces)
+      : Layers(Layers), Names(Names), T(T), Pieces(std::move(Pieces)), JoinPieces(JoinPieces) {
+    Cells.push_back(0);
+    for (const Piece &P : this->Pieces) {
+      int64_t C = 0;
+      for (size_t B = P.Begin; B < P.End; ++B)
+        C += Layers[P.Layer][B].KCount * Layers[P.Layer][B].ColCount;
+      Cells.push_back(Cells.back() + C);
+    }
+    EndLimit.resize(this->Pieces.size());
+    size_t Limit = this->Pieces.size();
+    for (size_t I = this->Pieces.size(); I-- > 0;) {
+      const Piece &P = this->Pieces[I];
+      if (!JoinPieces && P.End != Layers[P.Layer].size())
+        Limit = I + 1;
+      EndLimit[I] = Limit;
+    }
+  }
+
+  size_t pieces() const { return Pieces.size(); }
+
+  /// The fewest chips: each chip in turn takes as many pieces as fit.
+  llvm::Expected<Split> fewest() const {
+    std::vector<size_t> Ends;
+    for (size_t Begin = 0; Begin < Pieces.size(); Begin = Ends.back()) {
+      llvm::Expected<size_t> End = lastFitting(Begin);
+      if (!End)
+        return End.takeError();
+      Ends.push_back(*End);
+    }
+    return split(Ends);
+  }
+
+  /// Exactly \p Chips chips with about equal cells, or none when balancing
+  /// leaves pieces that no longer fit the last chips. Only after fewest()
+  /// succeeded: every piece fits a chip.
+  std::optional<Split> balanced(size_t Chips) const {
+    std::vector<size_t> Ends;
+    for (size_t Begin = 0; Ends.size() < Chips && Begin < Pieces.size(); Begin = Ends.back()) {
+      size_t ChipsLeft = Chips - Ends.size();
+      size_t MaxEnd = llvm::cantFail(lastFitting(Begin));
+      if (ChipsLeft == 1) {
+        Ends.push_back(MaxEnd);
+        break;
+      }
+      MaxEnd = std::min(MaxEnd, Pieces.size() - (ChipsLeft - 1));
+      // The most pieces whose cells stay within the chip's share, then the
+      // most of those that fit: packing is not monotone, so a prefix of
+      // what fits need not fit.
+      int64_t Goal = Cells[Begin] + (Cells.back() - Cells[Begin]) / int64_t(ChipsLeft);
+      size_t Share = std::upper_bound(Cells.begin(), Cells.end(), Goal) - Cells.begin() - 1;
+      Ends.push_back(largestFitting(Begin + 1, std::clamp(Share, Begin + 1, MaxEnd),
+                                    [&](size_t End) { return fits(Begin, End); }));
+    }
+    if (Ends.size() != Chips || Ends.back() != Pieces.size())
+      return std::nullopt;
+    return split(Ends);
+  }
+
+private:
+  /// The largest End such that pieces [Begin, End) fit one chip.
+  llvm::Expected<size_t> lastFitting(size_t Begin) const {
+    if (!fits(Begin, Begin + 1))
+      return blockTooLarge(Names[Pieces[Begin].Layer], T);
+    return largestFitting(Begin + 1, EndLimit[Begin], [&](size_t End) { return fits(Begin, End); });
+  }
+
+  /// Pieces [Begin, End) as one chip holds them.
+  std::vector<Piece> onChip(size_t Begin, size_t End) const {
+    std::vector<Piece> Result;
+    for (size_t I = Begin; I < End; ++I) {
+      const Piece &P = Pieces[I];
+      if (JoinPieces && !Result.empty() && Result.back().Layer == P.Layer &&
+          Result.back().End == P.Begin)
+        Result.back().End = P.End;
+      else
+        Result.push_back(P);
+    }
+    return Result;
+  }
+
+  bool fits(size_t Begin, size_t End) const {
+    std::vector<std::vector<MvmBlock>> Parts;
+    for (const Piece &P : onChip(Begin, End))
+      Parts.push_back(blocksOf(Layers, P));
+    return fitsOneChip(Parts, T);
+  }
+
+  Split split(llvm::ArrayRef<size_t> Ends) const {
+    Split Result;
+    size_t Begin = 0;
+    for (size_t End : Ends) {
+      for (const Piece &P : onChip(Begin, End))
+        Result.Pieces.push_back(P);
+      Result.Ends.push_back(Result.Pieces.size());
+      Begin = End;
+    }
+    return Result;
+  }
+
+  llvm::ArrayRef<std::vector<MvmBlock>> Layers;
+  llvm::ArrayRef<std::string> Names;
+  const Target &T;
+  std::vector<Piece> Pieces;
+  bool JoinPieces;
+  std::vector<int64_t> Cells; ///< prefix sums of the pieces' cells
+  /// The furthest end a chip starting at piece i may have.
+  std::vector<size_t> EndLimit;
+};
+
+/// Every block a piece of its own: chips cut layers wherever they fill.
+std::vector<Piece> blockPieces(llvm::ArrayRef<std::vector<MvmBlock>> Layers) {
+  std::vector<Piece> Pieces;
+  for (size_t L = 0; L < Layers.size(); ++L)
+    for (size_t B = 0; B < Layers[L].size(); ++B)
+      Pieces.push_back({L, B, B + 1});
+  return Pieces;
+}
+
+/// Whole layers, but every layer larger than one chip cut into pieces that
+/// each fill a chip as far as they can (the largest prefix of its remaining
+/// blocks whose packing fits). Refuses a block larger than a chip.
+llvm::Expected<std::vector<Piece>> wholeLayerPieces(llvm::ArrayRef<std::vector<MvmBlock>> Layers,
+                                                    llvm::ArrayRef<std::string> Names,
+                                                    const Target &T) {
   std::vector<Piece> Pieces;
   for (size_t L = 0; L < Layers.size(); ++L) {
     const size_t Blocks = Layers[L].size();
-    if (fits(L, 0, Blocks)) {
+    auto fitsPiece = [&](size_t Begin, size_t End) {
+      return fitsOneChip({blocksOf(Layers, {L, Begin, End})}, T);
+    };
+    if (fitsPiece(0, Blocks)) {
       Pieces.push_back({L, 0, Blocks});
       continue;
     }
     for (size_t Begin = 0; Begin < Blocks;) {
-      if (!fits(L, Begin, Begin + 1))
-        return makeError("layer '{}': a block does not fit one chip of target '{}' ({} arrays of "
-                         "{}x{})",
-                         Names[L], T.Name, T.totalArrays(), T.Rows, T.Cols);
-      size_t Lo = Begin + 1, Hi = Blocks;
-      while (Lo < Hi) {
-        size_t Mid = Lo + (Hi - Lo + 1) / 2;
-        if (fits(L, Begin, Mid))
-          Lo = Mid;
-        else
-          Hi = Mid - 1;
-      }
-      Pieces.push_back({L, Begin, Lo});
-      Begin = Lo;
+      if (!fitsPiece(Begin, Begin + 1))
+        return blockTooLarge(Names[L], T);
+      size_t End = largestFitting(Begin + 1, Blocks, [&](size_t E) { return fitsPiece(Begin, E); });
+      Pieces.push_back({L, Begin, End});
+      Begin = End;
     }
   }
   return Pieces;
@@ -178,8 +270,11 @@ llvm::Expected<std::vector<Piece>> cutLayers(llvm::ArrayRef<std::vector<MvmBlock
 llvm::Expected<ModelPacking> packOnChips(llvm::ArrayRef<std::vector<MvmBlock>> Layers,
                                          llvm::ArrayRef<std::string> Names, const Target &T,
                                          int64_t Chips) {
-  if (Chips == 1 || Layers.empty())
-    return packModel(Layers, T);
+  if (Chips == 1 || Layers.empty()) {
+    ModelPacking P = packModel(Layers, T);
+    spreadOverTiles(Layers, P, T);
+    return P;
+  }
   // The cell bound first: a model far beyond what an image can hold is
   // refused before any packing.
   int64_t Cells = 0;
@@ -192,62 +287,61 @@ llvm::Expected<ModelPacking> packOnChips(llvm::ArrayRef<std::vector<MvmBlock>> L
                      "{}x{} per chip), more than the {} an image holds; use a target with more "
                      "arrays",
                      AtLeast, T.Name, Cells, T.totalArrays(), T.Rows, T.Cols, image::MaxChips);
-  llvm::Expected<std::vector<Piece>> Pieces = cutLayers(Layers, Names, T);
-  if (!Pieces)
-    return Pieces.takeError();
-  std::vector<std::vector<MvmBlock>> Parts;
-  std::vector<char> BreakAfter;
-  for (const Piece &P : *Pieces) {
-    Parts.emplace_back(Layers[P.Layer].begin() + P.Begin, Layers[P.Layer].begin() + P.End);
-    BreakAfter.push_back(P.End != Layers[P.Layer].size());
-  }
-  // The pieces' placements, back in the layers' block order.
-  auto merge = [&](ModelPacking Packed) {
-    ModelPacking Result;
-    Result.NumArrays = Packed.NumArrays;
-    Result.Chips = Packed.Chips;
-    for (const std::vector<MvmBlock> &L : Layers)
-      Result.Layers.emplace_back(L.size());
-    for (size_t I = 0; I < Pieces->size(); ++I) {
-      const Piece &P = (*Pieces)[I];
-      std::copy(Packed.Layers[I].begin(), Packed.Layers[I].end(),
-                Result.Layers[P.Layer].begin() + P.Begin);
-    }
-    return Result;
-  };
-  Splitter S(Parts, BreakAfter, T);
-  std::vector<size_t> Fewest = S.fewest();
-  if (Fewest.size() > image::MaxChips)
+  Splitter Cutting(Layers, Names, T, blockPieces(Layers), /*JoinPieces=*/true);
+  llvm::Expected<Split> Cut = Cutting.fewest();
+  if (!Cut)
+    return Cut.takeError();
+  const size_t Fewest = Cut->Ends.size();
+  if (Fewest > image::MaxChips)
     return makeError("the model needs {} chips of target '{}' ({} cells; {} arrays of {}x{} per "
                      "chip), more than the {} an image holds; use a target with more arrays",
-                     Fewest.size(), T.Name, S.totalCells(), T.totalArrays(), T.Rows, T.Cols,
-                     image::MaxChips);
+                     Fewest, T.Name, Cells, T.totalArrays(), T.Rows, T.Cols, image::MaxChips);
+  llvm::Expected<std::vector<Piece>> WholePieces = wholeLayerPieces(Layers, Names, T);
+  if (!WholePieces)
+    return WholePieces.takeError();
+  Splitter Whole(Layers, Names, T, std::move(*WholePieces), /*JoinPieces=*/false);
+  Split Filled = llvm::cantFail(Whole.fewest());
   if (Chips == 0) {
-    // Filling every chip in turn leaves the last one emptiest; spreading
-    // the cells over the same count often packs into fewer arrays (the
-    // rows tall blocks leave free find short blocks on every chip). Keep
-    // whichever uses fewer.
-    ModelPacking Filled = S.pack(Fewest);
-    if (std::optional<std::vector<size_t>> Even = S.balanced(Fewest.size())) {
-      ModelPacking Spread = S.pack(*Even);
-      if (arraysUsed(Spread) < arraysUsed(Filled))
-        return merge(std::move(Spread));
+    // Each way of splitting packs differently, and packing is not monotone:
+    // whole layers keep partial sums off the links, spreading the cells
+    // often packs into fewer arrays (the rows tall blocks leave free find
+    // short blocks on every chip), and cutting fills every chip. Among the
+    // splits over the fewest chips, keep the first with the fewest arrays.
+    std::vector<Split> Candidates;
+    if (Filled.Ends.size() == Fewest) {
+      Candidates.push_back(Filled);
+      if (std::optional<Split> Even = Whole.balanced(Fewest))
+        Candidates.push_back(std::move(*Even));
     }
-    return merge(std::move(Filled));
+    Candidates.push_back(std::move(*Cut));
+    if (std::optional<Split> Even = Cutting.balanced(Fewest))
+      Candidates.push_back(std::move(*Even));
+    std::optional<ModelPacking> Best;
+    for (const Split &Candidate : Candidates) {
+      ModelPacking P = packSplit(Layers, Candidate, T);
+      if (!Best || arraysUsed(P) < arraysUsed(*Best))
+        Best = std::move(P);
+    }
+    return std::move(*Best);
   }
-  if (static_cast<size_t>(Chips) < Fewest.size())
+  if (static_cast<size_t>(Chips) < Fewest)
     return makeError("--chips={}: the model needs {} chips of target '{}' ({} cells; {} arrays of "
                      "{}x{} per chip, consecutive layers per chip): {} chips over; use "
                      "--chips={} or --chips=auto",
-                     Chips, Fewest.size(), T.Name, S.totalCells(), T.totalArrays(), T.Rows, T.Cols,
-                     Fewest.size() - Chips, Fewest.size());
-  if (static_cast<size_t>(Chips) > Parts.size())
+                     Chips, Fewest, T.Name, Cells, T.totalArrays(), T.Rows, T.Cols,
+                     Fewest - static_cast<size_t>(Chips), Fewest);
+  if (static_cast<size_t>(Chips) > Whole.pieces())
     return makeError("--chips={}: the model has {} layers with weights (pieces of layers larger "
                      "than a chip counted apart), and a chip holds whole ones; use at most "
                      "--chips={}",
-                     Chips, Parts.size(), Parts.size());
-  std::optional<std::vector<size_t>> Even = S.balanced(static_cast<size_t>(Chips));
-  return merge(S.pack(Even ? *Even : Fewest));
+                     Chips, Whole.pieces(), Whole.pieces());
+  // N chips: whole layers with the cells balanced; else balanced with cuts;
+  // else the fewest.
+  if (std::optional<Split> Even = Whole.balanced(static_cast<size_t>(Chips)))
+    return packSplit(Layers, *Even, T);
+  if (std::optional<Split> Even = Cutting.balanced(static_cast<size_t>(Chips)))
+    return packSplit(Layers, *Even, T);
+  return packSplit(Layers, *Cut, T);
 }
 
 } // namespace qnn

@@ -49,9 +49,16 @@ struct ModelPacking {
 /// arrays of target \p T.
 ModelPacking packModel(llvm::ArrayRef<std::vector<MvmBlock>> Layers, const Target &T);
 
+/// Relabels the arrays of \p P (one chip's packing of \p Layers) so that
+/// the NMPU work of the layers starting on them spreads over the tiles
+/// (TileSpread.cpp). Leaves a packing larger than the chip alone.
+void spreadOverTiles(llvm::ArrayRef<std::vector<MvmBlock>> Layers, ModelPacking &P,
+                     const Target &T);
+
 /// Splits consecutive layers (\p Names for messages) over \p Chips chips of
 /// target \p T (0: the fewest that hold the model; 1: packModel) and packs
-/// each chip's layers with packModel (ChipSplit.cpp). Refuses a layer larger
+/// each chip's layers with packModel, its arrays spread over its tiles by
+/// spreadOverTiles (ChipSplit.cpp). Refuses a block larger
 /// than a chip, and a count too small for the model, with the numbers.
 llvm::Expected<ModelPacking> packOnChips(llvm::ArrayRef<std::vector<MvmBlock>> Layers,
                                          llvm::ArrayRef<std::string> Names, const Target &T,

@@ -96,28 +96,26 @@ int64_t checkRules(const std::vector<std::vector<MvmBlock>> &Layers, const Model
   for (const auto &[C, L] : Owner)
     Arrays.insert(C.Array);
   if (P.Chips == 1) {
-    EXPECT_EQ(static_cast<int64_t>(Arrays.size()), P.NumArrays) << "an array holds nothing";
-    EXPECT_GE(P.NumArrays, arraysLowerBound(Cells, T));
+    // Spreading over tiles (packOnChips) only relabels the packer's arrays.
+    EXPECT_EQ(static_cast<int64_t>(Arrays.size()), packModel(Layers, T).NumArrays)
+        << "an array holds nothing";
+    EXPECT_GE(static_cast<int64_t>(Arrays.size()), arraysLowerBound(Cells, T));
     return Cells;
   }
   // Several chips: each holds consecutive layers within its arrays, and
-  // every chip holds some; a layer that fits one chip stays whole, a larger
-  // one spreads its blocks, in order, over consecutive chips.
+  // every chip holds some; a layer's blocks, in block order, go over
+  // consecutive chips (a layer is cut only between chips).
   int64_t LastChip = 0;
   std::set<int64_t> ChipsUsed;
   for (size_t L = 0; L < Layers.size(); ++L) {
     if (P.Layers[L].empty())
       continue;
-    bool FitsOne = packModel(llvm::ArrayRef(Layers).slice(L, 1), T).NumArrays <= Capacity;
     int64_t First = P.Layers[L].front().Array / Capacity, Chip = First;
     EXPECT_GE(First, LastChip) << "layer " << L << " goes back to an earlier chip";
     for (const PackedBlock &At : P.Layers[L]) {
       int64_t Now = At.Array / Capacity;
-      if (FitsOne)
-        EXPECT_EQ(Now, First) << "layer " << L << " fits one chip but is split";
-      else
-        EXPECT_TRUE(Now == Chip || Now == Chip + 1)
-            << "layer " << L << "'s pieces are not on consecutive chips";
+      EXPECT_TRUE(Now == Chip || Now == Chip + 1)
+          << "layer " << L << "'s pieces are not on consecutive chips";
       Chip = Now;
       ChipsUsed.insert(Now);
     }
@@ -195,14 +193,35 @@ TEST(Packing, ReadShiftsSeparateArrays) {
   EXPECT_EQ(P.NumArrays, 2);
 }
 
+// A layer runs on the NMPU of its first block's tile: layers that start on
+// different arrays start on different tiles while tiles have less work,
+// and the rest of a layer stays on its first block's tile.
+TEST(Packing, LayerStartsSpreadOverTiles) {
+  Target T = arrays(4, 4, 4);
+  T.ArraysPerTile = 2;
+  std::vector<std::vector<MvmBlock>> Four(4, std::vector<MvmBlock>{block(4, 4)});
+  ModelPacking P = llvm::cantFail(packOnChips(Four, {"a", "b", "c", "d"}, T, 1));
+  std::set<int64_t> Tiles;
+  for (const std::vector<PackedBlock> &L : P.Layers)
+    Tiles.insert(L.front().Array / T.ArraysPerTile);
+  EXPECT_EQ(Tiles.size(), 4u) << "layers of equal work share a tile while others are idle";
+
+  T.Tiles = 3;
+  std::vector<std::vector<MvmBlock>> Wide{{block(4, 4), block(4, 4)}, {block(4, 4)}, {block(4, 4)}};
+  P = llvm::cantFail(packOnChips(Wide, {"wide", "b", "c"}, T, 1));
+  EXPECT_EQ(P.Layers[0][0].Array / T.ArraysPerTile, P.Layers[0][1].Array / T.ArraysPerTile)
+      << "the wide layer's second array left its tile";
+  EXPECT_NE(P.Layers[1][0].Array / T.ArraysPerTile, P.Layers[2][0].Array / T.ArraysPerTile);
+}
+
 // Random models on small chips (1..3 tiles of 4 arrays): --chips=auto puts
-// consecutive layers on each chip (a layer larger than a chip in pieces on
-// consecutive chips), packed by the rules above, and one chip fewer is
+// consecutive layers on each chip (a layer cut only between chips, its
+// pieces on consecutive chips), packed by the rules above, and one chip fewer is
 // refused; a larger count N maps onto exactly N chips (or the fewest, when
 // balancing cannot), or is refused with the most it could use.
 TEST(Packing, ChipsHoldConsecutiveLayers) {
   Rng R(7);
-  int Mapped = 0, SplitLayers = 0;
+  int Mapped = 0, SplitLayers = 0, CutAtChipEnd = 0;
   for (int Trial = 0; Trial < 200; ++Trial) {
     SCOPED_TRACE("trial " + std::to_string(Trial));
     Target T = arrays(uniform(R, 4, 16), uniform(R, 4, 16), uniform(R, 1, 3));
@@ -217,11 +236,14 @@ TEST(Packing, ChipsHoldConsecutiveLayers) {
     ASSERT_TRUE(static_cast<bool>(Auto)) << llvm::toString(Auto.takeError());
     ++Mapped;
     checkRules(Layers, *Auto, T);
-    for (const std::vector<PackedBlock> &L : Auto->Layers) {
+    for (size_t L = 0; L < Layers.size(); ++L) {
       std::set<int64_t> Chips;
-      for (const PackedBlock &At : L)
+      for (const PackedBlock &At : Auto->Layers[L])
         Chips.insert(At.Array / T.totalArrays());
       SplitLayers += Chips.size() > 1;
+      CutAtChipEnd +=
+          Chips.size() > 1 && packModel(llvm::ArrayRef(Layers).slice(L, 1), T).NumArrays <=
+                                  static_cast<int64_t>(T.totalArrays());
     }
     if (Auto->Chips == 2) {
       // One chip is packModel; partition refuses it when it overflows.
@@ -248,6 +270,7 @@ TEST(Packing, ChipsHoldConsecutiveLayers) {
   }
   EXPECT_GT(Mapped, 100);
   EXPECT_GT(SplitLayers, 20); // layers larger than a chip were mapped too
+  EXPECT_GT(CutAtChipEnd, 5); // and layers that fit one chip were cut to fill a chip
 }
 
 } // namespace
