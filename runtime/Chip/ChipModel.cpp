@@ -135,8 +135,16 @@ void ChipModel::mvm(const MvmStep &S, llvm::ArrayRef<int64_t> X, llvm::MutableAr
   if (S.Polarity == PolarityMode::Offset)
     for (int64_t V : X)
       SumX += V;
+  for (uint32_t N = 0; N < S.N; ++N)
+    Acc[N] -= S.Offset * SumX;
+  nmpuOutputs(S, Acc.data(), Out.data(), FixedDiffs);
+  countMvm(S, Copy, Stats);
+}
+
+void ChipModel::nmpuOutputs(const MvmStep &S, const int64_t *Acc, int64_t *Out,
+                            uint64_t *FixedDiffs) const {
   for (uint32_t N = 0; N < S.N; ++N) {
-    int64_t A = nmpu::saturateAccumulator(Acc[N] - S.Offset * SumX + S.Bias[N], T.AccBits);
+    int64_t A = nmpu::saturateAccumulator(Acc[N] + S.Bias[N], T.AccBits);
     if (S.Requant == RequantMode::None) {
       Out[N] = A;
       continue;
@@ -152,7 +160,34 @@ void ChipModel::mvm(const MvmStep &S, llvm::ArrayRef<int64_t> X, llvm::MutableAr
         Out[N] != nmpu::requantFloat(A, S.Multiplier[N], S.OutZeroPoint, S.ClampMin, S.ClampMax))
       ++*FixedDiffs;
   }
-  countMvm(S, Copy, Stats);
+}
+
+const ExactMatrix *ChipModel::exactMatrix(const MvmStep &S) {
+  if (!Batching || Analog || !Cal.Arrays.empty())
+    return nullptr;
+  auto [It, New] = Exact.try_emplace(&S);
+  if (New)
+    It->second = ExactMatrix::build(T, P, S);
+  return It->second ? &*It->second : nullptr;
+}
+
+void ChipModel::mvmBatch(const MvmStep &S, const ExactMatrix &M, const uint8_t *X, int64_t Vectors,
+                         int64_t *Out, uint64_t *FixedDiffs) {
+  std::vector<int32_t> Acc32(size_t(Vectors) * S.N);
+  M.multiply(X, Vectors, Acc32.data());
+  std::vector<int64_t> Acc(S.N);
+  for (int64_t V = 0; V < Vectors; ++V) {
+    std::copy_n(Acc32.data() + V * S.N, S.N, Acc.data());
+    nmpuOutputs(S, Acc.data(), Out + V * S.N, FixedDiffs);
+  }
+}
+
+void ChipModel::countMvms(const MvmStep &S, uint32_t Copy, uint64_t Times, StepStats &Stats) const {
+  if (Times == 0)
+    return;
+  StepStats One;
+  countMvm(S, Copy, One);
+  Stats.add(One, Times);
 }
 
 void ChipModel::countMvm(const MvmStep &S, uint32_t Copy, StepStats &Stats) const {

@@ -25,6 +25,7 @@ struct KernelEnv {
   ChipModel &Chip;
   uint64_t *FixedDiffs; ///< null unless counting
   uint64_t *RequantOutputs;
+  uint64_t &BatchedMvmRuns; ///< RunStats::BatchedMvmRuns
 };
 
 llvm::Error runMvm(const image::MvmStep &S, const Tensor &In, Tensor &Out, KernelEnv &Env,

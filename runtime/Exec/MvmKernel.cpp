@@ -1,4 +1,12 @@
 //===- MvmKernel.cpp - Gathers input vectors for the chip's MVMs ----------===//
+//
+// A step runs through the chip model vector by vector, or, when its exact
+// matrix exists (ExactMatrix.h), as GEMMs over chunks of the batch's
+// vectors. The batched form gives the same outputs and counts the same
+// statistics; an input outside the matrix's range sends the whole step back
+// to the step-by-step model.
+//
+//===----------------------------------------------------------------------===//
 #include "Kernels.h"
 #include "qnn/Support/Diagnostics.h"
 
@@ -7,6 +15,54 @@ namespace qnn::runtime {
 using namespace qnn::image;
 
 namespace {
+
+/// Vectors per GEMM: enough to amortize its set-up, few enough that the
+/// gathered inputs stay small (K <= 65000 bytes each).
+constexpr int64_t ChunkVectors = 512;
+
+/// The stored input as the arrays see it: shifted to unsigned, then cut to
+/// the layer's input step.
+int64_t arrayInput(const MvmStep &S, double Stored) {
+  return (static_cast<int64_t>(Stored) + S.InputShift) >> S.InputStepShift;
+}
+
+/// Calls Put(k, x) for the K inputs of output pixel (OH, OW) of one sample
+/// (\p Src: its C x H x W input), padding with the zero point.
+template <typename PutFn>
+void gatherPixel(const MvmStep &S, const double *Src, int64_t OH, int64_t OW, PutFn &&Put) {
+  const int64_t H = S.InH, W = S.InW, Plane = H * W;
+  const int64_t Padding = S.InputZeroPoint >> S.InputStepShift;
+  size_t K = 0;
+  for (uint32_t C = S.ChannelBegin; C < S.ChannelBegin + S.Channels; ++C)
+    for (int64_t KH = 0; KH < S.KernelH; ++KH)
+      for (int64_t KW = 0; KW < S.KernelW; ++KW) {
+        int64_t IH = OH * S.StrideH - int64_t(S.PadTop) + KH * S.DilationH;
+        int64_t IW = OW * S.StrideW - int64_t(S.PadLeft) + KW * S.DilationW;
+        bool Inside = IH >= 0 && IH < H && IW >= 0 && IW < W;
+        Put(K++, Inside ? arrayInput(S, Src[C * Plane + IH * W + IW]) : Padding);
+      }
+}
+
+/// The MVMs of \p Vectors vectors as GEMMs of ChunkVectors: Gather(v, Row)
+/// fills vector v's K inputs and returns false when one leaves the
+/// matrix's range; Store(v, Outputs) takes its N outputs. False, with
+/// nothing counted, when some input left the range.
+template <typename GatherFn, typename StoreFn>
+bool batched(const MvmStep &S, const ExactMatrix &M, int64_t Vectors, KernelEnv &Env,
+             GatherFn &&Gather, StoreFn &&Store) {
+  std::vector<uint8_t> X(size_t(std::min(Vectors, ChunkVectors)) * S.K);
+  std::vector<int64_t> Y(size_t(std::min(Vectors, ChunkVectors)) * S.N);
+  for (int64_t First = 0; First < Vectors; First += ChunkVectors) {
+    const int64_t Count = std::min(ChunkVectors, Vectors - First);
+    for (int64_t V = 0; V < Count; ++V)
+      if (!Gather(First + V, X.data() + V * S.K))
+        return false;
+    Env.Chip.mvmBatch(S, M, X.data(), Count, Y.data(), Env.FixedDiffs);
+    for (int64_t V = 0; V < Count; ++V)
+      Store(First + V, Y.data() + V * S.N);
+  }
+  return true;
+}
 
 llvm::Error runConv(const MvmStep &S, const Tensor &In, Tensor &Out, KernelEnv &Env,
                     StepStats &Stats) {
@@ -18,32 +74,48 @@ llvm::Error runConv(const MvmStep &S, const Tensor &In, Tensor &Out, KernelEnv &
   if (Out.Dims != Expected)
     return makeError("output is {}, the convolution makes {}", shapeToString(Out.Dims),
                      shapeToString(Expected));
-  std::vector<int64_t> X(S.K), Y(S.N);
-  const int64_t H = S.InH, W = S.InW, Plane = H * W, Pixels = int64_t(S.OutH) * S.OutW;
-  for (int64_t B = 0; B < In.Dims[0]; ++B) {
-    const double *Src = In.Data.data() + B * S.InChannels * Plane;
-    double *Dst = Out.Data.data() + B * S.N * Pixels;
-    for (int64_t OH = 0; OH < S.OutH; ++OH)
-      for (int64_t OW = 0; OW < S.OutW; ++OW) {
-        size_t K = 0;
-        for (uint32_t C = S.ChannelBegin; C < S.ChannelBegin + S.Channels; ++C)
-          for (int64_t KH = 0; KH < S.KernelH; ++KH)
-            for (int64_t KW = 0; KW < S.KernelW; ++KW) {
-              int64_t IH = OH * S.StrideH - int64_t(S.PadTop) + KH * S.DilationH;
-              int64_t IW = OW * S.StrideW - int64_t(S.PadLeft) + KW * S.DilationW;
-              bool Inside = IH >= 0 && IH < H && IW >= 0 && IW < W;
-              X[K++] = Inside
-                           ? (static_cast<int64_t>(Src[C * Plane + IH * W + IW]) + S.InputShift) >>
-                                 S.InputStepShift
-                           : S.InputZeroPoint >> S.InputStepShift;
-            }
-        // Output pixel v is read by copy v % Replicas of the weights.
-        Env.Chip.mvm(S, X, Y, Stats, Env.FixedDiffs,
-                     static_cast<uint32_t>((OH * S.OutW + OW) % S.Replicas));
-        for (uint32_t N = 0; N < S.N; ++N)
-          Dst[N * Pixels + OH * S.OutW + OW] = static_cast<double>(Y[N]);
+  const int64_t Plane = int64_t(S.InH) * S.InW, Pixels = int64_t(S.OutH) * S.OutW;
+  const int64_t Samples = In.Dims[0];
+  auto source = [&](int64_t B) { return In.Data.data() + B * S.InChannels * Plane; };
+  auto output = [&](int64_t B, int64_t Pixel, const int64_t *Y) {
+    double *Dst = Out.Data.data() + B * S.N * Pixels + Pixel;
+    for (uint32_t N = 0; N < S.N; ++N)
+      Dst[N * Pixels] = static_cast<double>(Y[N]);
+  };
+
+  if (const ExactMatrix *M = Env.Chip.exactMatrix(S)) {
+    const int64_t Max = M->maxInput();
+    bool Done = batched(
+        S, *M, Samples * Pixels, Env,
+        [&](int64_t V, uint8_t *Row) {
+          bool InRange = true;
+          gatherPixel(S, source(V / Pixels), V % Pixels / S.OutW, V % Pixels % S.OutW,
+                      [&](size_t K, int64_t X) {
+                        InRange &= X >= 0 && X <= Max;
+                        Row[K] = static_cast<uint8_t>(X);
+                      });
+          return InRange;
+        },
+        [&](int64_t V, const int64_t *Y) { output(V / Pixels, V % Pixels, Y); });
+    if (Done) {
+      // Output pixel v is read by copy v % Replicas of the weights.
+      for (uint32_t Copy = 0; Copy < S.Replicas; ++Copy) {
+        uint64_t PerSample = Pixels / S.Replicas + (Copy < Pixels % S.Replicas ? 1 : 0);
+        Env.Chip.countMvms(S, Copy, PerSample * Samples, Stats);
       }
+      ++Env.BatchedMvmRuns;
+      return llvm::Error::success();
+    }
   }
+
+  std::vector<int64_t> X(S.K), Y(S.N);
+  for (int64_t B = 0; B < Samples; ++B)
+    for (int64_t Pixel = 0; Pixel < Pixels; ++Pixel) {
+      gatherPixel(S, source(B), Pixel / S.OutW, Pixel % S.OutW,
+                  [&](size_t K, int64_t V) { X[K] = V; });
+      Env.Chip.mvm(S, X, Y, Stats, Env.FixedDiffs, static_cast<uint32_t>(Pixel % S.Replicas));
+      output(B, Pixel, Y.data());
+    }
   return llvm::Error::success();
 }
 
@@ -55,13 +127,38 @@ llvm::Error runRows(const MvmStep &S, const Tensor &In, Tensor &Out, KernelEnv &
   if (Out.Dims.empty() || Out.Dims.back() != S.N || Out.size() != Rows * S.N)
     return makeError("output is {}, the matrix product of a {} input makes {} rows of {}",
                      shapeToString(Out.Dims), shapeToString(In.Dims), Rows, S.N);
+  auto output = [&](int64_t R, const int64_t *Y) {
+    for (uint32_t N = 0; N < S.N; ++N)
+      Out.Data[R * S.N + N] = static_cast<double>(Y[N]);
+  };
+
+  if (const ExactMatrix *M = Env.Chip.exactMatrix(S)) {
+    const int64_t Max = M->maxInput();
+    bool Done = batched(
+        S, *M, Rows, Env,
+        [&](int64_t R, uint8_t *Row) {
+          bool InRange = true;
+          for (uint32_t K = 0; K < S.K; ++K) {
+            int64_t X = arrayInput(S, In.Data[R * S.K + K]);
+            InRange &= X >= 0 && X <= Max;
+            Row[K] = static_cast<uint8_t>(X);
+          }
+          return InRange;
+        },
+        output);
+    if (Done) {
+      Env.Chip.countMvms(S, 0, static_cast<uint64_t>(Rows), Stats);
+      ++Env.BatchedMvmRuns;
+      return llvm::Error::success();
+    }
+  }
+
   std::vector<int64_t> X(S.K), Y(S.N);
   for (int64_t R = 0; R < Rows; ++R) {
     for (uint32_t K = 0; K < S.K; ++K)
-      X[K] = (static_cast<int64_t>(In.Data[R * S.K + K]) + S.InputShift) >> S.InputStepShift;
+      X[K] = arrayInput(S, In.Data[R * S.K + K]);
     Env.Chip.mvm(S, X, Y, Stats, Env.FixedDiffs);
-    for (uint32_t N = 0; N < S.N; ++N)
-      Out.Data[R * S.N + N] = static_cast<double>(Y[N]);
+    output(R, Y.data());
   }
   return llvm::Error::success();
 }

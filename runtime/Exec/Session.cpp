@@ -16,6 +16,8 @@ struct Session::State {
   std::unique_ptr<ChipModel> Chip;
   RunStats Stats;
   std::vector<int64_t> ProducerTile; ///< per tensor; -1 for graph inputs
+  /// Samples of a symbolic batch run together (1: one at a time).
+  int64_t StackedSamples = 1;
 };
 
 Session::Session(std::unique_ptr<State> S) : S(std::move(S)) {}
@@ -84,25 +86,54 @@ void countTraffic(const Step &St, const std::vector<Tensor> &Values, const Tenso
 }
 
 /// The shape of a tensor in one chunk: the symbolic batch is one sample.
-Shape chunkShape(const TensorDesc &D) {
+/// The shape of \p D for a chunk of \p Samples samples: its symbolic batch
+/// dimension (if any) is the chunk's samples.
+Shape stackedShape(const TensorDesc &D, int64_t Samples) {
   Shape S = D.Dims;
   for (int64_t &Dim : S)
     if (Dim < 0)
-      Dim = 1;
+      Dim = Samples;
   return S;
+}
+
+/// Tensor elements a chunk may hold over all of a program's tensors.
+constexpr int64_t ChunkElements = int64_t(1) << 24;
+constexpr int64_t MaxStackedSamples = 256;
+
+/// How many samples of a symbolic batch run at once. Stacked samples let
+/// the MVMs of many samples run as one GEMM (ExactMatrix.h), so as many as
+/// the tensors' budget allows, but only where every step's results carry
+/// the batch as their leading symbolic dimension (none reduces over it),
+/// and one at a time in analog mode, whose noise is drawn in sample order.
+int64_t stackedSamples(const Program &P, bool Analog) {
+  if (Analog)
+    return 1;
+  for (const Step &St : P.Steps)
+    for (uint32_t Out : St.Outputs)
+      if (P.Tensors[Out].Dims.empty() || P.Tensors[Out].Dims[0] >= 0)
+        return 1;
+  int64_t PerSample = 0;
+  for (const TensorDesc &D : P.Tensors) {
+    for (size_t I = 1; I < D.Dims.size(); ++I)
+      if (D.Dims[I] < 0)
+        return 1;
+    PerSample += numElements(stackedShape(D, 1));
+  }
+  return std::clamp<int64_t>(ChunkElements / std::max<int64_t>(PerSample, 1), 1, MaxStackedSamples);
 }
 
 /// A host op computes its results' types and shapes itself; they must be
 /// the ones the image declares for the step's outputs.
-llvm::Error checkHostResults(const Program &P, const Step &St, const std::vector<Tensor> &Results) {
+llvm::Error checkHostResults(const Program &P, const Step &St, const std::vector<Tensor> &Results,
+                             int64_t Samples) {
   for (size_t R = 0; R < St.Outputs.size(); ++R) {
     const TensorDesc &D = P.Tensors[St.Outputs[R]];
     const Tensor &T = Results[R];
-    if (T.Type != D.Type || T.Dims != chunkShape(D))
+    if (T.Type != D.Type || T.Dims != stackedShape(D, Samples))
       return makeError("host op {} makes {} {} for output '{}', the image declares {} {}",
                        St.Host.Op, dtypeName(T.Type).str(), shapeToString(T.Dims),
                        tensorName(P, St.Outputs[R]), dtypeName(D.Type).str(),
-                       shapeToString(chunkShape(D)));
+                       shapeToString(stackedShape(D, Samples)));
   }
   return llvm::Error::success();
 }
@@ -134,6 +165,8 @@ llvm::Expected<Session> Session::create(Program P, const RunOptions &Options,
     Analog = Options.AnalogOverride ? *Options.AnalogOverride : St->T.Analog;
   St->Chip =
       std::make_unique<ChipModel>(St->T, St->P, Options.Nmpu, Analog, Options.Seed, std::move(Cal));
+  St->Chip->setBatching(!Options.StepByStep);
+  St->StackedSamples = Options.StepByStep ? 1 : stackedSamples(St->P, Analog.has_value());
   for (const Step &Step : St->P.Steps) {
     StepStats Stats;
     Stats.Layer = Step.Layer;
@@ -172,7 +205,7 @@ llvm::Expected<std::vector<Tensor>> Session::run(llvm::ArrayRef<Tensor> Inputs) 
         std::any_of(In.Dims.begin(), In.Dims.end(), [](int64_t Dim) { return Dim < 0; }))
       return makeError("input '{}' holds {} values for the shape {}", D.Name, In.size(),
                        shapeToString(In.Dims));
-    Shape Want = chunkShape(D);
+    Shape Want = stackedShape(D, 1);
     bool Fits = In.Dims.size() == Want.size() && !Want.empty() && Want[0] > 0 &&
                 In.Dims[0] % Want[0] == 0 &&
                 std::equal(Want.begin() + 1, Want.end(), In.Dims.begin() + 1);
@@ -192,25 +225,35 @@ llvm::Expected<std::vector<Tensor>> Session::run(llvm::ArrayRef<Tensor> Inputs) 
   if (Chunks < 0)
     Chunks = 1;
 
-  // A chunk is one sample of a symbolic batch or one fixed batch.
-  int64_t ChunkSamples = 1;
-  if (!P.Inputs.empty() && !P.Tensors[P.Inputs[0]].Dims.empty())
-    ChunkSamples = std::max<int64_t>(1, P.Tensors[P.Inputs[0]].Dims[0]);
-  KernelEnv Env{S->T, S->Options.Nmpu, *S->Chip,
+  // Chunks holds the fixed batches, or the samples of a symbolic batch; a
+  // run takes one fixed batch, or up to StackedSamples samples, at a time.
+  int64_t BatchSamples = 1, Stack = 1;
+  if (!P.Inputs.empty() && !P.Tensors[P.Inputs[0]].Dims.empty()) {
+    int64_t Dim = P.Tensors[P.Inputs[0]].Dims[0];
+    BatchSamples = std::max<int64_t>(1, Dim);
+    if (Dim < 0)
+      Stack = S->StackedSamples;
+  }
+  KernelEnv Env{S->T,
+                S->Options.Nmpu,
+                *S->Chip,
                 S->Options.CountFixedDiffs ? &S->Stats.FixedDiffs : nullptr,
-                S->Options.CountFixedDiffs ? &S->Stats.RequantOutputs : nullptr};
+                S->Options.CountFixedDiffs ? &S->Stats.RequantOutputs : nullptr,
+                S->Stats.BatchedMvmRuns};
   std::vector<std::vector<Tensor>> ChunkOutputs;
-  for (int64_t C = 0; C < Chunks; ++C) {
+  for (int64_t First = 0; First < Chunks; First += Stack) {
+    const int64_t Count = std::min(Stack, Chunks - First);
+    const int64_t ChunkSamples = Count * BatchSamples;
     std::vector<Tensor> Values(P.Tensors.size());
     for (size_t I = 0; I < Inputs.size(); ++I) {
       Tensor &V = Values[P.Inputs[I]];
-      V = Tensor(Inputs[I].Type, chunkShape(P.Tensors[P.Inputs[I]]));
-      std::copy_n(Inputs[I].Data.begin() + C * V.size(), V.size(), V.Data.begin());
+      V = Tensor(Inputs[I].Type, stackedShape(P.Tensors[P.Inputs[I]], Count));
+      std::copy_n(Inputs[I].Data.begin() + First * (V.size() / Count), V.size(), V.Data.begin());
     }
     for (size_t I = 0; I < P.Steps.size(); ++I) {
       const Step &St = P.Steps[I];
       const TensorDesc &OutDesc = P.Tensors[St.Outputs[0]];
-      Tensor Out(OutDesc.Type, chunkShape(OutDesc));
+      Tensor Out(OutDesc.Type, stackedShape(OutDesc, Count));
       std::vector<const Tensor *> Ins;
       for (uint32_t T : St.Inputs)
         Ins.push_back(&Values[T]);
@@ -222,6 +265,7 @@ llvm::Expected<std::vector<Tensor>> Session::run(llvm::ArrayRef<Tensor> Inputs) 
       llvm::Error E = llvm::Error::success();
       switch (St.Kind) {
       case StepKind::Mvm:
+        ++S->Stats.MvmRuns;
         E = runMvm(St.Mvm, In, Out, Env, Delta);
         break;
       case StepKind::Quantize:
@@ -249,7 +293,7 @@ llvm::Expected<std::vector<Tensor>> Session::run(llvm::ArrayRef<Tensor> Inputs) 
       case StepKind::Host:
         E = runHost(St.Host, Ins, HostResults);
         if (!E)
-          E = checkHostResults(P, St, HostResults);
+          E = checkHostResults(P, St, HostResults, Count);
         break;
       }
       if (E)
@@ -281,10 +325,10 @@ llvm::Expected<std::vector<Tensor>> Session::run(llvm::ArrayRef<Tensor> Inputs) 
   // Concatenate the chunks' outputs along the first dimension.
   std::vector<Tensor> Results = std::move(ChunkOutputs[0]);
   for (size_t O = 0; O < Results.size(); ++O) {
-    if (Chunks > 1 && Results[O].Dims.empty())
+    if (ChunkOutputs.size() > 1 && Results[O].Dims.empty())
       return makeError("output '{}' is a scalar, so the model cannot run {} batches",
                        tensorName(P, P.Outputs[O]), Chunks);
-    for (int64_t C = 1; C < Chunks; ++C) {
+    for (size_t C = 1; C < ChunkOutputs.size(); ++C) {
       const Tensor &More = ChunkOutputs[C][O];
       Results[O].Data.insert(Results[O].Data.end(), More.Data.begin(), More.Data.end());
       Results[O].Dims[0] += More.Dims[0];

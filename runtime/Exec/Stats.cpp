@@ -3,21 +3,21 @@
 
 namespace qnn::runtime {
 
-void StepStats::add(const StepStats &O) {
-  Samples += O.Samples;
-  ArrayPhases += O.ArrayPhases;
-  SequentialReads += O.SequentialReads;
-  AdcConversions += O.AdcConversions;
-  DacPhases += O.DacPhases;
-  NmpuOps += O.NmpuOps;
-  BufferBytes += O.BufferBytes;
-  TransferBytes += O.TransferBytes;
-  LinkBytes += O.LinkBytes;
-  LinkTransfers += O.LinkTransfers;
-  Cycles += O.Cycles;
-  HostElements += O.HostElements;
-  LatencyNs += O.LatencyNs;
-  EnergyPj += O.EnergyPj;
+void StepStats::add(const StepStats &O, uint64_t Times) {
+  Samples += O.Samples * Times;
+  ArrayPhases += O.ArrayPhases * Times;
+  SequentialReads += O.SequentialReads * Times;
+  AdcConversions += O.AdcConversions * Times;
+  DacPhases += O.DacPhases * Times;
+  NmpuOps += O.NmpuOps * Times;
+  BufferBytes += O.BufferBytes * Times;
+  TransferBytes += O.TransferBytes * Times;
+  LinkBytes += O.LinkBytes * Times;
+  LinkTransfers += O.LinkTransfers * Times;
+  Cycles += O.Cycles * Times;
+  HostElements += O.HostElements * Times;
+  LatencyNs += O.LatencyNs * Times;
+  EnergyPj += O.EnergyPj * Times;
 }
 
 void StepStats::computeCost(const CostParams &C) {

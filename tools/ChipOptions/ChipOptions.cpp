@@ -27,6 +27,11 @@ cl::opt<Mode>
              cl::cat(chipOptionCategory()));
 cl::opt<uint64_t> Seed("seed", cl::desc("Chip instance of the analog mode"), cl::init(1),
                        cl::cat(chipOptionCategory()));
+cl::opt<bool>
+    StepByStep("step-by-step",
+               cl::desc("Run every MVM through the step-by-step chip model, one sample at "
+                        "a time (the oracle of the batched GEMM path; slow)"),
+               cl::cat(chipOptionCategory()));
 cl::opt<std::string> CalibrationFile("calibration",
                                      cl::desc("Per-column gain/offset calibration (JSON)"),
                                      cl::value_desc("file"), cl::cat(chipOptionCategory()));
@@ -60,6 +65,7 @@ Expected<runtime::RunOptions> chipRunOptions(const image::Program &P, StringRef 
   Options.Analog = ChipMode == Mode::Analog;
   Options.Seed = Seed;
   Options.CalibrationFile = CalibrationFile;
+  Options.StepByStep = StepByStep;
   bool Overridden = false;
   for (AnalogOption &O : AnalogOptions)
     Overridden |= O.Opt.getNumOccurrences() > 0;

@@ -11,11 +11,13 @@
 #define QNN_RUNTIME_CHIPMODEL_H
 
 #include "qnn/Image/Program.h"
+#include "qnn/Runtime/ExactMatrix.h"
 #include "qnn/Runtime/Stats.h"
 #include "qnn/Target/NmpuArith.h"
 #include "qnn/Target/Target.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/Support/Error.h"
+#include <map>
 #include <optional>
 #include <random>
 #include <vector>
@@ -51,11 +53,29 @@ public:
   void mvm(const image::MvmStep &S, llvm::ArrayRef<int64_t> X, llvm::MutableArrayRef<int64_t> Out,
            StepStats &Stats, uint64_t *FixedDiffs = nullptr, uint32_t Copy = 0);
 
+  /// The whole-batch form of step \p S (ExactMatrix.h), when ideal mode
+  /// without calibration makes it exact; null otherwise (and when batching
+  /// is switched off).
+  const ExactMatrix *exactMatrix(const image::MvmStep &S);
+  /// The MVMs of \p Vectors vectors \p X (row-major, each input at most
+  /// M.maxInput()) of step \p S through its exact matrix \p M: \p Out
+  /// receives Vectors x N outputs, as mvm() computes them. Counts no
+  /// statistics (countMvms does).
+  void mvmBatch(const image::MvmStep &S, const ExactMatrix &M, const uint8_t *X, int64_t Vectors,
+                int64_t *Out, uint64_t *FixedDiffs = nullptr);
+  /// Adds \p Times MVMs on copy \p Copy of the weights to \p Stats.
+  void countMvms(const image::MvmStep &S, uint32_t Copy, uint64_t Times, StepStats &Stats) const;
+  /// Off: every MVM takes the step-by-step model (the oracle of the tests).
+  void setBatching(bool On) { Batching = On; }
+
 private:
   /// Column currents of one block for one input phase, then the read-out.
   void readBlock(const image::Block &B, llvm::ArrayRef<int64_t> Xp,
                  llvm::MutableArrayRef<int64_t> Readout);
   int64_t requantize(const image::MvmStep &S, unsigned N, int64_t Acc) const;
+  /// The NMPU's outputs from the offset-corrected accumulators \p Acc.
+  void nmpuOutputs(const image::MvmStep &S, const int64_t *Acc, int64_t *Out,
+                   uint64_t *FixedDiffs) const;
   /// The input phases of \p S: ceil(InputBits / dac_bits).
   unsigned inputPhases(const image::MvmStep &S) const;
   /// Adds one MVM's reads, conversions and NMPU operations, on copy \p Copy
@@ -74,6 +94,9 @@ private:
   std::vector<std::vector<double>> Conductance, ColumnGain, ColumnOffset;
   double Supply = 1;
   std::vector<double> Currents; ///< scratch
+  bool Batching = true;
+  /// Per step, its exact matrix or none (built on first use).
+  std::map<const image::MvmStep *, std::optional<ExactMatrix>> Exact;
 };
 
 } // namespace qnn::runtime

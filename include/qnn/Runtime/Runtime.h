@@ -34,6 +34,9 @@ struct RunOptions {
   /// Also computes every fixed-point re-quantization in fp32 and counts the
   /// outputs that differ (RunStats::FixedDiffs).
   bool CountFixedDiffs = false;
+  /// Every MVM through the step-by-step chip model, one sample at a time:
+  /// the oracle the batched path (ExactMatrix.h) is tested against.
+  bool StepByStep = false;
 };
 
 class Session {

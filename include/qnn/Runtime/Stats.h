@@ -37,8 +37,8 @@ struct StepStats {
   double LatencyNs = 0;
   double EnergyPj = 0;
 
-  /// Adds the counters of \p O (not the name or kind).
-  void add(const StepStats &O);
+  /// Adds the counters of \p O (not the name or kind), \p Times over.
+  void add(const StepStats &O, uint64_t Times = 1);
   /// Sets LatencyNs and EnergyPj from the counters.
   void computeCost(const CostParams &C);
 };
@@ -49,6 +49,9 @@ struct RunStats {
   /// Outputs of the fixed-point NMPU that differ from the fp32 one
   /// (counted only when RunOptions::CountFixedDiffs is set).
   uint64_t RequantOutputs = 0, FixedDiffs = 0;
+  /// MVM step runs (one per step and chunk of samples), and those that ran
+  /// as GEMMs (ExactMatrix.h) rather than vector by vector.
+  uint64_t MvmRuns = 0, BatchedMvmRuns = 0;
 };
 
 } // namespace qnn::runtime

@@ -109,6 +109,18 @@ inline int64_t roundingShift(__int128 Value, int32_t Shift) {
 
 /// (Acc * Mult) * 2^-Shift rounded half to even, exact in 128-bit arithmetic.
 inline int64_t applyFixedMultiplier(int64_t Acc, FixedMultiplier F) {
+  // An accumulator of 31 bits times a 31-bit multiplier fits 64 bits: the
+  // same rounding without 128-bit arithmetic, for nearly every output.
+  constexpr int64_t Bound = int64_t(1) << 31;
+  if (Acc > -Bound && Acc < Bound && F.Shift > 0 && F.Shift < 63) {
+    const int64_t Value = Acc * F.Mult;
+    int64_t Floor = Value >> F.Shift; // arithmetic: toward -infinity
+    const int64_t Rest = Value & ((int64_t(1) << F.Shift) - 1);
+    const int64_t Half = int64_t(1) << (F.Shift - 1);
+    if (Rest > Half || (Rest == Half && (Floor & 1)))
+      ++Floor;
+    return Floor;
+  }
   return roundingShift(static_cast<__int128>(Acc) * F.Mult, F.Shift);
 }
 

@@ -360,7 +360,31 @@ struct Tally {
   int64_t Elements = 0, FixedOffByOne = 0, Fp32Differs = 0;
   /// Layers compiled with copies of their weights (--replication).
   int64_t ReplicatedLayers = 0;
+  /// MVM step runs, and those that ran as GEMMs (ExactMatrix.h).
+  int64_t MvmRuns = 0, BatchedMvmRuns = 0;
 };
+
+/// The batched path counts what the step-by-step model counts, step by step.
+void expectSameStats(const runtime::RunStats &Batched, const runtime::RunStats &Stepwise) {
+  ASSERT_EQ(Batched.Steps.size(), Stepwise.Steps.size());
+  for (size_t I = 0; I <= Batched.Steps.size(); ++I) {
+    const runtime::StepStats &A = I < Batched.Steps.size() ? Batched.Steps[I] : Batched.Total;
+    const runtime::StepStats &B = I < Stepwise.Steps.size() ? Stepwise.Steps[I] : Stepwise.Total;
+    SCOPED_TRACE("step " + A.Layer);
+    EXPECT_EQ(A.Samples, B.Samples);
+    EXPECT_EQ(A.ArrayPhases, B.ArrayPhases);
+    EXPECT_EQ(A.SequentialReads, B.SequentialReads);
+    EXPECT_EQ(A.AdcConversions, B.AdcConversions);
+    EXPECT_EQ(A.DacPhases, B.DacPhases);
+    EXPECT_EQ(A.NmpuOps, B.NmpuOps);
+    EXPECT_EQ(A.BufferBytes, B.BufferBytes);
+    EXPECT_EQ(A.TransferBytes, B.TransferBytes);
+    EXPECT_EQ(A.LinkBytes, B.LinkBytes);
+    EXPECT_EQ(A.Cycles, B.Cycles);
+  }
+  EXPECT_EQ(Batched.FixedDiffs, Stepwise.FixedDiffs);
+  EXPECT_EQ(Batched.RequantOutputs, Stepwise.RequantOutputs);
+}
 
 /// Checks |\p Actual - \p Golden| <= \p Tolerance element by element (exact
 /// equality when it is 0); returns how many elements differ.
@@ -422,11 +446,23 @@ void checkCase(Case &C, const Target &T, llvm::StringRef Polarity, Tally &Counts
   for (NmpuMode Mode : {NmpuMode::Fp32, NmpuMode::Fixed}) {
     runtime::RunOptions Opts;
     Opts.Nmpu = Mode;
+    Opts.CountFixedDiffs = Mode == NmpuMode::Fixed;
     auto S = runtime::Session::create(Read, Opts, "property");
     ASSERT_TRUE(static_cast<bool>(S)) << llvm::toString(S.takeError());
     std::vector<Tensor> Chip = unwrap(S->run({C.Input}), "chip");
     ASSERT_EQ(Chip.size(), 1u);
     ASSERT_EQ(Chip[0].Dims, Golden[0].Dims);
+    // The batched GEMMs against the step-by-step chip model: same outputs,
+    // same counters.
+    Opts.StepByStep = true;
+    auto Stepwise = runtime::Session::create(Read, Opts, "property");
+    ASSERT_TRUE(static_cast<bool>(Stepwise)) << llvm::toString(Stepwise.takeError());
+    std::vector<Tensor> Reference = unwrap(Stepwise->run({C.Input}), "step by step");
+    EXPECT_EQ(Chip[0].Data, Reference[0].Data) << "batched chip model != step by step";
+    expectSameStats(S->stats(), Stepwise->stats());
+    EXPECT_EQ(Stepwise->stats().BatchedMvmRuns, 0u);
+    Counts.MvmRuns += S->stats().MvmRuns;
+    Counts.BatchedMvmRuns += S->stats().BatchedMvmRuns;
     if (Mode == NmpuMode::Fp32) {
       Counts.Fp32Differs +=
           expectWithin(Chip[0], Golden[0], C.GoldenTolerance, "chip (fp32 NMPU) != ONNX level");
@@ -555,9 +591,11 @@ Tally runTrials(uint64_t Seed, int Trials, llvm::StringRef Label, MakeFn MakeCas
   }
   EXPECT_GT(Counts.Elements, 0);
   std::printf("%s: fixed NMPU differs from ONNX semantics on %lld of %lld outputs, fp32 NMPU "
-              "on %lld\n",
+              "on %lld; %lld of %lld MVM step runs batched\n",
               Label.str().c_str(), static_cast<long long>(Counts.FixedOffByOne),
-              static_cast<long long>(Counts.Elements), static_cast<long long>(Counts.Fp32Differs));
+              static_cast<long long>(Counts.Elements), static_cast<long long>(Counts.Fp32Differs),
+              static_cast<long long>(Counts.BatchedMvmRuns),
+              static_cast<long long>(Counts.MvmRuns));
   return Counts;
 }
 

@@ -217,6 +217,32 @@ TEST(NmpuArith, RoundingShiftIsHalfToEven) {
   EXPECT_EQ(nmpu::roundingShift(-3, 2), -1);
 }
 
+// applyFixedMultiplier takes 64-bit arithmetic for 31-bit accumulators and
+// 128-bit beyond: both round as roundingShift does on the exact product,
+// at the bounds and across them, ties included.
+TEST(NmpuArith, FixedMultiplierMatchesExactProduct) {
+  std::mt19937_64 Rng(11);
+  const int64_t Bound = int64_t(1) << 31;
+  const int64_t Edges[] = {0, 1, -1, Bound - 1, -Bound + 1, Bound, -Bound, Bound + 1};
+  for (int Trial = 0; Trial < 200000; ++Trial) {
+    nmpu::FixedMultiplier F{static_cast<int32_t>(Rng() >> 33), static_cast<int32_t>(Rng() % 63)};
+    if (Trial % 5 == 0)
+      F.Mult = -F.Mult;
+    int64_t Acc = Trial % 7 == 0 ? Edges[Trial / 7 % 8]
+                                 : static_cast<int64_t>(Rng() % (4 * Bound)) - 2 * Bound;
+    if (Trial % 3 == 0 && F.Shift > 0 && F.Mult % 2 != 0 && F.Mult != 0)
+      Acc = (int64_t(1) << (F.Shift - 1)) / F.Mult; // near a tie where the product allows
+    __int128 Exact = static_cast<__int128>(Acc) * F.Mult;
+    ASSERT_EQ(nmpu::applyFixedMultiplier(Acc, F), nmpu::roundingShift(Exact, F.Shift))
+        << Acc << " * " << F.Mult << " * 2^-" << F.Shift;
+  }
+  // Ties in 64-bit arithmetic: 3 * 1 * 2^-1 = 1.5 -> 2, 5 * 2^-1 = 2.5 -> 2.
+  EXPECT_EQ(nmpu::applyFixedMultiplier(3, {1, 1}), 2);
+  EXPECT_EQ(nmpu::applyFixedMultiplier(5, {1, 1}), 2);
+  EXPECT_EQ(nmpu::applyFixedMultiplier(-5, {1, 1}), -2);
+  EXPECT_EQ(nmpu::applyFixedMultiplier(-3, {1, 1}), -2);
+}
+
 TEST_F(NmpuSteps, AddBroadcastsLikeNumpy) {
   int64_t Compared = 0, FixedDiffers = 0;
   for (int Trial = 0; Trial < 40; ++Trial) {
