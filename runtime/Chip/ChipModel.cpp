@@ -42,7 +42,7 @@ ChipModel::ChipModel(const Target &T, const Program &P, NmpuMode Nmpu,
 }
 
 void ChipModel::readBlock(const Block &B, llvm::ArrayRef<int64_t> Xp,
-                          llvm::MutableArrayRef<int64_t> Readout) {
+                          llvm::MutableArrayRef<int64_t> Readout, std::vector<double> &Currents) {
   const ArrayImage &A = P.Arrays[B.Array];
   const int64_t MaxCode = T.maxAdcCode();
   Currents.assign(B.ColCount, 0.0);
@@ -118,13 +118,14 @@ void ChipModel::mvm(const MvmStep &S, llvm::ArrayRef<int64_t> X, llvm::MutableAr
   const llvm::ArrayRef<Block> Blocks = copyBlocks(S, Copy);
   const int64_t DacMask = (int64_t(1) << T.DacBits) - 1;
   std::vector<int64_t> Acc(S.N, 0), Xp(S.K), Readout;
+  std::vector<double> Currents;
   for (unsigned Phase = 0; Phase < Phases; ++Phase) {
     unsigned PhaseShift = Phase * T.DacBits;
     for (uint32_t K = 0; K < S.K; ++K)
       Xp[K] = (X[K] >> PhaseShift) & DacMask;
     for (const Block &B : Blocks) {
       Readout.resize(B.ColCount);
-      readBlock(B, Xp, Readout);
+      readBlock(B, Xp, Readout, Currents);
       for (uint32_t J = 0; J < B.ColCount; ++J) {
         const PhysColumn &C = S.Columns[B.ColBegin + J];
         Acc[C.Output] += C.Sign * (Readout[J] << (C.Shift + PhaseShift));
@@ -162,13 +163,17 @@ void ChipModel::nmpuOutputs(const MvmStep &S, const int64_t *Acc, int64_t *Out,
   }
 }
 
-const ExactMatrix *ChipModel::exactMatrix(const MvmStep &S) {
-  if (!Batching || Analog || !Cal.Arrays.empty())
-    return nullptr;
-  auto [It, New] = Exact.try_emplace(&S);
-  if (New)
-    It->second = ExactMatrix::build(T, P, S);
-  return It->second ? &*It->second : nullptr;
+void ChipModel::prepareBatching() {
+  if (Analog || !Cal.Arrays.empty())
+    return;
+  for (const Step &St : P.Steps)
+    if (St.Kind == StepKind::Mvm)
+      Exact.emplace(&St.Mvm, ExactMatrix::build(T, P, St.Mvm));
+}
+
+const ExactMatrix *ChipModel::exactMatrix(const MvmStep &S) const {
+  auto It = Exact.find(&S);
+  return It != Exact.end() && It->second ? &*It->second : nullptr;
 }
 
 void ChipModel::mvmBatch(const MvmStep &S, const ExactMatrix &M, const uint8_t *X, int64_t Vectors,

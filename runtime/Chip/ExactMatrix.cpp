@@ -3,6 +3,10 @@
 #include <limits>
 #include <oneapi/dnnl/dnnl.h>
 
+// oneDNN's GEMM is built on OpenMP (libgomp, which libdnnl loads); its
+// thread count is the calling thread's OpenMP setting.
+extern "C" void omp_set_num_threads(int);
+
 namespace qnn::runtime {
 
 using namespace qnn::image;
@@ -18,25 +22,34 @@ bool int8GemmIsExact() {
 }
 
 /// Weff of one copy's blocks (K x N), or none when a read-out is not exact.
-std::optional<std::vector<int64_t>> copyMatrix(const Target &T, const Program &P, const MvmStep &S,
+/// Walks each block row by row, as the levels and Weff are stored.
+std::optional<std::vector<int32_t>> copyMatrix(const Target &T, const Program &P, const MvmStep &S,
                                                llvm::ArrayRef<Block> Blocks) {
   const int64_t DacMax = (int64_t(1) << T.DacBits) - 1;
-  std::vector<int64_t> Weff(size_t(S.K) * S.N, 0);
+  std::vector<int32_t> Weff(size_t(S.K) * S.N, 0);
+  std::vector<int64_t> ColumnSum;
   for (const Block &B : Blocks) {
     const ArrayImage &A = P.Arrays[B.Array];
     if (A.ReadShift != 0)
       return std::nullopt;
-    for (uint32_t J = 0; J < B.ColCount; ++J) {
-      const PhysColumn &C = S.Columns[B.ColBegin + J];
-      int64_t ColumnSum = 0;
-      for (uint32_t R = 0; R < B.KCount; ++R) {
-        int64_t Level = A.Levels[size_t(B.RowOffset + R) * A.Cols + B.ColOffset + J];
-        ColumnSum += Level;
-        Weff[size_t(B.KBegin + R) * S.N + C.Output] += C.Sign * (Level << C.Shift);
+    ColumnSum.assign(B.ColCount, 0);
+    const PhysColumn *Columns = S.Columns.data() + B.ColBegin;
+    // Levels below 2^8 shifted by at most 16, a few slices and signs per
+    // entry: Weff stays far inside int32.
+    for (uint32_t J = 0; J < B.ColCount; ++J)
+      if (Columns[J].Shift > 16)
+        return std::nullopt;
+    for (uint32_t R = 0; R < B.KCount; ++R) {
+      const uint8_t *Levels = A.Levels.data() + size_t(B.RowOffset + R) * A.Cols + B.ColOffset;
+      int32_t *Row = Weff.data() + size_t(B.KBegin + R) * S.N;
+      for (uint32_t J = 0; J < B.ColCount; ++J) {
+        ColumnSum[J] += Levels[J];
+        Row[Columns[J].Output] += Columns[J].Sign * (int32_t(Levels[J]) << Columns[J].Shift);
       }
-      if (DacMax * ColumnSum > T.maxAdcCode())
-        return std::nullopt; // some input reaches a code the ADC rounds or clips
     }
+    for (int64_t Sum : ColumnSum)
+      if (DacMax * Sum > T.maxAdcCode())
+        return std::nullopt; // some input reaches a code the ADC rounds or clips
   }
   return Weff;
 }
@@ -48,10 +61,10 @@ std::optional<ExactMatrix> ExactMatrix::build(const Target &T, const Program &P,
   if (S.K == 0 || S.N == 0 || S.Replicas == 0 || S.K > 65000 || !int8GemmIsExact())
     return std::nullopt;
   const size_t PerCopy = S.Blocks.size() / S.Replicas;
-  std::optional<std::vector<int64_t>> Weff;
+  std::optional<std::vector<int32_t>> Weff;
   for (uint32_t Copy = 0; Copy < S.Replicas; ++Copy) {
     auto Blocks = llvm::ArrayRef<Block>(S.Blocks).slice(Copy * PerCopy, PerCopy);
-    std::optional<std::vector<int64_t>> M = copyMatrix(T, P, S, Blocks);
+    std::optional<std::vector<int32_t>> M = copyMatrix(T, P, S, Blocks);
     if (!M || (Weff && *M != *Weff))
       return std::nullopt;
     Weff = std::move(M);
@@ -81,5 +94,7 @@ void ExactMatrix::multiply(const uint8_t *X, int64_t Vectors, int32_t *Acc) cons
   assert(Status == dnnl_success && "oneDNN refused a GEMM");
   (void)Status;
 }
+
+void ExactMatrix::gemmOnCallingThread() { omp_set_num_threads(1); }
 
 } // namespace qnn::runtime

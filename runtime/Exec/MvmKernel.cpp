@@ -43,6 +43,33 @@ void gatherPixel(const MvmStep &S, const double *Src, int64_t OH, int64_t OW, Pu
       }
 }
 
+/// The K inputs of output pixel (OH, OW) into \p Row from one sample's
+/// driven inputs \p Driven (C x H x W): whole kernel rows are copied where
+/// they lie inside the input, padding elsewhere.
+void gatherWindow(const MvmStep &S, const uint8_t *Driven, int64_t OH, int64_t OW, uint8_t Padding,
+                  uint8_t *Row) {
+  const int64_t H = S.InH, W = S.InW;
+  const int64_t IW0 = OW * S.StrideW - int64_t(S.PadLeft);
+  const bool RowInside = S.DilationW == 1 && IW0 >= 0 && IW0 + S.KernelW <= W;
+  for (uint32_t C = S.ChannelBegin; C < S.ChannelBegin + S.Channels; ++C)
+    for (int64_t KH = 0; KH < S.KernelH; ++KH, Row += S.KernelW) {
+      int64_t IH = OH * S.StrideH - int64_t(S.PadTop) + KH * S.DilationH;
+      if (IH < 0 || IH >= H) {
+        std::fill_n(Row, S.KernelW, Padding);
+        continue;
+      }
+      const uint8_t *Line = Driven + (int64_t(C) * H + IH) * W;
+      if (RowInside) {
+        std::copy_n(Line + IW0, S.KernelW, Row);
+        continue;
+      }
+      for (int64_t KW = 0; KW < S.KernelW; ++KW) {
+        int64_t IW = IW0 + KW * S.DilationW;
+        Row[KW] = IW >= 0 && IW < W ? Line[IW] : Padding;
+      }
+    }
+}
+
 /// The MVMs of \p Vectors vectors as GEMMs of ChunkVectors: Gather(v, Row)
 /// fills vector v's K inputs and returns false when one leaves the
 /// matrix's range; Store(v, Outputs) takes its N outputs. False, with
@@ -84,19 +111,34 @@ llvm::Error runConv(const MvmStep &S, const Tensor &In, Tensor &Out, KernelEnv &
   };
 
   if (const ExactMatrix *M = Env.Chip.exactMatrix(S)) {
-    const int64_t Max = M->maxInput();
-    bool Done = batched(
-        S, *M, Samples * Pixels, Env,
-        [&](int64_t V, uint8_t *Row) {
-          bool InRange = true;
-          gatherPixel(S, source(V / Pixels), V % Pixels / S.OutW, V % Pixels % S.OutW,
-                      [&](size_t K, int64_t X) {
-                        InRange &= X >= 0 && X <= Max;
-                        Row[K] = static_cast<uint8_t>(X);
-                      });
-          return InRange;
-        },
-        [&](int64_t V, const int64_t *Y) { output(V / Pixels, V % Pixels, Y); });
+    // Each sample's inputs as the arrays see them, once, then the pixels'
+    // windows copied out of it.
+    std::vector<uint8_t> Driven(size_t(S.InChannels) * Plane);
+    int64_t DrivenSample = -1;
+    const int64_t Max = M->maxInput(), Padding = S.InputZeroPoint >> S.InputStepShift;
+    bool Done = Padding >= 0 && Padding <= Max;
+    auto drive = [&](int64_t B) {
+      const double *Src = source(B);
+      bool InRange = true;
+      // Only the step's channels are driven (grouped convolutions).
+      for (int64_t I = S.ChannelBegin * Plane; I < (S.ChannelBegin + S.Channels) * Plane; ++I) {
+        int64_t X = arrayInput(S, Src[I]);
+        InRange &= X >= 0 && X <= Max;
+        Driven[I] = static_cast<uint8_t>(X);
+      }
+      DrivenSample = B;
+      return InRange;
+    };
+    Done = Done && batched(
+                       S, *M, Samples * Pixels, Env,
+                       [&](int64_t V, uint8_t *Row) {
+                         if (V / Pixels != DrivenSample && !drive(V / Pixels))
+                           return false;
+                         gatherWindow(S, Driven.data(), V % Pixels / S.OutW, V % Pixels % S.OutW,
+                                      static_cast<uint8_t>(Padding), Row);
+                         return true;
+                       },
+                       [&](int64_t V, const int64_t *Y) { output(V / Pixels, V % Pixels, Y); });
     if (Done) {
       // Output pixel v is read by copy v % Replicas of the weights.
       for (uint32_t Copy = 0; Copy < S.Replicas; ++Copy) {

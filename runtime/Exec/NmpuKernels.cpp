@@ -103,9 +103,12 @@ llvm::Error runAdd(const CombineStep &S, llvm::ArrayRef<const Tensor *> In, Tens
     Strides.push_back(std::move(St));
   }
   std::vector<int64_t> OutStrides = stridesOf(Out.Dims);
+  // Residual adds take two tensors of the output's shape: the element
+  // itself, without a division per dimension.
+  const bool Same = In[0]->Dims == Out.Dims && In[1]->Dims == Out.Dims;
   for (int64_t E = 0; E < Out.size(); ++E) {
-    int64_t IA = 0, IB = 0;
-    for (size_t D = 0; D < Rank; ++D) {
+    int64_t IA = Same ? E : 0, IB = IA;
+    for (size_t D = 0; D < Rank && !Same; ++D) {
       int64_t Idx = (E / OutStrides[D]) % Out.Dims[D];
       IA += Idx * Strides[0][D];
       IB += Idx * Strides[1][D];

@@ -4,6 +4,8 @@
 #include "qnn/Runtime/ImageLayout.h"
 #include "qnn/Runtime/Runtime.h"
 #include "qnn/Support/Diagnostics.h"
+#include <atomic>
+#include <thread>
 
 namespace qnn::runtime {
 
@@ -165,7 +167,8 @@ llvm::Expected<Session> Session::create(Program P, const RunOptions &Options,
     Analog = Options.AnalogOverride ? *Options.AnalogOverride : St->T.Analog;
   St->Chip =
       std::make_unique<ChipModel>(St->T, St->P, Options.Nmpu, Analog, Options.Seed, std::move(Cal));
-  St->Chip->setBatching(!Options.StepByStep);
+  if (!Options.StepByStep)
+    St->Chip->prepareBatching();
   St->StackedSamples = Options.StepByStep ? 1 : stackedSamples(St->P, Analog.has_value());
   for (const Step &Step : St->P.Steps) {
     StepStats Stats;
@@ -183,6 +186,121 @@ llvm::Expected<Session> Session::load(llvm::StringRef ImagePath, const RunOption
     return P.takeError();
   return create(std::move(*P), Options, ImagePath);
 }
+
+namespace {
+
+/// What one chunk of samples computes and counts.
+struct ChunkResult {
+  std::vector<Tensor> Outputs;
+  std::vector<StepStats> Steps; ///< per step
+  int64_t Samples = 0;
+  uint64_t FixedDiffs = 0, RequantOutputs = 0, MvmRuns = 0, BatchedMvmRuns = 0;
+};
+
+/// Threads for the chunks: the option, or every core.
+size_t workerThreads(const RunOptions &Options) {
+  if (Options.Threads > 0)
+    return Options.Threads;
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+/// What a chunk reads of a session.
+struct ChunkContext {
+  const Program &P;
+  const Target &T;
+  const RunOptions &Options;
+  ChipModel &Chip;
+  const std::vector<int64_t> &ProducerTile;
+};
+
+/// Runs chunks [First, First + Count) of the inputs (each BatchSamples
+/// samples) through every step.
+llvm::Expected<ChunkResult> runChunk(const ChunkContext &S, llvm::ArrayRef<Tensor> Inputs,
+                                     int64_t First, int64_t Count, int64_t BatchSamples) {
+  const Program &P = S.P;
+  ChunkResult R;
+  R.Samples = Count * BatchSamples;
+  KernelEnv Env{S.T,
+                S.Options.Nmpu,
+                S.Chip,
+                S.Options.CountFixedDiffs ? &R.FixedDiffs : nullptr,
+                S.Options.CountFixedDiffs ? &R.RequantOutputs : nullptr,
+                R.BatchedMvmRuns};
+  std::vector<Tensor> Values(P.Tensors.size());
+  for (size_t I = 0; I < Inputs.size(); ++I) {
+    Tensor &V = Values[P.Inputs[I]];
+    V = Tensor(Inputs[I].Type, stackedShape(P.Tensors[P.Inputs[I]], Count));
+    std::copy_n(Inputs[I].Data.begin() + First * (V.size() / Count), V.size(), V.Data.begin());
+  }
+  for (size_t I = 0; I < P.Steps.size(); ++I) {
+    const Step &St = P.Steps[I];
+    const TensorDesc &OutDesc = P.Tensors[St.Outputs[0]];
+    Tensor Out(OutDesc.Type, stackedShape(OutDesc, Count));
+    std::vector<const Tensor *> Ins;
+    for (uint32_t T : St.Inputs)
+      Ins.push_back(&Values[T]);
+    // Host steps may have no step inputs (constants only).
+    const Tensor &In = Ins.empty() ? Out : *Ins[0];
+    StepStats Delta;
+    Delta.Samples = R.Samples;
+    std::vector<Tensor> HostResults;
+    llvm::Error E = llvm::Error::success();
+    switch (St.Kind) {
+    case StepKind::Mvm:
+      ++R.MvmRuns;
+      E = runMvm(St.Mvm, In, Out, Env, Delta);
+      break;
+    case StepKind::Quantize:
+    case StepKind::Dequantize:
+      E = runQuantize(St.Quant, St.Kind == StepKind::Dequantize, In, Out);
+      break;
+    case StepKind::Pool:
+      E = runPool(St.Pool, In, Out, Env);
+      break;
+    case StepKind::Combine:
+      E = runCombine(St.Combine, Ins, Out, Env);
+      break;
+    case StepKind::Reshape:
+      E = runReshape(In, Out);
+      break;
+    case StepKind::Clamp:
+      E = runClamp(St.Clamp, In, Out);
+      break;
+    case StepKind::Slice:
+      E = runSlice(St.Slice, In, Out);
+      break;
+    case StepKind::Threshold:
+      E = runThreshold(St.Threshold, In, Out);
+      break;
+    case StepKind::Host:
+      E = runHost(St.Host, Ins, HostResults);
+      if (!E)
+        E = checkHostResults(P, St, HostResults, Count);
+      break;
+    }
+    if (E)
+      return addContext(std::move(E), "step " + std::to_string(I) + " ('" + St.Layer + "')");
+    if (St.Kind == StepKind::Host) {
+      // Off the chip: no buffer, NMPU or transfer counters, no chip cost.
+      for (const Tensor *T : Ins)
+        Delta.HostElements += T->size();
+      Out = std::move(HostResults[0]);
+      for (size_t R = 1; R < HostResults.size(); ++R)
+        Values[St.Outputs[R]] = std::move(HostResults[R]);
+    } else {
+      countTraffic(St, Values, Out, S.ProducerTile, S.T.Tiles, Delta);
+      Delta.Cycles = St.Cycles * Delta.Samples;
+      Delta.computeCost(S.T.Cost);
+    }
+    R.Steps.push_back(std::move(Delta));
+    Values[St.Outputs[0]] = std::move(Out);
+  }
+  for (uint32_t O : P.Outputs)
+    R.Outputs.push_back(Values[O]);
+  return R;
+}
+
+} // namespace
 
 llvm::Expected<std::vector<Tensor>> Session::run(llvm::ArrayRef<Tensor> Inputs) {
   const Program &P = S->P;
@@ -231,96 +349,62 @@ llvm::Expected<std::vector<Tensor>> Session::run(llvm::ArrayRef<Tensor> Inputs) 
   if (!P.Inputs.empty() && !P.Tensors[P.Inputs[0]].Dims.empty()) {
     int64_t Dim = P.Tensors[P.Inputs[0]].Dims[0];
     BatchSamples = std::max<int64_t>(1, Dim);
+    // At least 16 chunks where the batch allows, to keep every thread
+    // busy; the split depends on the batch, never on the thread count.
     if (Dim < 0)
-      Stack = S->StackedSamples;
+      Stack = std::clamp<int64_t>(llvm::divideCeil(Chunks, 16), 1, S->StackedSamples);
   }
-  KernelEnv Env{S->T,
-                S->Options.Nmpu,
-                *S->Chip,
-                S->Options.CountFixedDiffs ? &S->Stats.FixedDiffs : nullptr,
-                S->Options.CountFixedDiffs ? &S->Stats.RequantOutputs : nullptr,
-                S->Stats.BatchedMvmRuns};
+  std::vector<std::pair<int64_t, int64_t>> Ranges; // first chunk, chunks
+  for (int64_t First = 0; First < Chunks; First += Stack)
+    Ranges.push_back({First, std::min(Stack, Chunks - First)});
+  // Chunks are independent in ideal mode and run on the threads; their
+  // counters merge in chunk order, so any thread count gives the same
+  // results and statistics. Analog mode draws its noise from one generator
+  // in sample order: one thread.
+  const size_t Threads = S->Options.Analog ? 1 : std::min(workerThreads(S->Options), Ranges.size());
+  std::vector<std::optional<llvm::Expected<ChunkResult>>> Done(Ranges.size());
+  const ChunkContext Context{P, S->T, S->Options, *S->Chip, S->ProducerTile};
+  std::atomic<size_t> Next{0};
+  auto work = [&] {
+    for (size_t C = Next++; C < Ranges.size(); C = Next++)
+      Done[C].emplace(runChunk(Context, Inputs, Ranges[C].first, Ranges[C].second, BatchSamples));
+  };
+  if (Threads <= 1) {
+    work();
+  } else {
+    std::vector<std::thread> Workers;
+    for (size_t I = 0; I < Threads; ++I)
+      Workers.emplace_back([&] {
+        ExactMatrix::gemmOnCallingThread();
+        work();
+      });
+    for (std::thread &W : Workers)
+      W.join();
+  }
   std::vector<std::vector<Tensor>> ChunkOutputs;
-  for (int64_t First = 0; First < Chunks; First += Stack) {
-    const int64_t Count = std::min(Stack, Chunks - First);
-    const int64_t ChunkSamples = Count * BatchSamples;
-    std::vector<Tensor> Values(P.Tensors.size());
-    for (size_t I = 0; I < Inputs.size(); ++I) {
-      Tensor &V = Values[P.Inputs[I]];
-      V = Tensor(Inputs[I].Type, stackedShape(P.Tensors[P.Inputs[I]], Count));
-      std::copy_n(Inputs[I].Data.begin() + First * (V.size() / Count), V.size(), V.Data.begin());
+  llvm::Error Failure = llvm::Error::success();
+  for (std::optional<llvm::Expected<ChunkResult>> &R : Done) {
+    if (!*R) {
+      Failure = llvm::joinErrors(std::move(Failure), R->takeError());
+      continue;
     }
+    if (Failure)
+      continue;
     for (size_t I = 0; I < P.Steps.size(); ++I) {
-      const Step &St = P.Steps[I];
-      const TensorDesc &OutDesc = P.Tensors[St.Outputs[0]];
-      Tensor Out(OutDesc.Type, stackedShape(OutDesc, Count));
-      std::vector<const Tensor *> Ins;
-      for (uint32_t T : St.Inputs)
-        Ins.push_back(&Values[T]);
-      // Host steps may have no step inputs (constants only).
-      const Tensor &In = Ins.empty() ? Out : *Ins[0];
-      StepStats Delta;
-      Delta.Samples = ChunkSamples;
-      std::vector<Tensor> HostResults;
-      llvm::Error E = llvm::Error::success();
-      switch (St.Kind) {
-      case StepKind::Mvm:
-        ++S->Stats.MvmRuns;
-        E = runMvm(St.Mvm, In, Out, Env, Delta);
-        break;
-      case StepKind::Quantize:
-      case StepKind::Dequantize:
-        E = runQuantize(St.Quant, St.Kind == StepKind::Dequantize, In, Out);
-        break;
-      case StepKind::Pool:
-        E = runPool(St.Pool, In, Out, Env);
-        break;
-      case StepKind::Combine:
-        E = runCombine(St.Combine, Ins, Out, Env);
-        break;
-      case StepKind::Reshape:
-        E = runReshape(In, Out);
-        break;
-      case StepKind::Clamp:
-        E = runClamp(St.Clamp, In, Out);
-        break;
-      case StepKind::Slice:
-        E = runSlice(St.Slice, In, Out);
-        break;
-      case StepKind::Threshold:
-        E = runThreshold(St.Threshold, In, Out);
-        break;
-      case StepKind::Host:
-        E = runHost(St.Host, Ins, HostResults);
-        if (!E)
-          E = checkHostResults(P, St, HostResults, Count);
-        break;
-      }
-      if (E)
-        return addContext(std::move(E), "step " + std::to_string(I) + " ('" + St.Layer + "')");
-      if (St.Kind == StepKind::Host) {
-        // Off the chip: no buffer, NMPU or transfer counters, no chip cost.
-        for (const Tensor *T : Ins)
-          Delta.HostElements += T->size();
-        Out = std::move(HostResults[0]);
-        for (size_t R = 1; R < HostResults.size(); ++R)
-          Values[St.Outputs[R]] = std::move(HostResults[R]);
-      } else {
-        countTraffic(St, Values, Out, S->ProducerTile, S->T.Tiles, Delta);
-        Delta.Cycles = St.Cycles * Delta.Samples;
-        Delta.computeCost(S->T.Cost);
-      }
+      StepStats &Delta = (*R)->Steps[I];
       S->Stats.Steps[I].add(Delta);
       Delta.Samples = 0; // the total counts samples once, below
       S->Stats.Total.add(Delta);
-      Values[St.Outputs[0]] = std::move(Out);
     }
-    S->Stats.Total.Samples += ChunkSamples;
-    std::vector<Tensor> Outs;
-    for (uint32_t O : P.Outputs)
-      Outs.push_back(Values[O]);
-    ChunkOutputs.push_back(std::move(Outs));
+    S->Stats.Total.Samples += (*R)->Samples;
+    S->Stats.FixedDiffs += (*R)->FixedDiffs;
+    S->Stats.RequantOutputs += (*R)->RequantOutputs;
+    S->Stats.MvmRuns += (*R)->MvmRuns;
+    S->Stats.BatchedMvmRuns += (*R)->BatchedMvmRuns;
+    ChunkOutputs.push_back(std::move((*R)->Outputs));
   }
+  if (Failure)
+    return Failure;
 
   // Concatenate the chunks' outputs along the first dimension.
   std::vector<Tensor> Results = std::move(ChunkOutputs[0]);

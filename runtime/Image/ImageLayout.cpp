@@ -36,8 +36,35 @@ std::vector<uint8_t> packLevels(llvm::ArrayRef<uint8_t> Levels, unsigned Bits) {
   return Out;
 }
 
+namespace {
+
+/// Levels of \p Bits dividing 8, whole levels per byte, least significant
+/// first: a shift and a mask per level instead of a loop over its bits.
+template <unsigned Bits>
+void unpackWhole(llvm::ArrayRef<uint8_t> Packed, std::vector<uint8_t> &Levels) {
+  constexpr unsigned PerByte = 8 / Bits, Mask = (1u << Bits) - 1;
+  for (uint64_t I = 0; I < Levels.size(); ++I)
+    Levels[I] = static_cast<uint8_t>((Packed[I / PerByte] >> (I % PerByte * Bits)) & Mask);
+}
+
+} // namespace
+
 std::vector<uint8_t> unpackLevels(llvm::ArrayRef<uint8_t> Packed, uint64_t Count, unsigned Bits) {
   std::vector<uint8_t> Levels(Count);
+  switch (Bits) {
+  case 1:
+    unpackWhole<1>(Packed, Levels);
+    return Levels;
+  case 2:
+    unpackWhole<2>(Packed, Levels);
+    return Levels;
+  case 4:
+    unpackWhole<4>(Packed, Levels);
+    return Levels;
+  case 8:
+    unpackWhole<8>(Packed, Levels);
+    return Levels;
+  }
   uint64_t Bit = 0;
   for (uint8_t &L : Levels)
     for (unsigned B = 0; B < Bits; ++B, ++Bit)

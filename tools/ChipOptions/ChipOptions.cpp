@@ -32,6 +32,10 @@ cl::opt<bool>
                cl::desc("Run every MVM through the step-by-step chip model, one sample at "
                         "a time (the oracle of the batched GEMM path; slow)"),
                cl::cat(chipOptionCategory()));
+cl::opt<unsigned> Threads("threads",
+                          cl::desc("Threads that run chunks of samples in ideal mode (default 0: "
+                                   "every core); results do not depend on it"),
+                          cl::value_desc("N"), cl::init(0), cl::cat(chipOptionCategory()));
 cl::opt<std::string> CalibrationFile("calibration",
                                      cl::desc("Per-column gain/offset calibration (JSON)"),
                                      cl::value_desc("file"), cl::cat(chipOptionCategory()));
@@ -66,6 +70,7 @@ Expected<runtime::RunOptions> chipRunOptions(const image::Program &P, StringRef 
   Options.Seed = Seed;
   Options.CalibrationFile = CalibrationFile;
   Options.StepByStep = StepByStep;
+  Options.Threads = Threads;
   bool Overridden = false;
   for (AnalogOption &O : AnalogOptions)
     Overridden |= O.Opt.getNumOccurrences() > 0;

@@ -268,7 +268,11 @@ int main(int argc, char **argv) {
 
   Data D = readData(numElements(Inner), In.Name, In.Dims);
   // A fixed batch B runs any multiple of B; a symbolic batch runs any count.
-  int64_t Run = Batch < 0 ? ImagesPerRun : Batch * std::max<int64_t>(1, ImagesPerRun / Batch);
+  // The chip model splits a run into chunks for its threads (and bounds
+  // their memory), so it takes up to 2^24 input elements per run.
+  int64_t ChipRun = std::clamp<int64_t>((int64_t(1) << 24) / std::max<int64_t>(1, D.PerImage),
+                                        ImagesPerRun, 16 * ImagesPerRun);
+  int64_t Run = Batch < 0 ? ChipRun : Batch * std::max<int64_t>(1, ChipRun / Batch);
   if (Batch > 0 && D.Count % Batch)
     reportErrorAndExit(Tool, makeError("{}: {} images do not fill whole batches of {}, the "
                                        "image's batch size; use --limit with a multiple of {}",

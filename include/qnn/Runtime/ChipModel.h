@@ -53,10 +53,12 @@ public:
   void mvm(const image::MvmStep &S, llvm::ArrayRef<int64_t> X, llvm::MutableArrayRef<int64_t> Out,
            StepStats &Stats, uint64_t *FixedDiffs = nullptr, uint32_t Copy = 0);
 
-  /// The whole-batch form of step \p S (ExactMatrix.h), when ideal mode
-  /// without calibration makes it exact; null otherwise (and when batching
-  /// is switched off).
-  const ExactMatrix *exactMatrix(const image::MvmStep &S);
+  /// Builds the whole-batch form (ExactMatrix.h) of every MVM step that has
+  /// one: ideal mode without calibration. Before any run; exactMatrix() is
+  /// then safe from several threads.
+  void prepareBatching();
+  /// The whole-batch form of step \p S, or null (none, or not prepared).
+  const ExactMatrix *exactMatrix(const image::MvmStep &S) const;
   /// The MVMs of \p Vectors vectors \p X (row-major, each input at most
   /// M.maxInput()) of step \p S through its exact matrix \p M: \p Out
   /// receives Vectors x N outputs, as mvm() computes them. Counts no
@@ -65,13 +67,12 @@ public:
                 int64_t *Out, uint64_t *FixedDiffs = nullptr);
   /// Adds \p Times MVMs on copy \p Copy of the weights to \p Stats.
   void countMvms(const image::MvmStep &S, uint32_t Copy, uint64_t Times, StepStats &Stats) const;
-  /// Off: every MVM takes the step-by-step model (the oracle of the tests).
-  void setBatching(bool On) { Batching = On; }
 
 private:
-  /// Column currents of one block for one input phase, then the read-out.
+  /// Column currents of one block for one input phase (\p Currents:
+  /// scratch), then the read-out.
   void readBlock(const image::Block &B, llvm::ArrayRef<int64_t> Xp,
-                 llvm::MutableArrayRef<int64_t> Readout);
+                 llvm::MutableArrayRef<int64_t> Readout, std::vector<double> &Currents);
   int64_t requantize(const image::MvmStep &S, unsigned N, int64_t Acc) const;
   /// The NMPU's outputs from the offset-corrected accumulators \p Acc.
   void nmpuOutputs(const image::MvmStep &S, const int64_t *Acc, int64_t *Out,
@@ -93,8 +94,6 @@ private:
   /// every column's gain and offset, the instance's supply factor.
   std::vector<std::vector<double>> Conductance, ColumnGain, ColumnOffset;
   double Supply = 1;
-  std::vector<double> Currents; ///< scratch
-  bool Batching = true;
   /// Per step, its exact matrix or none (built on first use).
   std::map<const image::MvmStep *, std::optional<ExactMatrix>> Exact;
 };

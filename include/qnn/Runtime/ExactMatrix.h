@@ -40,6 +40,11 @@ public:
   /// the offset-corrected accumulators of the step's outputs.
   void multiply(const uint8_t *X, int64_t Vectors, int32_t *Acc) const;
 
+  /// The GEMMs of the calling thread run on it alone: for worker threads
+  /// that already keep every core busy (oneDNN would start a team of
+  /// OpenMP threads per call and spin them between calls).
+  static void gemmOnCallingThread();
+
 private:
   int64_t K = 0, N = 0;
   std::vector<int8_t> W; ///< K x N, row-major

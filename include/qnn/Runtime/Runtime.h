@@ -37,6 +37,9 @@ struct RunOptions {
   /// Every MVM through the step-by-step chip model, one sample at a time:
   /// the oracle the batched path (ExactMatrix.h) is tested against.
   bool StepByStep = false;
+  /// Threads that run chunks of samples at once in ideal mode (0: every
+  /// core); the results and statistics do not depend on it.
+  unsigned Threads = 0;
 };
 
 class Session {

@@ -107,20 +107,23 @@ inline int64_t roundingShift(__int128 Value, int32_t Shift) {
   return static_cast<int64_t>(Floor);
 }
 
+/// roundingShift for a Value that fits 64 bits and a Shift in [1, 62].
+inline int64_t roundingShift64(int64_t Value, int32_t Shift) {
+  int64_t Floor = Value >> Shift; // arithmetic: toward -infinity
+  const int64_t Rest = Value & ((int64_t(1) << Shift) - 1);
+  const int64_t Half = int64_t(1) << (Shift - 1);
+  if (Rest > Half || (Rest == Half && (Floor & 1)))
+    ++Floor;
+  return Floor;
+}
+
 /// (Acc * Mult) * 2^-Shift rounded half to even, exact in 128-bit arithmetic.
 inline int64_t applyFixedMultiplier(int64_t Acc, FixedMultiplier F) {
   // An accumulator of 31 bits times a 31-bit multiplier fits 64 bits: the
   // same rounding without 128-bit arithmetic, for nearly every output.
   constexpr int64_t Bound = int64_t(1) << 31;
-  if (Acc > -Bound && Acc < Bound && F.Shift > 0 && F.Shift < 63) {
-    const int64_t Value = Acc * F.Mult;
-    int64_t Floor = Value >> F.Shift; // arithmetic: toward -infinity
-    const int64_t Rest = Value & ((int64_t(1) << F.Shift) - 1);
-    const int64_t Half = int64_t(1) << (F.Shift - 1);
-    if (Rest > Half || (Rest == Half && (Floor & 1)))
-      ++Floor;
-    return Floor;
-  }
+  if (Acc > -Bound && Acc < Bound && F.Shift > 0 && F.Shift < 63)
+    return roundingShift64(Acc * F.Mult, F.Shift);
   return roundingShift(static_cast<__int128>(Acc) * F.Mult, F.Shift);
 }
 
@@ -132,6 +135,15 @@ inline int64_t applyFixedMultiplier(int64_t Acc, FixedMultiplier F) {
 /// overflows 128 bits for inputs below 2^32.
 inline int64_t addFixed(int64_t A, FixedMultiplier FA, int64_t B, FixedMultiplier FB) {
   int32_t Shift = std::max(FA.Shift, FB.Shift);
+  // Activations of 16 bits times 31-bit multipliers, aligned by at most 14
+  // bits, keep each term below 2^61: the sum fits 64 bits.
+  constexpr int64_t Bound = int64_t(1) << 16;
+  if (A > -Bound && A < Bound && B > -Bound && B < Bound && Shift - FA.Shift <= 14 &&
+      Shift - FB.Shift <= 14 && FA.Shift >= 0 && FB.Shift >= 0 && Shift > 0 && Shift < 63) {
+    const int64_t Sum = A * FA.Mult * (int64_t(1) << (Shift - FA.Shift)) +
+                        B * FB.Mult * (int64_t(1) << (Shift - FB.Shift));
+    return roundingShift64(Sum, Shift);
+  }
   __int128 Sum =
       static_cast<__int128>(A) * FA.Mult * (static_cast<__int128>(1) << (Shift - FA.Shift)) +
       static_cast<__int128>(B) * FB.Mult * (static_cast<__int128>(1) << (Shift - FB.Shift));

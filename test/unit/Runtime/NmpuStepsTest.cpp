@@ -243,6 +243,30 @@ TEST(NmpuArith, FixedMultiplierMatchesExactProduct) {
   EXPECT_EQ(nmpu::applyFixedMultiplier(-3, {1, 1}), -2);
 }
 
+// addFixed takes 64-bit arithmetic for small activations and close shifts,
+// 128-bit otherwise: both round the exact sum of the two products once.
+TEST(NmpuArith, AddFixedMatchesExactSum) {
+  std::mt19937_64 Rng(13);
+  auto draw = [&](int64_t Span) { return static_cast<int64_t>(Rng() % (2 * Span)) - Span; };
+  for (int Trial = 0; Trial < 200000; ++Trial) {
+    nmpu::FixedMultiplier FA{static_cast<int32_t>(Rng() >> 33), static_cast<int32_t>(Rng() % 40)};
+    nmpu::FixedMultiplier FB{static_cast<int32_t>(Rng() >> 33),
+                             Trial % 2 ? FA.Shift : static_cast<int32_t>(Rng() % 40)};
+    int64_t Span = Trial % 4 == 0 ? int64_t(1) << 20 : int64_t(1) << 16;
+    int64_t A = draw(Span), B = draw(Span);
+    int32_t Shift = std::max(FA.Shift, FB.Shift);
+    __int128 Exact =
+        static_cast<__int128>(A) * FA.Mult * (static_cast<__int128>(1) << (Shift - FA.Shift)) +
+        static_cast<__int128>(B) * FB.Mult * (static_cast<__int128>(1) << (Shift - FB.Shift));
+    ASSERT_EQ(nmpu::addFixed(A, FA, B, FB), nmpu::roundingShift(Exact, Shift))
+        << A << " * " << FA.Mult << " >> " << FA.Shift << " + " << B << " * " << FB.Mult << " >> "
+        << FB.Shift;
+  }
+  // 1 * 2^-1 + 2 * 2^-1 = 1.5 -> 2; 1 * 2^-1 + 0 = 0.5 -> 0.
+  EXPECT_EQ(nmpu::addFixed(1, {1, 1}, 2, {1, 1}), 2);
+  EXPECT_EQ(nmpu::addFixed(1, {1, 1}, 0, {1, 1}), 0);
+}
+
 TEST_F(NmpuSteps, AddBroadcastsLikeNumpy) {
   int64_t Compared = 0, FixedDiffers = 0;
   for (int Trial = 0; Trial < 40; ++Trial) {
