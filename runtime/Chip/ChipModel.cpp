@@ -180,11 +180,45 @@ void ChipModel::mvmBatch(const MvmStep &S, const ExactMatrix &M, const uint8_t *
                          int64_t *Out, uint64_t *FixedDiffs) {
   std::vector<int32_t> Acc32(size_t(Vectors) * S.N);
   M.multiply(X, Vectors, Acc32.data());
+  if (!FixedDiffs && requantizeFixedBatch(S, Acc32.data(), Vectors, Out))
+    return;
   std::vector<int64_t> Acc(S.N);
   for (int64_t V = 0; V < Vectors; ++V) {
     std::copy_n(Acc32.data() + V * S.N, S.N, Acc.data());
     nmpuOutputs(S, Acc.data(), Out + V * S.N, FixedDiffs);
   }
+}
+
+bool ChipModel::requantizeFixedBatch(const MvmStep &S, const int32_t *Acc, int64_t Vectors,
+                                     int64_t *Out) const {
+  // The common NMPU program, without a call and a switch per output: the
+  // same arithmetic as nmpuOutputs (saturateAccumulator, then
+  // requantFixed), in 64 bits, which hold an int32 sum plus a bias below
+  // 2^31 times a 31-bit multiplier.
+  constexpr int64_t Bound = int64_t(1) << 31;
+  if (S.Requant != RequantMode::Scale || Nmpu != NmpuMode::Fixed)
+    return false;
+  for (uint32_t N = 0; N < S.N; ++N)
+    if (S.FixedShift[N] < 1 || std::abs(S.Bias[N]) >= Bound)
+      return false;
+  const int64_t Lo = S.ClampMin, Hi = S.ClampMax, ZeroPoint = S.OutZeroPoint;
+  const int64_t *Bias = S.Bias.data();
+  const int32_t *Mult = S.FixedMultiplier.data();
+  const int8_t *Shift = S.FixedShift.data();
+  const uint32_t Outputs = S.N;
+  const unsigned AccBits = T.AccBits;
+  for (int64_t V = 0; V < Vectors; ++V, Acc += Outputs, Out += Outputs)
+    for (uint32_t N = 0; N < Outputs; ++N) {
+      const int64_t A = nmpu::saturateAccumulator(int64_t(Acc[N]) + Bias[N], AccBits);
+      const int64_t Value = A * Mult[N];
+      // roundingShift64 without branches: up when the rest passes half, or
+      // reaches it with an odd floor.
+      const int64_t Floor = Value >> Shift[N];
+      const int64_t Rest = Value & ((int64_t(1) << Shift[N]) - 1);
+      const int64_t Y = Floor + ((Rest + (Floor & 1)) > (int64_t(1) << (Shift[N] - 1)));
+      Out[N] = std::clamp(Y + ZeroPoint, Lo, Hi);
+    }
+  return true;
 }
 
 void ChipModel::countMvms(const MvmStep &S, uint32_t Copy, uint64_t Times, StepStats &Stats) const {

@@ -74,6 +74,11 @@ private:
   void readBlock(const image::Block &B, llvm::ArrayRef<int64_t> Xp,
                  llvm::MutableArrayRef<int64_t> Readout, std::vector<double> &Currents);
   int64_t requantize(const image::MvmStep &S, unsigned N, int64_t Acc) const;
+  /// The outputs of \p Vectors rows of accumulators as nmpuOutputs computes
+  /// them, for fixed-point re-quantization with biases below 2^31; false
+  /// (nothing written) otherwise.
+  bool requantizeFixedBatch(const image::MvmStep &S, const int32_t *Acc, int64_t Vectors,
+                            int64_t *Out) const;
   /// The NMPU's outputs from the offset-corrected accumulators \p Acc.
   void nmpuOutputs(const image::MvmStep &S, const int64_t *Acc, int64_t *Out,
                    uint64_t *FixedDiffs) const;
