@@ -213,10 +213,13 @@ llvm::Error runPool(const PoolStep &S, const Tensor &In, Tensor &Out, KernelEnv 
             if (IH < 0 || IH >= H || IW < 0 || IW >= W)
               continue;
             int64_t Q = static_cast<int64_t>(Src[IH * W + IW]);
-            Max = std::max(Max, Q);
+            ++Valid;
+            if (S.IsMax) { // the sums are for averages only
+              Max = std::max(Max, Q);
+              continue;
+            }
             Sum += Q - S.InZeroPoint;
             FloatSum += nmpu::dequantizeLinear(Q, S.InScale, S.InZeroPoint);
-            ++Valid;
           }
         int64_t Y;
         if (!Valid) {
