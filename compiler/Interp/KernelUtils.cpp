@@ -3,6 +3,7 @@
 #include "qnn/Support/Diagnostics.h"
 #include "qnn/Support/HostOps.h"
 #include "qnn/Support/Limits.h"
+#include "qnn/Support/ShapeUtils.h"
 #include "qnn/Target/NmpuArith.h"
 #include "llvm/ADT/STLExtras.h"
 
@@ -80,16 +81,12 @@ llvm::Error fillWindow(WindowGeometry &G, const AttrMap &Attrs, bool CeilMode) {
       return makeError("auto_pad '{}' is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID",
                        AutoPad);
     }
-    int64_t Span = In + G.PadsBegin[D] + G.PadsEnd[D] - Extent;
-    if (Span < 0)
+    G.OutSpatial[D] = windowOutputSize(In, G.PadsBegin[D], G.PadsEnd[D], G.Kernel[D], S,
+                                       G.Dilations[D], CeilMode);
+    if (G.OutSpatial[D] < 0)
       return makeError("the window ({} with dilation {}) is larger than the padded input "
                        "dimension {}",
                        G.Kernel[D], G.Dilations[D], In + G.PadsBegin[D] + G.PadsEnd[D]);
-    int64_t Out = (CeilMode ? (Span + S - 1) / S : Span / S) + 1;
-    // A last window that would start in the end padding is dropped (ONNX).
-    if (CeilMode && (Out - 1) * S >= In + G.PadsBegin[D])
-      --Out;
-    G.OutSpatial[D] = Out;
   }
   return llvm::Error::success();
 }

@@ -2,6 +2,7 @@
 #include "qnn/IR/ThresholdTable.h"
 #include "qnn/Lower/MvmLayer.h"
 #include "qnn/Lower/MvmOp.h"
+#include "qnn/Support/ShapeUtils.h"
 #include <cmath>
 
 namespace qnn {
@@ -19,9 +20,10 @@ llvm::Error verifyGeometry(const Op &O, const MvmLayer &L) {
       return opError(O, "kernel, strides and dilations must be positive, pads non-negative");
     if (L.K != L.Channels * L.KernelH * L.KernelW)
       return opError(O, "k must be channels * kernel height * kernel width");
-    int64_t EffH = L.DilationH * (L.KernelH - 1) + 1, EffW = L.DilationW * (L.KernelW - 1) + 1;
-    int64_t OutH = (L.InH + L.PadTop + L.PadBottom - EffH) / L.StrideH + 1;
-    int64_t OutW = (L.InW + L.PadLeft + L.PadRight - EffW) / L.StrideW + 1;
+    int64_t OutH =
+        windowOutputSize(L.InH, L.PadTop, L.PadBottom, L.KernelH, L.StrideH, L.DilationH);
+    int64_t OutW =
+        windowOutputSize(L.InW, L.PadLeft, L.PadRight, L.KernelW, L.StrideW, L.DilationW);
     if (L.OutH != OutH || L.OutW != OutW || OutH < 1 || OutW < 1)
       return opError(O, "out_hw does not follow from the input, kernel, pads and strides");
     Shape In{-1, L.InC, L.InH, L.InW}, Out{-1, L.N, L.OutH, L.OutW};

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Kernels.h"
+#include "qnn/Image/PoolGeometry.h"
 #include "qnn/Support/Diagnostics.h"
 #include "qnn/Target/NmpuArith.h"
 
@@ -187,10 +188,7 @@ llvm::Error runQuantize(const QuantizeStep &S, bool Dequantize, const Tensor &In
 }
 
 llvm::Error runPool(const PoolStep &S, const Tensor &In, Tensor &Out, KernelEnv &Env) {
-  if (In.Dims.size() != 4 || Out.Dims.size() != 4 || In.Dims[0] != Out.Dims[0] ||
-      In.Dims[1] != Out.Dims[1] || (S.Global && (Out.Dims[2] != 1 || Out.Dims[3] != 1)))
-    return makeError("input {} and output {} are not the NCHW shapes of this pooling",
-                     shapeToString(In.Dims), shapeToString(Out.Dims));
+  // The verifier checked the NCHW shapes and the window (verifyPoolShapes).
   const int64_t H = In.Dims[2], W = In.Dims[3], OutH = Out.Dims[2], OutW = Out.Dims[3];
   const int64_t KH = S.Global ? H : S.KernelH, KW = S.Global ? W : S.KernelW;
   const int64_t SH = S.Global ? 1 : S.StrideH, SW = S.Global ? 1 : S.StrideW;
@@ -203,17 +201,18 @@ llvm::Error runPool(const PoolStep &S, const Tensor &In, Tensor &Out, KernelEnv 
     double *Dst = Out.Data.data() + Plane * OutH * OutW;
     for (int64_t OH = 0; OH < OutH; ++OH)
       for (int64_t OW = 0; OW < OutW; ++OW) {
-        int64_t Max = INT64_MIN, Sum = 0, Valid = 0, Padded = 0;
+        // Only the taps inside the input are visited (PoolGeometry.h).
+        const int64_t OriginH = OH * SH - PT, OriginW = OW * SW - PL;
+        const TapRange InH = tapsWithin(OriginH, KH, DH, 0, H);
+        const TapRange InW = tapsWithin(OriginW, KW, DW, 0, W);
+        const int64_t Valid = InH.size() * InW.size();
+        const int64_t Padded = tapsWithin(OriginH, KH, DH, -PT, H + PB).size() *
+                               tapsWithin(OriginW, KW, DW, -PL, W + PR).size();
+        int64_t Max = INT64_MIN, Sum = 0;
         float FloatSum = 0;
-        for (int64_t I = 0; I < KH; ++I)
-          for (int64_t J = 0; J < KW; ++J) {
-            int64_t IH = OH * SH - PT + I * DH, IW = OW * SW - PL + J * DW;
-            if (IH >= -PT && IH < H + PB && IW >= -PL && IW < W + PR)
-              ++Padded;
-            if (IH < 0 || IH >= H || IW < 0 || IW >= W)
-              continue;
-            int64_t Q = static_cast<int64_t>(Src[IH * W + IW]);
-            ++Valid;
+        for (int64_t I = InH.Begin; I < InH.End; ++I)
+          for (int64_t J = InW.Begin; J < InW.End; ++J) {
+            int64_t Q = static_cast<int64_t>(Src[(OriginH + I * DH) * W + OriginW + J * DW]);
             if (S.IsMax) { // the sums are for averages only
               Max = std::max(Max, Q);
               continue;

@@ -4,10 +4,12 @@
 // here and nowhere else, so anything an image can say must be checked.
 //
 //===----------------------------------------------------------------------===//
+#include "qnn/Image/PoolGeometry.h"
 #include "qnn/Runtime/ImageLayout.h"
 #include "qnn/Support/Diagnostics.h"
 #include "qnn/Support/HostOps.h"
 #include "qnn/Support/Limits.h"
+#include "qnn/Support/ShapeUtils.h"
 #include "qnn/Support/Tensor.h"
 #include "llvm/ADT/DenseSet.h"
 #include <cmath>
@@ -166,7 +168,7 @@ private:
         return Bad("pooling kernel, strides and dilations must be positive");
       if (!(Q.InScale > 0) || !(Q.OutScale > 0) || Q.ClampMin > Q.ClampMax)
         return Bad("pooling scales must be positive and clamp_min <= clamp_max");
-      return llvm::Error::success();
+      return verifyPoolShapes(Q, P.Tensors[S.Inputs[0]].Dims, P.Tensors[S.Outputs[0]].Dims, Bad);
     }
     case StepKind::Combine: {
       const CombineStep &C = S.Combine;
@@ -195,6 +197,33 @@ private:
       return verifyHost(S, Bad);
     }
     llvm_unreachable("step kinds are checked when decoding");
+  }
+
+  /// The output follows from the input and the window (floor or ceil
+  /// rounding), and the taps stay within limits::MaxPoolTaps: a window far
+  /// larger than its input used to make one step run for hours.
+  template <typename BadFn>
+  llvm::Error verifyPoolShapes(const PoolStep &Q, const Shape &In, const Shape &Out, BadFn Bad) {
+    if (In.size() != 4 || Out.size() != 4 || In[0] != Out[0] || In[1] != Out[1])
+      return Bad(fmt::format("input {} and output {} are not the NCHW shapes of a pooling",
+                             shapeToString(In), shapeToString(Out)));
+    auto Follows = [&](int64_t InDim, int64_t OutDim, uint32_t PadA, uint32_t PadB, uint32_t Kernel,
+                       uint32_t Stride, uint32_t Dilation) {
+      if (Q.Global)
+        return OutDim == 1;
+      return OutDim == windowOutputSize(InDim, PadA, PadB, Kernel, Stride, Dilation, false) ||
+             OutDim == windowOutputSize(InDim, PadA, PadB, Kernel, Stride, Dilation, true);
+    };
+    if (!Follows(In[2], Out[2], Q.PadTop, Q.PadBottom, Q.KernelH, Q.StrideH, Q.DilationH) ||
+        !Follows(In[3], Out[3], Q.PadLeft, Q.PadRight, Q.KernelW, Q.StrideW, Q.DilationW))
+      return Bad(fmt::format("output {} does not follow from input {}, kernel {}x{}, pads, "
+                             "strides and dilations",
+                             shapeToString(Out), shapeToString(In), Q.KernelH, Q.KernelW));
+    uint64_t Taps = poolTapBound(Q, In, Out);
+    if (Taps > limits::MaxPoolTaps)
+      return Bad(fmt::format("visits up to {} window taps per sample, more than the {} allowed",
+                             Taps, limits::MaxPoolTaps));
+    return llvm::Error::success();
   }
 
   /// Fixed multipliers come from nmpu::quantizeMultiplier, whose shifts lie
@@ -370,13 +399,10 @@ private:
         return Bad(fmt::format("channels [{}, {}) of {} with a {}x{} kernel do not make K = {}",
                                M.ChannelBegin, M.ChannelBegin + M.Channels, M.InChannels, M.KernelH,
                                M.KernelW, M.K));
-      auto OutDim = [](uint64_t In, uint64_t PadA, uint64_t PadB, uint64_t Kernel, uint64_t Stride,
-                       uint64_t Dilation) -> int64_t {
-        int64_t Span = int64_t(In + PadA + PadB) - int64_t(Dilation * (Kernel - 1) + 1);
-        return Span < 0 ? 0 : Span / int64_t(Stride) + 1;
-      };
-      if (OutDim(M.InH, M.PadTop, M.PadBottom, M.KernelH, M.StrideH, M.DilationH) != M.OutH ||
-          OutDim(M.InW, M.PadLeft, M.PadRight, M.KernelW, M.StrideW, M.DilationW) != M.OutW)
+      if (windowOutputSize(M.InH, M.PadTop, M.PadBottom, M.KernelH, M.StrideH, M.DilationH) !=
+              M.OutH ||
+          windowOutputSize(M.InW, M.PadLeft, M.PadRight, M.KernelW, M.StrideW, M.DilationW) !=
+              M.OutW)
         return Bad(fmt::format("output {}x{} does not follow from input {}x{}, kernel, pads, "
                                "strides and dilations",
                                M.OutH, M.OutW, M.InH, M.InW));

@@ -53,4 +53,15 @@ llvm::Expected<int64_t> normalizeAxis(int64_t Axis, int64_t Rank, llvm::StringRe
   return Axis < 0 ? Axis + Rank : Axis;
 }
 
+int64_t windowOutputSize(int64_t In, int64_t PadBegin, int64_t PadEnd, int64_t Kernel,
+                         int64_t Stride, int64_t Dilation, bool Ceil) {
+  int64_t Span = In + PadBegin + PadEnd - (Dilation * (Kernel - 1) + 1);
+  if (Span < 0)
+    return -1;
+  int64_t Out = (Ceil ? (Span + Stride - 1) / Stride : Span / Stride) + 1;
+  if (Ceil && (Out - 1) * Stride >= In + PadBegin)
+    --Out;
+  return Out;
+}
+
 } // namespace qnn

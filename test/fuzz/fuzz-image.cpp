@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "qnn/Image/ImageReader.h"
+#include "qnn/Image/PoolGeometry.h"
 #include "qnn/Runtime/ImageLayout.h"
 #include "qnn/Runtime/Runtime.h"
 #include "llvm/ADT/SmallVector.h"
@@ -25,6 +26,19 @@ namespace {
 /// Inputs beyond this many elements are legitimately slow to run: skipped, so
 /// the fuzzer spends its time on the readers and verifiers instead.
 constexpr int64_t MaxInputElements = int64_t(1) << 20;
+/// Likewise pooling steps that may visit more window taps than this (the
+/// verifier allows limits::MaxPoolTaps, minutes under the sanitizers).
+constexpr uint64_t MaxPoolTaps = uint64_t(1) << 22;
+
+/// Whether some pooling step of \p P may visit more than MaxPoolTaps taps.
+bool hasSlowPool(const image::Program &P) {
+  for (const image::Step &S : P.Steps)
+    if (S.Kind == image::StepKind::Pool &&
+        image::poolTapBound(S.Pool, P.Tensors[S.Inputs[0]].Dims, P.Tensors[S.Outputs[0]].Dims) >
+            MaxPoolTaps)
+      return true;
+  return false;
+}
 
 constexpr llvm::StringRef SectionSeparator = "QNNSEC";
 
@@ -67,6 +81,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size) {
     llvm::consumeError(S.takeError());
     return 0;
   }
+  if (hasSlowPool(S->program()))
+    return 0;
   std::vector<Tensor> Inputs;
   int64_t Total = 0;
   for (uint32_t I : S->program().Inputs) {

@@ -1,7 +1,8 @@
 //===- ShapeUtils.h - Broadcasting and axis helpers --------------*- C++ -*-===//
 ///
 /// \file
-/// numpy broadcasting and ONNX axis normalization: the shape arithmetic the
+/// numpy broadcasting, ONNX axis normalization and window sizes: the shape
+/// arithmetic the
 /// compiler's kernels and the runtime's host ops share (the runtime does not
 /// link the compiler, so it lives here).
 ///
@@ -28,6 +29,13 @@ std::vector<int64_t> broadcastIndices(const Shape &In, const Shape &Out);
 /// Normalizes a possibly negative \p Axis of a rank-\p Rank tensor; the
 /// error names the attribute.
 llvm::Expected<int64_t> normalizeAxis(int64_t Axis, int64_t Rank, llvm::StringRef What);
+
+/// The outputs of a sliding window over \p In elements (ONNX Conv and
+/// pooling): floor rounding, or ceil_mode's ceil where a last window starting
+/// in the end padding is dropped; -1 when the window's extent is larger than
+/// the padded input. Stride and dilation must be positive.
+int64_t windowOutputSize(int64_t In, int64_t PadBegin, int64_t PadEnd, int64_t Kernel,
+                         int64_t Stride, int64_t Dilation, bool Ceil = false);
 
 } // namespace qnn
 

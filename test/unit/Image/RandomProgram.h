@@ -172,24 +172,10 @@ private:
       S.Quant.BlockSize = S.Quant.Axis < 0 ? 0 : pick(0, 4);
       break;
     }
-    case StepKind::Pool: {
-      PoolStep &Q = S.Pool;
-      Q.IsMax = pick(0, 1);
-      Q.Global = pick(0, 1);
-      Q.CountIncludePad = pick(0, 1);
-      for (uint32_t *F :
-           {&Q.KernelH, &Q.KernelW, &Q.StrideH, &Q.StrideW, &Q.DilationH, &Q.DilationW})
-        *F = pick(1, 5);
-      for (uint32_t *F : {&Q.PadTop, &Q.PadLeft, &Q.PadBottom, &Q.PadRight})
-        *F = pick(0, 3);
-      Q.InScale = real();
-      Q.OutScale = real();
-      Q.InZeroPoint = pick(-5, 5);
-      Q.OutZeroPoint = pick(-5, 5);
-      Q.ClampMin = pick(-128, 0);
-      Q.ClampMax = pick(1, 255);
+    case StepKind::Pool:
+      if (!poolStep(P, S))
+        S.Kind = StepKind::Reshape;
       break;
-    }
     case StepKind::Combine: {
       CombineStep &C = S.Combine;
       C.Kind = static_cast<CombineStep::Op>(pick(0, 2));
@@ -227,6 +213,50 @@ private:
       break;
     }
     return S;
+  }
+
+  /// Makes \p S a pooling step from its input, if it is NCHW, into a tensor
+  /// of the same N and C: global when that tensor is 1x1, else with a
+  /// random kernel, strides and dilations and the pads that make its size;
+  /// false when no tensor fits.
+  bool poolStep(const Program &P, Step &S) {
+    const Shape &In = P.Tensors[S.Inputs[0]].Dims;
+    if (In.size() != 4)
+      return false;
+    for (uint32_t O = 0; O < P.Tensors.size(); ++O) {
+      const Shape &Out = P.Tensors[O].Dims;
+      if (Out.size() != 4 || Out[0] != In[0] || Out[1] != In[1] || Out[2] < 1 || Out[3] < 1)
+        continue;
+      S.Outputs = {O};
+      PoolStep &Q = S.Pool;
+      Q.IsMax = pick(0, 1);
+      Q.Global = Out[2] == 1 && Out[3] == 1 && pick(0, 1);
+      Q.CountIncludePad = pick(0, 1);
+      poolWindow(In[2], Out[2], Q.KernelH, Q.StrideH, Q.DilationH, Q.PadTop, Q.PadBottom);
+      poolWindow(In[3], Out[3], Q.KernelW, Q.StrideW, Q.DilationW, Q.PadLeft, Q.PadRight);
+      Q.InScale = real();
+      Q.OutScale = real();
+      Q.InZeroPoint = pick(-5, 5);
+      Q.OutZeroPoint = pick(-5, 5);
+      Q.ClampMin = pick(-128, 0);
+      Q.ClampMax = pick(1, 255);
+      return true;
+    }
+    return false;
+  }
+
+  /// A window over \p In elements with \p Out outputs (floor rounding):
+  /// random stride and dilation, a kernel just large enough that the pads
+  /// are not negative, plus up to 2.
+  void poolWindow(int64_t In, int64_t Out, uint32_t &Kernel, uint32_t &Stride, uint32_t &Dilation,
+                  uint32_t &PadBegin, uint32_t &PadEnd) {
+    Stride = pick(1, 3);
+    Dilation = pick(1, 2);
+    int64_t Short = In - (Out - 1) * Stride - 1; // what the kernel's extent must cover
+    Kernel = 1 + (Short > 0 ? (Short + Dilation - 1) / Dilation : 0) + pick(0, 2);
+    int64_t Pads = (Out - 1) * Stride + Dilation * (Kernel - 1) + 1 - In + pick(0, Stride - 1);
+    PadBegin = pick(0, Pads);
+    PadEnd = Pads - PadBegin;
   }
 
   /// A bank of \p Channels channels whose levels fit \p OutType (an
