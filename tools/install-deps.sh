@@ -8,7 +8,7 @@ set -euo pipefail
 packages=(
   cmake make g++ python3 python3-numpy python3-onnx
   libonnx-dev libprotobuf-dev protobuf-compiler
-  llvm-14-dev llvm-14-tools libfmt-dev libgtest-dev libdnnl-dev
+  llvm-14-dev llvm-14-tools libfmt-dev libgtest-dev libdnnl-dev librandom123-dev
   libonnx-testdata zlib1g-dev dataset-fashion-mnist
 )
 [ "${1:-}" = --sanitize ] && packages+=(clang-14 libclang-rt-14-dev)

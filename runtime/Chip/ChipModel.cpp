@@ -10,6 +10,7 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
 #include <cmath>
+#include <random>
 
 namespace qnn::runtime {
 
@@ -17,78 +18,82 @@ using namespace qnn::image;
 
 ChipModel::ChipModel(const Target &T, const Program &P, NmpuMode Nmpu,
                      std::optional<AnalogParams> Analog, uint64_t Seed, Calibration Cal)
-    : T(T), P(P), Nmpu(Nmpu), Analog(Analog), Cal(std::move(Cal)), Rng(Seed) {
+    : T(T), P(P), Nmpu(Nmpu), Analog(Analog), Cal(std::move(Cal)), Noise(Seed) {
+  for (size_t I = 0; I < P.Steps.size(); ++I)
+    if (P.Steps[I].Kind == StepKind::Mvm)
+      StepIndex[&P.Steps[I].Mvm] = static_cast<uint32_t>(I);
   if (!Analog)
     return;
   // The draw order is part of the model: supply, then per array every cell
   // row-major, then every column's gain and offset.
-  Supply = 1 + Analog->SigmaSupply * Normal(Rng);
+  std::mt19937_64 Rng(Seed);
+  std::normal_distribution<double> Normal(0.0, 1.0);
+  const double Supply = 1 + Analog->SigmaSupply * Normal(Rng);
   double Drift = 1;
   if (Analog->DriftPerDecade > 0)
     Drift = std::max(0.0, 1 - Analog->DriftPerDecade * std::log10(1 + Analog->DriftSeconds));
+  const double MaxCode = T.maxAdcCode();
   for (const ArrayImage &A : P.Arrays) {
-    std::vector<double> G(A.Levels.size());
+    std::vector<float> G(A.Levels.size());
     for (size_t I = 0; I < G.size(); ++I)
-      G[I] = A.Levels[I] * std::exp(Analog->SigmaProgram * Normal(Rng)) * Drift;
+      G[I] = static_cast<float>(A.Levels[I] * std::exp(Analog->SigmaProgram * Normal(Rng)) * Drift);
     Conductance.push_back(std::move(G));
-    std::vector<double> Gain(A.Cols), Offset(A.Cols);
+    const double FS = MaxCode * double(uint64_t(1) << A.ReadShift);
+    std::vector<float> Gain(A.Cols), OffsetFS(A.Cols);
     for (unsigned J = 0; J < A.Cols; ++J) {
-      Gain[J] = 1 + Analog->SigmaGain * Normal(Rng);
-      Offset[J] = Analog->SigmaOffset * Normal(Rng);
+      Gain[J] = static_cast<float>(1 + Analog->SigmaGain * Normal(Rng));
+      OffsetFS[J] = static_cast<float>(Analog->SigmaOffset * Normal(Rng) * FS);
     }
     ColumnGain.push_back(std::move(Gain));
-    ColumnOffset.push_back(std::move(Offset));
+    ColumnOffsetFS.push_back(std::move(OffsetFS));
+    ArrayReadout R;
+    R.Supply = static_cast<float>(Supply);
+    if (Analog->Nonlinearity > 0) {
+      R.NonlinIn = static_cast<float>(Analog->Nonlinearity / FS);
+      R.NonlinOut = static_cast<float>(FS / std::tanh(Analog->Nonlinearity));
+    }
+    R.NoiseFS = static_cast<float>(Analog->SigmaRead * FS);
+    R.CodeScale = static_cast<float>(MaxCode / FS);
+    R.MaxCode = static_cast<float>(MaxCode);
+    Readouts.push_back(R);
   }
 }
 
 void ChipModel::readBlock(const Block &B, llvm::ArrayRef<int64_t> Xp,
-                          llvm::MutableArrayRef<int64_t> Readout, std::vector<double> &Currents) {
+                          llvm::MutableArrayRef<int64_t> Readout,
+                          std::vector<double> &Currents) const {
   const ArrayImage &A = P.Arrays[B.Array];
-  const int64_t MaxCode = T.maxAdcCode();
   Currents.assign(B.ColCount, 0.0);
   // Rows are driven one at a time so the inner loop walks a row of the
-  // row-major array; rows driven with 0 add nothing.
+  // row-major array; rows driven with 0 add nothing. Integer sums in a
+  // double stay exact far beyond any array's range.
   for (uint32_t K = 0; K < B.KCount; ++K) {
     int64_t X = Xp[B.KBegin + K];
     if (X == 0)
       continue;
-    size_t Base = static_cast<size_t>(B.RowOffset + K) * A.Cols + B.ColOffset;
-    if (Analog) {
-      const double *G = Conductance[B.Array].data() + Base;
-      for (uint32_t J = 0; J < B.ColCount; ++J)
-        Currents[J] += static_cast<double>(X) * G[J];
-    } else {
-      // Integer sums in a double stay exact far beyond any array's range.
-      const uint8_t *L = A.Levels.data() + Base;
-      for (uint32_t J = 0; J < B.ColCount; ++J)
-        Currents[J] += static_cast<double>(X * L[J]);
-    }
+    const uint8_t *L = A.Levels.data() + size_t(B.RowOffset + K) * A.Cols + B.ColOffset;
+    for (uint32_t J = 0; J < B.ColCount; ++J)
+      Currents[J] += static_cast<double>(X * L[J]);
   }
-  const double FS = static_cast<double>(MaxCode << A.ReadShift);
+  const int64_t MaxCode = T.maxAdcCode();
+  const bool Calibrated = calibrated(B.Array);
   for (uint32_t J = 0; J < B.ColCount; ++J) {
-    int64_t Code;
-    if (!Analog) {
-      // floor(I * A / FS + 1/2) with FS = A << ReadShift, in integers.
-      int64_t I = static_cast<int64_t>(Currents[J]);
-      Code = A.ReadShift ? (I + (int64_t(1) << (A.ReadShift - 1))) >> A.ReadShift : I;
-    } else {
-      unsigned Col = B.ColOffset + J;
-      double I = Currents[J] * Supply;
-      if (Analog->Nonlinearity > 0)
-        I = FS * std::tanh(Analog->Nonlinearity * I / FS) / std::tanh(Analog->Nonlinearity);
-      I = ColumnGain[B.Array][Col] * I + ColumnOffset[B.Array][Col] * FS;
-      I += Analog->SigmaRead * FS * Normal(Rng);
-      double D = std::floor(I * static_cast<double>(MaxCode) / FS + 0.5);
-      Code = static_cast<int64_t>(std::clamp(D, 0.0, static_cast<double>(MaxCode)));
-    }
-    Code = std::clamp<int64_t>(Code, 0, MaxCode) << A.ReadShift;
-    if (!Cal.Arrays.empty() && !Cal.Arrays[B.Array].Gain.empty()) {
-      const Calibration::ArrayColumns &C = Cal.Arrays[B.Array];
-      unsigned Col = B.ColOffset + J;
-      Code = std::llround((static_cast<double>(Code) - C.Offset[Col]) / C.Gain[Col]);
-    }
-    Readout[J] = Code;
+    // floor(I * A / FS + 1/2) with FS = A << ReadShift, in integers.
+    int64_t I = static_cast<int64_t>(Currents[J]);
+    int64_t Code = A.ReadShift ? (I + (int64_t(1) << (A.ReadShift - 1))) >> A.ReadShift : I;
+    Readout[J] = std::clamp<int64_t>(Code, 0, MaxCode) << A.ReadShift;
+    if (Calibrated)
+      Readout[J] = calibrate(B.Array, B.ColOffset + J, Readout[J]);
   }
+}
+
+bool ChipModel::calibrated(uint32_t Array) const {
+  return !Cal.Arrays.empty() && !Cal.Arrays[Array].Gain.empty();
+}
+
+int64_t ChipModel::calibrate(uint32_t Array, uint32_t Col, int64_t Readout) const {
+  const Calibration::ArrayColumns &C = Cal.Arrays[Array];
+  return std::llround((static_cast<double>(Readout) - C.Offset[Col]) / C.Gain[Col]);
 }
 
 unsigned ChipModel::inputPhases(const MvmStep &S) const {
@@ -113,7 +118,12 @@ llvm::ArrayRef<Block> copyBlocks(const MvmStep &S, uint32_t Copy) {
 } // namespace
 
 void ChipModel::mvm(const MvmStep &S, llvm::ArrayRef<int64_t> X, llvm::MutableArrayRef<int64_t> Out,
-                    StepStats &Stats, uint64_t *FixedDiffs, uint32_t Copy) {
+                    StepStats &Stats, uint64_t *FixedDiffs, uint32_t Copy, uint64_t Vector) {
+  countMvm(S, Copy, Stats);
+  if (Analog) {
+    mvmAnalog(S, X.data(), 1, Vector, &Copy, Out.data(), FixedDiffs);
+    return;
+  }
   const unsigned Phases = inputPhases(S);
   const llvm::ArrayRef<Block> Blocks = copyBlocks(S, Copy);
   const int64_t DacMask = (int64_t(1) << T.DacBits) - 1;
@@ -132,14 +142,77 @@ void ChipModel::mvm(const MvmStep &S, llvm::ArrayRef<int64_t> X, llvm::MutableAr
       }
     }
   }
+  subtractOffset(S, X.data(), Acc.data());
+  nmpuOutputs(S, Acc.data(), Out.data(), FixedDiffs);
+}
+
+void ChipModel::subtractOffset(const MvmStep &S, const int64_t *X, int64_t *Acc) const {
+  if (S.Polarity != PolarityMode::Offset)
+    return;
   int64_t SumX = 0;
-  if (S.Polarity == PolarityMode::Offset)
-    for (int64_t V : X)
-      SumX += V;
+  for (uint32_t K = 0; K < S.K; ++K)
+    SumX += X[K];
   for (uint32_t N = 0; N < S.N; ++N)
     Acc[N] -= S.Offset * SumX;
-  nmpuOutputs(S, Acc.data(), Out.data(), FixedDiffs);
-  countMvm(S, Copy, Stats);
+}
+
+void ChipModel::mvmAnalog(const MvmStep &S, const int64_t *X, int64_t Vectors, uint64_t FirstVector,
+                          const uint32_t *Copies, int64_t *Out, uint64_t *FixedDiffs) const {
+  const unsigned Phases = inputPhases(S);
+  const int64_t DacMask = (int64_t(1) << T.DacBits) - 1;
+  // The vectors each copy of the weights reads, and their numbers.
+  std::vector<std::vector<int64_t>> ByCopy(S.Replicas);
+  std::vector<std::vector<uint64_t>> Numbers(S.Replicas);
+  for (int64_t V = 0; V < Vectors; ++V) {
+    ByCopy[Copies ? Copies[V] : 0].push_back(V);
+    Numbers[Copies ? Copies[V] : 0].push_back(FirstVector + V);
+  }
+  std::vector<int64_t> Acc(size_t(Vectors) * S.N, 0);
+  std::vector<int32_t> Xp(size_t(Vectors) * S.K), Codes;
+  std::vector<float> Currents, Z;
+  const uint32_t Step = StepIndex.lookup(&S);
+  for (unsigned Phase = 0; Phase < Phases; ++Phase) {
+    const unsigned PhaseShift = Phase * T.DacBits;
+    for (size_t I = 0; I < Xp.size(); ++I)
+      Xp[I] = static_cast<int32_t>((X[I] >> PhaseShift) & DacMask);
+    // Block by block over all the vectors, so that a block's conductances
+    // stay in cache and each loop runs long.
+    for (uint32_t Copy = 0; Copy < S.Replicas; ++Copy) {
+      const std::vector<int64_t> &Read = ByCopy[Copy];
+      for (const Block &B : copyBlocks(S, Copy)) {
+        const ArrayImage &A = P.Arrays[B.Array];
+        const float *G = Conductance[B.Array].data() + size_t(B.RowOffset) * A.Cols + B.ColOffset;
+        const size_t Cells = Read.size() * B.ColCount;
+        Currents.resize(Cells);
+        Codes.resize(Cells);
+        Z.assign(Cells, 0.0f);
+        for (size_t I = 0; I < Read.size(); ++I)
+          addColumnCurrents(Xp.data() + Read[I] * S.K + B.KBegin, B.KCount, G, A.Cols, B.ColCount,
+                            Currents.data() + I * B.ColCount);
+        if (Analog->SigmaRead > 0)
+          Noise.normals(Step, Phase, Numbers[Copy], B.ColBegin, B.ColCount, Z.data());
+        adcCodes(Readouts[B.Array], ColumnGain[B.Array].data() + B.ColOffset,
+                 ColumnOffsetFS[B.Array].data() + B.ColOffset, Currents.data(), Z.data(),
+                 B.ColCount, Read.size(), Codes.data());
+        const bool Calibrated = calibrated(B.Array);
+        for (size_t I = 0; I < Read.size(); ++I) {
+          int64_t *VectorAcc = Acc.data() + Read[I] * S.N;
+          const int32_t *VectorCodes = Codes.data() + I * B.ColCount;
+          for (uint32_t J = 0; J < B.ColCount; ++J) {
+            const PhysColumn &C = S.Columns[B.ColBegin + J];
+            int64_t Readout = int64_t(VectorCodes[J]) << A.ReadShift;
+            if (Calibrated)
+              Readout = calibrate(B.Array, B.ColOffset + J, Readout);
+            VectorAcc[C.Output] += C.Sign * (Readout << (C.Shift + PhaseShift));
+          }
+        }
+      }
+    }
+  }
+  for (int64_t V = 0; V < Vectors; ++V) {
+    subtractOffset(S, X + V * S.K, Acc.data() + V * S.N);
+    nmpuOutputs(S, Acc.data() + V * S.N, Out + V * S.N, FixedDiffs);
+  }
 }
 
 void ChipModel::nmpuOutputs(const MvmStep &S, const int64_t *Acc, int64_t *Out,

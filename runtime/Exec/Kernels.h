@@ -26,6 +26,11 @@ struct KernelEnv {
   uint64_t *FixedDiffs; ///< null unless counting
   uint64_t *RequantOutputs;
   uint64_t &BatchedMvmRuns; ///< RunStats::BatchedMvmRuns
+  /// The chunk's samples: the first one's number in the session's runs,
+  /// and how many (analog read noise is keyed by the vector's number).
+  uint64_t FirstSample;
+  int64_t Samples;
+  bool StepByStep; ///< RunOptions::StepByStep
 };
 
 llvm::Error runMvm(const image::MvmStep &S, const Tensor &In, Tensor &Out, KernelEnv &Env,

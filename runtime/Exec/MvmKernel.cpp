@@ -1,10 +1,12 @@
 //===- MvmKernel.cpp - Gathers input vectors for the chip's MVMs ----------===//
 //
-// A step runs through the chip model vector by vector, or, when its exact
-// matrix exists (ExactMatrix.h), as GEMMs over chunks of the batch's
-// vectors. The batched form gives the same outputs and counts the same
-// statistics; an input outside the matrix's range sends the whole step back
-// to the step-by-step model.
+// In ideal mode a step runs through the chip model vector by vector, or,
+// when its exact matrix exists (ExactMatrix.h), as GEMMs over chunks of the
+// batch's vectors. The batched form gives the same outputs and counts the
+// same statistics; an input outside the matrix's range sends the whole step
+// back to the step-by-step model. In analog mode chunks of vectors go
+// through the chip model block by block (ChipModel::mvmAnalog), which gives
+// each vector what it gets alone.
 //
 //===----------------------------------------------------------------------===//
 #include "Kernels.h"
@@ -91,6 +93,41 @@ bool batched(const MvmStep &S, const ExactMatrix &M, int64_t Vectors, KernelEnv 
   return true;
 }
 
+/// Analog mode: the MVMs of \p Vectors vectors, the first being vector
+/// \p FirstVector of the session, in chunks: Gather(v, Row) fills vector
+/// v's K inputs, CopyOf(v) names the copy of the weights that reads it and
+/// Store(v, Outputs) takes its N outputs.
+template <typename GatherFn, typename CopyFn, typename StoreFn>
+void analogBatched(const MvmStep &S, int64_t Vectors, uint64_t FirstVector, KernelEnv &Env,
+                   GatherFn &&Gather, CopyFn &&CopyOf, StoreFn &&Store) {
+  // About 2 MiB of gathered inputs per chunk.
+  const int64_t Chunk =
+      std::min(Vectors, std::clamp<int64_t>((int64_t(1) << 18) / S.K, 1, ChunkVectors));
+  std::vector<int64_t> X(size_t(Chunk) * S.K), Y(size_t(Chunk) * S.N);
+  std::vector<uint32_t> Copies(Chunk);
+  for (int64_t First = 0; First < Vectors; First += Chunk) {
+    const int64_t Count = std::min(Chunk, Vectors - First);
+    for (int64_t V = 0; V < Count; ++V) {
+      Gather(First + V, X.data() + V * S.K);
+      Copies[V] = CopyOf(First + V);
+    }
+    Env.Chip.mvmAnalog(S, X.data(), Count, FirstVector + First, Copies.data(), Y.data(),
+                       Env.FixedDiffs);
+    for (int64_t V = 0; V < Count; ++V)
+      Store(First + V, Y.data() + V * S.N);
+  }
+}
+
+/// Counts the MVMs of a convolution over \p Samples samples of \p Pixels
+/// output pixels: pixel v is read by copy v % Replicas of the weights.
+void countConvMvms(const MvmStep &S, int64_t Samples, int64_t Pixels, KernelEnv &Env,
+                   StepStats &Stats) {
+  for (uint32_t Copy = 0; Copy < S.Replicas; ++Copy) {
+    uint64_t PerSample = Pixels / S.Replicas + (Copy < Pixels % S.Replicas ? 1 : 0);
+    Env.Chip.countMvms(S, Copy, PerSample * Samples, Stats);
+  }
+}
+
 llvm::Error runConv(const MvmStep &S, const Tensor &In, Tensor &Out, KernelEnv &Env,
                     StepStats &Stats) {
   if (In.Dims.size() != 4 || In.Dims[1] != S.InChannels || In.Dims[2] != S.InH ||
@@ -109,6 +146,19 @@ llvm::Error runConv(const MvmStep &S, const Tensor &In, Tensor &Out, KernelEnv &
     for (uint32_t N = 0; N < S.N; ++N)
       Dst[N * Pixels] = static_cast<double>(Y[N]);
   };
+
+  if (Env.Chip.isAnalog() && !Env.StepByStep) {
+    analogBatched(
+        S, Samples * Pixels, Env.FirstSample * Pixels, Env,
+        [&](int64_t V, int64_t *Row) {
+          gatherPixel(S, source(V / Pixels), V % Pixels / S.OutW, V % Pixels % S.OutW,
+                      [&](size_t K, int64_t X) { Row[K] = X; });
+        },
+        [&](int64_t V) { return static_cast<uint32_t>(V % Pixels % S.Replicas); },
+        [&](int64_t V, const int64_t *Y) { output(V / Pixels, V % Pixels, Y); });
+    countConvMvms(S, Samples, Pixels, Env, Stats);
+    return llvm::Error::success();
+  }
 
   if (const ExactMatrix *M = Env.Chip.exactMatrix(S)) {
     // Each sample's inputs as the arrays see them, once, then the pixels'
@@ -140,11 +190,7 @@ llvm::Error runConv(const MvmStep &S, const Tensor &In, Tensor &Out, KernelEnv &
                        },
                        [&](int64_t V, const int64_t *Y) { output(V / Pixels, V % Pixels, Y); });
     if (Done) {
-      // Output pixel v is read by copy v % Replicas of the weights.
-      for (uint32_t Copy = 0; Copy < S.Replicas; ++Copy) {
-        uint64_t PerSample = Pixels / S.Replicas + (Copy < Pixels % S.Replicas ? 1 : 0);
-        Env.Chip.countMvms(S, Copy, PerSample * Samples, Stats);
-      }
+      countConvMvms(S, Samples, Pixels, Env, Stats);
       ++Env.BatchedMvmRuns;
       return llvm::Error::success();
     }
@@ -155,7 +201,8 @@ llvm::Error runConv(const MvmStep &S, const Tensor &In, Tensor &Out, KernelEnv &
     for (int64_t Pixel = 0; Pixel < Pixels; ++Pixel) {
       gatherPixel(S, source(B), Pixel / S.OutW, Pixel % S.OutW,
                   [&](size_t K, int64_t V) { X[K] = V; });
-      Env.Chip.mvm(S, X, Y, Stats, Env.FixedDiffs, static_cast<uint32_t>(Pixel % S.Replicas));
+      Env.Chip.mvm(S, X, Y, Stats, Env.FixedDiffs, static_cast<uint32_t>(Pixel % S.Replicas),
+                   (Env.FirstSample + B) * Pixels + Pixel);
       output(B, Pixel, Y.data());
     }
   return llvm::Error::success();
@@ -173,6 +220,20 @@ llvm::Error runRows(const MvmStep &S, const Tensor &In, Tensor &Out, KernelEnv &
     for (uint32_t N = 0; N < S.N; ++N)
       Out.Data[R * S.N + N] = static_cast<double>(Y[N]);
   };
+
+  // Rows of one sample follow each other (the batch is the first dimension).
+  const uint64_t FirstRow = Env.FirstSample * uint64_t(Rows / std::max<int64_t>(Env.Samples, 1));
+  if (Env.Chip.isAnalog() && !Env.StepByStep) {
+    analogBatched(
+        S, Rows, FirstRow, Env,
+        [&](int64_t R, int64_t *Row) {
+          for (uint32_t K = 0; K < S.K; ++K)
+            Row[K] = arrayInput(S, In.Data[R * S.K + K]);
+        },
+        [](int64_t) { return 0u; }, output);
+    Env.Chip.countMvms(S, 0, static_cast<uint64_t>(Rows), Stats);
+    return llvm::Error::success();
+  }
 
   if (const ExactMatrix *M = Env.Chip.exactMatrix(S)) {
     const int64_t Max = M->maxInput();
@@ -199,7 +260,7 @@ llvm::Error runRows(const MvmStep &S, const Tensor &In, Tensor &Out, KernelEnv &
   for (int64_t R = 0; R < Rows; ++R) {
     for (uint32_t K = 0; K < S.K; ++K)
       X[K] = arrayInput(S, In.Data[R * S.K + K]);
-    Env.Chip.mvm(S, X, Y, Stats, Env.FixedDiffs);
+    Env.Chip.mvm(S, X, Y, Stats, Env.FixedDiffs, 0, FirstRow + R);
     output(R, Y.data());
   }
   return llvm::Error::success();

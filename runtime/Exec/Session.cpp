@@ -20,6 +20,8 @@ struct Session::State {
   std::vector<int64_t> ProducerTile; ///< per tensor; -1 for graph inputs
   /// Samples of a symbolic batch run together (1: one at a time).
   int64_t StackedSamples = 1;
+  /// Samples of the runs so far: the next run's first sample number.
+  uint64_t SamplesRun = 0;
 };
 
 Session::Session(std::unique_ptr<State> S) : S(std::move(S)) {}
@@ -107,9 +109,7 @@ constexpr int64_t MaxStackedSamples = 256;
 /// the tensors' budget allows, but only where every step's results carry
 /// the batch as their leading symbolic dimension (none reduces over it),
 /// and one at a time in analog mode, whose noise is drawn in sample order.
-int64_t stackedSamples(const Program &P, bool Analog) {
-  if (Analog)
-    return 1;
+int64_t stackedSamples(const Program &P) {
   for (const Step &St : P.Steps)
     for (uint32_t Out : St.Outputs)
       if (P.Tensors[Out].Dims.empty() || P.Tensors[Out].Dims[0] >= 0)
@@ -169,7 +169,7 @@ llvm::Expected<Session> Session::create(Program P, const RunOptions &Options,
       std::make_unique<ChipModel>(St->T, St->P, Options.Nmpu, Analog, Options.Seed, std::move(Cal));
   if (!Options.StepByStep)
     St->Chip->prepareBatching();
-  St->StackedSamples = Options.StepByStep ? 1 : stackedSamples(St->P, Analog.has_value());
+  St->StackedSamples = Options.StepByStep ? 1 : stackedSamples(St->P);
   for (const Step &Step : St->P.Steps) {
     StepStats Stats;
     Stats.Layer = Step.Layer;
@@ -211,6 +211,7 @@ struct ChunkContext {
   const RunOptions &Options;
   ChipModel &Chip;
   const std::vector<int64_t> &ProducerTile;
+  uint64_t FirstSample; ///< the number of the run's first sample
 };
 
 /// Runs chunks [First, First + Count) of the inputs (each BatchSamples
@@ -225,7 +226,10 @@ llvm::Expected<ChunkResult> runChunk(const ChunkContext &S, llvm::ArrayRef<Tenso
                 S.Chip,
                 S.Options.CountFixedDiffs ? &R.FixedDiffs : nullptr,
                 S.Options.CountFixedDiffs ? &R.RequantOutputs : nullptr,
-                R.BatchedMvmRuns};
+                R.BatchedMvmRuns,
+                S.FirstSample + uint64_t(First * BatchSamples),
+                R.Samples,
+                S.Options.StepByStep};
   std::vector<Tensor> Values(P.Tensors.size());
   for (size_t I = 0; I < Inputs.size(); ++I) {
     Tensor &V = Values[P.Inputs[I]];
@@ -357,13 +361,12 @@ llvm::Expected<std::vector<Tensor>> Session::run(llvm::ArrayRef<Tensor> Inputs) 
   std::vector<std::pair<int64_t, int64_t>> Ranges; // first chunk, chunks
   for (int64_t First = 0; First < Chunks; First += Stack)
     Ranges.push_back({First, std::min(Stack, Chunks - First)});
-  // Chunks are independent in ideal mode and run on the threads; their
-  // counters merge in chunk order, so any thread count gives the same
-  // results and statistics. Analog mode draws its noise from one generator
-  // in sample order: one thread.
-  const size_t Threads = S->Options.Analog ? 1 : std::min(workerThreads(S->Options), Ranges.size());
+  // Chunks are independent and run on the threads; their counters merge
+  // in chunk order, and analog read noise is keyed by sample number, so any
+  // thread count gives the same results and statistics.
+  const size_t Threads = std::min(workerThreads(S->Options), Ranges.size());
   std::vector<std::optional<llvm::Expected<ChunkResult>>> Done(Ranges.size());
-  const ChunkContext Context{P, S->T, S->Options, *S->Chip, S->ProducerTile};
+  const ChunkContext Context{P, S->T, S->Options, *S->Chip, S->ProducerTile, S->SamplesRun};
   std::atomic<size_t> Next{0};
   auto work = [&] {
     for (size_t C = Next++; C < Ranges.size(); C = Next++)
@@ -405,6 +408,7 @@ llvm::Expected<std::vector<Tensor>> Session::run(llvm::ArrayRef<Tensor> Inputs) 
   }
   if (Failure)
     return Failure;
+  S->SamplesRun += uint64_t(Chunks * BatchSamples);
 
   // Concatenate the chunks' outputs along the first dimension.
   std::vector<Tensor> Results = std::move(ChunkOutputs[0]);

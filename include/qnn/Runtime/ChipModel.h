@@ -3,23 +3,26 @@
 /// \file
 /// Programmed crossbar arrays plus the NMPU post-processing of an MVM, as
 /// docs/chip-model.md specifies. Ideal mode is integer arithmetic and bit
-/// exact; analog mode applies the non-idealities of docs/analog-model.md,
-/// every draw from one generator seeded by the chip instance.
+/// exact; analog mode applies the non-idealities of docs/analog-model.md:
+/// the instance's variation drawn once from a generator seeded by the chip
+/// instance, the read noise from a counter-based one (ReadNoise.h).
 ///
 //===----------------------------------------------------------------------===//
 #ifndef QNN_RUNTIME_CHIPMODEL_H
 #define QNN_RUNTIME_CHIPMODEL_H
 
 #include "qnn/Image/Program.h"
+#include "qnn/Runtime/AnalogRead.h"
 #include "qnn/Runtime/ExactMatrix.h"
+#include "qnn/Runtime/ReadNoise.h"
 #include "qnn/Runtime/Stats.h"
 #include "qnn/Target/NmpuArith.h"
 #include "qnn/Target/Target.h"
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/Support/Error.h"
 #include <map>
 #include <optional>
-#include <random>
 #include <vector>
 
 namespace qnn::runtime {
@@ -49,9 +52,21 @@ public:
   /// RequantMode::None). \p FixedDiffs, when given, counts outputs on which
   /// the fixed-point and fp32 re-quantizations differ. \p Copy picks the
   /// copy of a replicated layer's weights that reads this vector (output
-  /// pixel v of a sample goes to copy v % Replicas).
+  /// pixel v of a sample goes to copy v % Replicas). \p Vector numbers the
+  /// vector in the session's runs: analog read noise depends on it.
   void mvm(const image::MvmStep &S, llvm::ArrayRef<int64_t> X, llvm::MutableArrayRef<int64_t> Out,
-           StepStats &Stats, uint64_t *FixedDiffs = nullptr, uint32_t Copy = 0);
+           StepStats &Stats, uint64_t *FixedDiffs = nullptr, uint32_t Copy = 0,
+           uint64_t Vector = 0);
+
+  bool isAnalog() const { return Analog.has_value(); }
+  /// Analog mode: the MVMs of \p Vectors vectors \p X (row-major, K
+  /// inputs each) of step \p S, block by block over all the vectors.
+  /// Vector v is read by copy \p Copies[v] of the weights (all copy 0 when
+  /// null) and is vector \p FirstVector + v of the session. \p Out receives
+  /// Vectors x N outputs: for each vector what mvm() gives, bit for bit.
+  /// Counts no statistics (countMvms does).
+  void mvmAnalog(const image::MvmStep &S, const int64_t *X, int64_t Vectors, uint64_t FirstVector,
+                 const uint32_t *Copies, int64_t *Out, uint64_t *FixedDiffs = nullptr) const;
 
   /// Builds the whole-batch form (ExactMatrix.h) of every MVM step that has
   /// one: ideal mode without calibration. Before any run; exactMatrix() is
@@ -69,16 +84,23 @@ public:
   void countMvms(const image::MvmStep &S, uint32_t Copy, uint64_t Times, StepStats &Stats) const;
 
 private:
-  /// Column currents of one block for one input phase (\p Currents:
-  /// scratch), then the read-out.
+  /// Ideal mode: the column sums of one block for one input phase
+  /// (\p Currents: scratch), then the read-out.
   void readBlock(const image::Block &B, llvm::ArrayRef<int64_t> Xp,
-                 llvm::MutableArrayRef<int64_t> Readout, std::vector<double> &Currents);
+                 llvm::MutableArrayRef<int64_t> Readout, std::vector<double> &Currents) const;
+  /// Whether the NMPU corrects the read-outs of array \p Array.
+  bool calibrated(uint32_t Array) const;
+  /// The corrected read-out (ADC code << read shift) \p Readout of column
+  /// \p Col of a calibrated array \p Array.
+  int64_t calibrate(uint32_t Array, uint32_t Col, int64_t Readout) const;
   int64_t requantize(const image::MvmStep &S, unsigned N, int64_t Acc) const;
   /// The outputs of \p Vectors rows of accumulators as nmpuOutputs computes
   /// them, for fixed-point re-quantization with biases below 2^31; false
   /// (nothing written) otherwise.
   bool requantizeFixedBatch(const image::MvmStep &S, const int32_t *Acc, int64_t Vectors,
                             int64_t *Out) const;
+  /// Offset polarity: subtracts Offset * sum(X) from every accumulator.
+  void subtractOffset(const image::MvmStep &S, const int64_t *X, int64_t *Acc) const;
   /// The NMPU's outputs from the offset-corrected accumulators \p Acc.
   void nmpuOutputs(const image::MvmStep &S, const int64_t *Acc, int64_t *Out,
                    uint64_t *FixedDiffs) const;
@@ -93,12 +115,16 @@ private:
   NmpuMode Nmpu;
   std::optional<AnalogParams> Analog;
   Calibration Cal;
-  std::mt19937_64 Rng;
-  std::normal_distribution<double> Normal{0.0, 1.0};
   /// Analog mode: every cell's conductance (level x variation x drift),
   /// every column's gain and offset, the instance's supply factor.
-  std::vector<std::vector<double>> Conductance, ColumnGain, ColumnOffset;
-  double Supply = 1;
+  std::vector<std::vector<float>> Conductance;
+  /// Analog mode, per array: every column's gain and offset x full scale,
+  /// and the read-out's constants.
+  std::vector<std::vector<float>> ColumnGain, ColumnOffsetFS;
+  std::vector<ArrayReadout> Readouts;
+  ReadNoise Noise;
+  /// The index in the image of each MVM step (read-noise position).
+  llvm::DenseMap<const image::MvmStep *, uint32_t> StepIndex;
   /// Per step, its exact matrix or none (built on first use).
   std::map<const image::MvmStep *, std::optional<ExactMatrix>> Exact;
 };

@@ -35,10 +35,11 @@ struct RunOptions {
   /// outputs that differ (RunStats::FixedDiffs).
   bool CountFixedDiffs = false;
   /// Every MVM through the step-by-step chip model, one sample at a time:
-  /// the oracle the batched path (ExactMatrix.h) is tested against.
+  /// the oracle the batched paths (ExactMatrix.h, ChipModel::mvmAnalog)
+  /// are tested against.
   bool StepByStep = false;
-  /// Threads that run chunks of samples at once in ideal mode (0: every
-  /// core); the results and statistics do not depend on it.
+  /// Threads that run chunks of samples at once (0: every core); the
+  /// results and statistics do not depend on it.
   unsigned Threads = 0;
 };
 

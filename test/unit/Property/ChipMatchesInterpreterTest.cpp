@@ -471,6 +471,27 @@ void checkCase(Case &C, const Target &T, llvm::StringRef Polarity, Tally &Counts
                                          "fixed NMPU too far from the ONNX level");
     Counts.Elements += Chip[0].size();
   }
+  // Analog mode with every non-ideality: chunks of vectors block by block
+  // on two threads against the step-by-step model, one vector at a time.
+  // The read noise is keyed by where it is read, so outputs and counters
+  // are the same.
+  runtime::RunOptions Analog;
+  Analog.Analog = true;
+  Analog.Seed = 11;
+  Analog.Threads = 2;
+  AnalogParams Noisy;
+  Noisy.SigmaProgram = 0.05, Noisy.SigmaRead = 0.02, Noisy.SigmaSupply = 0.02;
+  Noisy.Nonlinearity = 0.3, Noisy.SigmaGain = 0.02, Noisy.SigmaOffset = 0.01;
+  Analog.AnalogOverride = Noisy;
+  auto Batched = runtime::Session::create(Read, Analog, "analog");
+  ASSERT_TRUE(static_cast<bool>(Batched)) << llvm::toString(Batched.takeError());
+  Analog.StepByStep = true;
+  auto Stepwise = runtime::Session::create(Read, Analog, "analog");
+  ASSERT_TRUE(static_cast<bool>(Stepwise)) << llvm::toString(Stepwise.takeError());
+  EXPECT_EQ(unwrap(Batched->run({C.Input}), "analog")[0].Data,
+            unwrap(Stepwise->run({C.Input}), "analog step by step")[0].Data)
+      << "analog batched != step by step";
+  expectSameStats(Batched->stats(), Stepwise->stats());
 }
 
 /// A matmul whose constant weight is a batch of G matrices [G, K, N]:

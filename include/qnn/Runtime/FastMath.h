@@ -1,0 +1,103 @@
+//===- FastMath.h - Float functions that vectorize ----------------*- C++ -*-===//
+///
+/// \file
+/// log, sine and cosine on a quarter turn, and tanh, in float, as
+/// branch-free arithmetic that compilers vectorize across a loop (a libm
+/// call does not). Analog mode evaluates them once per column read. The
+/// polynomials are Cephes' single-precision minimax fits (a few float
+/// ulps); FastMath.* tests check them against the C library.
+///
+//===----------------------------------------------------------------------===//
+#ifndef QNN_RUNTIME_FASTMATH_H
+#define QNN_RUNTIME_FASTMATH_H
+
+#include <cstdint>
+#include <cstring>
+
+namespace qnn::runtime::fastmath {
+
+inline float bitsToFloat(uint32_t Bits) {
+  float F;
+  std::memcpy(&F, &Bits, sizeof F);
+  return F;
+}
+
+inline uint32_t floatToBits(float F) {
+  uint32_t Bits;
+  std::memcpy(&Bits, &F, sizeof Bits);
+  return Bits;
+}
+
+/// Natural logarithm of a normal positive float.
+inline float log(float X) {
+  const uint32_t Bits = floatToBits(X);
+  // X = M * 2^E with M in [sqrt(1/2), sqrt(2)).
+  int32_t E = int32_t(Bits >> 23) - 127;
+  float M = bitsToFloat((Bits & 0x007fffffu) | 0x3f800000u);
+  const bool Low = M < 0.707106781186547524f;
+  E -= Low;
+  M = Low ? M + M : M;
+  const float F = M - 1.0f, Z = F * F;
+  float Y = 7.0376836292e-2f;
+  Y = Y * F - 1.1514610310e-1f;
+  Y = Y * F + 1.1676998740e-1f;
+  Y = Y * F - 1.2420140846e-1f;
+  Y = Y * F + 1.4249322787e-1f;
+  Y = Y * F - 1.6668057665e-1f;
+  Y = Y * F + 2.0000714765e-1f;
+  Y = Y * F - 2.4999993993e-1f;
+  Y = Y * F + 3.3333331174e-1f;
+  Y = Y * F * Z;
+  const float Ef = static_cast<float>(E);
+  Y += -2.12194440e-4f * Ef;
+  Y += -0.5f * Z;
+  return F + Y + 0.693359375f * Ef;
+}
+
+/// Sine and cosine of \p A in [-pi/4, pi/4].
+inline void sinCosQuarter(float A, float &Sin, float &Cos) {
+  const float Z = A * A;
+  Sin = ((-1.9515295891e-4f * Z + 8.3321608736e-3f) * Z - 1.6666654611e-1f) * Z * A + A;
+  Cos = ((2.443315711809948e-5f * Z - 1.388731625493765e-3f) * Z + 4.166664568298827e-2f) * Z * Z -
+        0.5f * Z + 1.0f;
+}
+
+/// e^X for X in [0, 88].
+inline float expNonNegative(float X) {
+  // X = N ln 2 + R, |R| <= ln 2 / 2; e^R by polynomial, 2^N in the
+  // exponent bits.
+  const int32_t N = static_cast<int32_t>(X * 1.44269504088896341f + 0.5f);
+  const float Nf = static_cast<float>(N);
+  float R = X - Nf * 0.693359375f;
+  R = R - Nf * -2.12194440e-4f;
+  const float Z = R * R;
+  float Y = 1.9875691500e-4f;
+  Y = Y * R + 1.3981999507e-3f;
+  Y = Y * R + 8.3334519073e-3f;
+  Y = Y * R + 4.1665795894e-2f;
+  Y = Y * R + 1.6666665459e-1f;
+  Y = Y * R + 5.0000001201e-1f;
+  Y = Y * Z + R + 1.0f;
+  return Y * bitsToFloat(uint32_t(N + 127) << 23);
+}
+
+/// Hyperbolic tangent.
+inline float tanh(float X) {
+  const uint32_t Sign = floatToBits(X) & 0x80000000u;
+  float A = bitsToFloat(floatToBits(X) ^ Sign);
+  A = A < 44.0f ? A : 44.0f; // tanh is 1 in float far before
+  // Small arguments by an odd polynomial (1 - 2 / (e^2x + 1) would cancel).
+  const float Z = A * A;
+  float Small = -5.70498872745e-3f;
+  Small = Small * Z + 2.06390887954e-2f;
+  Small = Small * Z - 5.37397155531e-2f;
+  Small = Small * Z + 1.33314422036e-1f;
+  Small = Small * Z - 3.33332819422e-1f;
+  Small = Small * Z * A + A;
+  const float Large = 1.0f - 2.0f / (expNonNegative(A + A) + 1.0f);
+  return bitsToFloat(floatToBits(A < 0.625f ? Small : Large) | Sign);
+}
+
+} // namespace qnn::runtime::fastmath
+
+#endif
