@@ -9,8 +9,10 @@
 #include "qnn/Target/NmpuArith.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
+#include <atomic>
 #include <cmath>
 #include <random>
+#include <thread>
 
 namespace qnn::runtime {
 
@@ -236,12 +238,28 @@ void ChipModel::nmpuOutputs(const MvmStep &S, const int64_t *Acc, int64_t *Out,
   }
 }
 
-void ChipModel::prepareBatching() {
+void ChipModel::prepareBatching(unsigned Threads) {
   if (Analog || !Cal.Arrays.empty())
     return;
+  std::vector<const MvmStep *> Steps;
   for (const Step &St : P.Steps)
     if (St.Kind == StepKind::Mvm)
-      Exact.emplace(&St.Mvm, ExactMatrix::build(T, P, St.Mvm));
+      Steps.push_back(&St.Mvm);
+  // The matrices are independent: built on the threads, kept in step order.
+  std::vector<std::optional<ExactMatrix>> Built(Steps.size());
+  std::atomic<size_t> Next{0};
+  auto work = [&] {
+    for (size_t I = Next++; I < Steps.size(); I = Next++)
+      Built[I] = ExactMatrix::build(T, P, *Steps[I]);
+  };
+  std::vector<std::thread> Workers;
+  for (unsigned I = 1; I < std::min<size_t>(Threads, Steps.size()); ++I)
+    Workers.emplace_back(work);
+  work();
+  for (std::thread &W : Workers)
+    W.join();
+  for (size_t I = 0; I < Steps.size(); ++I)
+    Exact.emplace(Steps[I], std::move(Built[I]));
 }
 
 const ExactMatrix *ChipModel::exactMatrix(const MvmStep &S) const {

@@ -74,8 +74,9 @@ void gatherWindow(const MvmStep &S, const uint8_t *Driven, int64_t OH, int64_t O
 
 /// The MVMs of \p Vectors vectors as GEMMs of ChunkVectors: Gather(v, Row)
 /// fills vector v's K inputs and returns false when one leaves the
-/// matrix's range; Store(v, Outputs) takes its N outputs. False, with
-/// nothing counted, when some input left the range.
+/// matrix's range; Store(First, Count, Outputs) takes the N outputs of each
+/// vector of a chunk. False, with nothing counted, when some input left the
+/// range.
 template <typename GatherFn, typename StoreFn>
 bool batched(const MvmStep &S, const ExactMatrix &M, int64_t Vectors, KernelEnv &Env,
              GatherFn &&Gather, StoreFn &&Store) {
@@ -87,8 +88,7 @@ bool batched(const MvmStep &S, const ExactMatrix &M, int64_t Vectors, KernelEnv 
       if (!Gather(First + V, X.data() + V * S.K))
         return false;
     Env.Chip.mvmBatch(S, M, X.data(), Count, Y.data(), Env.FixedDiffs);
-    for (int64_t V = 0; V < Count; ++V)
-      Store(First + V, Y.data() + V * S.N);
+    Store(First, Count, Y.data());
   }
   return true;
 }
@@ -96,7 +96,8 @@ bool batched(const MvmStep &S, const ExactMatrix &M, int64_t Vectors, KernelEnv 
 /// Analog mode: the MVMs of \p Vectors vectors, the first being vector
 /// \p FirstVector of the session, in chunks: Gather(v, Row) fills vector
 /// v's K inputs, CopyOf(v) names the copy of the weights that reads it and
-/// Store(v, Outputs) takes its N outputs.
+/// Store(First, Count, Outputs) takes the N outputs of each vector of a
+/// chunk.
 template <typename GatherFn, typename CopyFn, typename StoreFn>
 void analogBatched(const MvmStep &S, int64_t Vectors, uint64_t FirstVector, KernelEnv &Env,
                    GatherFn &&Gather, CopyFn &&CopyOf, StoreFn &&Store) {
@@ -113,8 +114,7 @@ void analogBatched(const MvmStep &S, int64_t Vectors, uint64_t FirstVector, Kern
     }
     Env.Chip.mvmAnalog(S, X.data(), Count, FirstVector + First, Copies.data(), Y.data(),
                        Env.FixedDiffs);
-    for (int64_t V = 0; V < Count; ++V)
-      Store(First + V, Y.data() + V * S.N);
+    Store(First, Count, Y.data());
   }
 }
 
@@ -141,10 +141,21 @@ llvm::Error runConv(const MvmStep &S, const Tensor &In, Tensor &Out, KernelEnv &
   const int64_t Plane = int64_t(S.InH) * S.InW, Pixels = int64_t(S.OutH) * S.OutW;
   const int64_t Samples = In.Dims[0];
   auto source = [&](int64_t B) { return In.Data.data() + B * S.InChannels * Plane; };
-  auto output = [&](int64_t B, int64_t Pixel, const int64_t *Y) {
+  // Vectors V, V + 1, ... are pixels of a sample in order: the outputs of a
+  // run of them go out channel by channel, as the NCHW output lies.
+  auto output = [&](int64_t V, int64_t Run, const int64_t *Y) {
+    const int64_t B = V / Pixels, Pixel = V % Pixels;
     double *Dst = Out.Data.data() + B * S.N * Pixels + Pixel;
     for (uint32_t N = 0; N < S.N; ++N)
-      Dst[N * Pixels] = static_cast<double>(Y[N]);
+      for (int64_t I = 0; I < Run; ++I)
+        Dst[N * Pixels + I] = static_cast<double>(Y[I * S.N + N]);
+  };
+  auto outputChunk = [&](int64_t First, int64_t Count, const int64_t *Y) {
+    for (int64_t V = First; V < First + Count;) {
+      const int64_t Run = std::min(First + Count - V, Pixels - V % Pixels);
+      output(V, Run, Y + (V - First) * S.N);
+      V += Run;
+    }
   };
 
   if (Env.Chip.isAnalog() && !Env.StepByStep) {
@@ -154,8 +165,7 @@ llvm::Error runConv(const MvmStep &S, const Tensor &In, Tensor &Out, KernelEnv &
           gatherPixel(S, source(V / Pixels), V % Pixels / S.OutW, V % Pixels % S.OutW,
                       [&](size_t K, int64_t X) { Row[K] = X; });
         },
-        [&](int64_t V) { return static_cast<uint32_t>(V % Pixels % S.Replicas); },
-        [&](int64_t V, const int64_t *Y) { output(V / Pixels, V % Pixels, Y); });
+        [&](int64_t V) { return static_cast<uint32_t>(V % Pixels % S.Replicas); }, outputChunk);
     countConvMvms(S, Samples, Pixels, Env, Stats);
     return llvm::Error::success();
   }
@@ -188,7 +198,7 @@ llvm::Error runConv(const MvmStep &S, const Tensor &In, Tensor &Out, KernelEnv &
                                       static_cast<uint8_t>(Padding), Row);
                          return true;
                        },
-                       [&](int64_t V, const int64_t *Y) { output(V / Pixels, V % Pixels, Y); });
+                       outputChunk);
     if (Done) {
       countConvMvms(S, Samples, Pixels, Env, Stats);
       ++Env.BatchedMvmRuns;
@@ -203,7 +213,7 @@ llvm::Error runConv(const MvmStep &S, const Tensor &In, Tensor &Out, KernelEnv &
                   [&](size_t K, int64_t V) { X[K] = V; });
       Env.Chip.mvm(S, X, Y, Stats, Env.FixedDiffs, static_cast<uint32_t>(Pixel % S.Replicas),
                    (Env.FirstSample + B) * Pixels + Pixel);
-      output(B, Pixel, Y.data());
+      output(B * Pixels + Pixel, 1, Y.data());
     }
   return llvm::Error::success();
 }
@@ -216,9 +226,8 @@ llvm::Error runRows(const MvmStep &S, const Tensor &In, Tensor &Out, KernelEnv &
   if (Out.Dims.empty() || Out.Dims.back() != S.N || Out.size() != Rows * S.N)
     return makeError("output is {}, the matrix product of a {} input makes {} rows of {}",
                      shapeToString(Out.Dims), shapeToString(In.Dims), Rows, S.N);
-  auto output = [&](int64_t R, const int64_t *Y) {
-    for (uint32_t N = 0; N < S.N; ++N)
-      Out.Data[R * S.N + N] = static_cast<double>(Y[N]);
+  auto output = [&](int64_t First, int64_t Count, const int64_t *Y) {
+    std::copy_n(Y, Count * S.N, Out.Data.begin() + First * S.N);
   };
 
   // Rows of one sample follow each other (the batch is the first dimension).
@@ -261,7 +270,7 @@ llvm::Error runRows(const MvmStep &S, const Tensor &In, Tensor &Out, KernelEnv &
     for (uint32_t K = 0; K < S.K; ++K)
       X[K] = arrayInput(S, In.Data[R * S.K + K]);
     Env.Chip.mvm(S, X, Y, Stats, Env.FixedDiffs, 0, FirstRow + R);
-    output(R, Y.data());
+    output(R, 1, Y.data());
   }
   return llvm::Error::success();
 }

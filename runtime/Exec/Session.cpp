@@ -104,6 +104,13 @@ Shape stackedShape(const TensorDesc &D, int64_t Samples) {
 constexpr int64_t ChunkElements = int64_t(1) << 24;
 constexpr int64_t MaxStackedSamples = 256;
 
+/// Threads for the chunks: the option, or every core.
+size_t workerThreads(const RunOptions &Options) {
+  if (Options.Threads > 0)
+    return Options.Threads;
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
 /// How many samples of a symbolic batch run at once. Stacked samples let
 /// the MVMs of many samples run as one GEMM (ExactMatrix.h), so as many as
 /// the tensors' budget allows, but only where every step's results carry
@@ -168,7 +175,7 @@ llvm::Expected<Session> Session::create(Program P, const RunOptions &Options,
   St->Chip =
       std::make_unique<ChipModel>(St->T, St->P, Options.Nmpu, Analog, Options.Seed, std::move(Cal));
   if (!Options.StepByStep)
-    St->Chip->prepareBatching();
+    St->Chip->prepareBatching(static_cast<unsigned>(workerThreads(Options)));
   St->StackedSamples = Options.StepByStep ? 1 : stackedSamples(St->P);
   for (const Step &Step : St->P.Steps) {
     StepStats Stats;
@@ -196,13 +203,6 @@ struct ChunkResult {
   int64_t Samples = 0;
   uint64_t FixedDiffs = 0, RequantOutputs = 0, MvmRuns = 0, BatchedMvmRuns = 0;
 };
-
-/// Threads for the chunks: the option, or every core.
-size_t workerThreads(const RunOptions &Options) {
-  if (Options.Threads > 0)
-    return Options.Threads;
-  return std::max(1u, std::thread::hardware_concurrency());
-}
 
 /// What a chunk reads of a session.
 struct ChunkContext {

@@ -114,9 +114,12 @@ private:
       // Analog mode keeps a conductance per cell.
       if (llvm::Error E = Held.add(A.Levels.size(), "the array"))
         return Bad(llvm::toString(std::move(E)));
+      // The largest level first (a loop without an exit vectorizes).
+      uint8_t Largest = 0;
       for (uint8_t L : A.Levels)
-        if (L > T.maxCellLevel())
-          return Bad(fmt::format("level {} does not fit cell_bits = {}", L, T.CellBits));
+        Largest = std::max(Largest, L);
+      if (Largest > T.maxCellLevel())
+        return Bad(fmt::format("level {} does not fit cell_bits = {}", Largest, T.CellBits));
       // Keeps every shifted read-out far inside the 64-bit accumulator.
       if (A.ReadShift + T.AdcBits > 24)
         return Bad(fmt::format("read shift {} is too large for {}-bit ADCs (at most {})",

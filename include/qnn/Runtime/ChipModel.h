@@ -69,9 +69,9 @@ public:
                  const uint32_t *Copies, int64_t *Out, uint64_t *FixedDiffs = nullptr) const;
 
   /// Builds the whole-batch form (ExactMatrix.h) of every MVM step that has
-  /// one: ideal mode without calibration. Before any run; exactMatrix() is
-  /// then safe from several threads.
-  void prepareBatching();
+  /// one: ideal mode without calibration, on \p Threads threads. Before
+  /// any run; exactMatrix() is then safe from several threads.
+  void prepareBatching(unsigned Threads);
   /// The whole-batch form of step \p S, or null (none, or not prepared).
   const ExactMatrix *exactMatrix(const image::MvmStep &S) const;
   /// The MVMs of \p Vectors vectors \p X (row-major, each input at most

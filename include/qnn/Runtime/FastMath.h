@@ -31,9 +31,9 @@ inline uint32_t floatToBits(float F) {
 /// Natural logarithm of a normal positive float.
 inline float log(float X) {
   const uint32_t Bits = floatToBits(X);
-  // X = M * 2^E with M in [sqrt(1/2), sqrt(2)).
-  int32_t E = int32_t(Bits >> 23) - 127;
-  float M = bitsToFloat((Bits & 0x007fffffu) | 0x3f800000u);
+  // X = M * 2^E with M in [1/2, 1), then M in [sqrt(1/2), sqrt(2)).
+  int32_t E = int32_t(Bits >> 23) - 126;
+  float M = bitsToFloat((Bits & 0x007fffffu) | 0x3f000000u);
   const bool Low = M < 0.707106781186547524f;
   E -= Low;
   M = Low ? M + M : M;
