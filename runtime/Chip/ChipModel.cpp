@@ -192,7 +192,7 @@ void ChipModel::mvmAnalog(const MvmStep &S, const int64_t *X, int64_t Vectors, u
           addColumnCurrents(Xp.data() + Read[I] * S.K + B.KBegin, B.KCount, G, A.Cols, B.ColCount,
                             Currents.data() + I * B.ColCount);
         if (Analog->SigmaRead > 0)
-          Noise.normals(Step, Phase, Numbers[Copy], B.ColBegin, B.ColCount, Z.data());
+          Noise.normals(Step, Phase, Numbers[Copy], B.Array, B.ColOffset, B.ColCount, Z.data());
         adcCodes(Readouts[B.Array], ColumnGain[B.Array].data() + B.ColOffset,
                  ColumnOffsetFS[B.Array].data() + B.ColOffset, Currents.data(), Z.data(),
                  B.ColCount, Read.size(), Codes.data());

@@ -33,9 +33,6 @@ public:
       return E;
     if (llvm::Error E = verifyArrays())
       return E;
-    if (P.Steps.size() > MaxSteps)
-      return makeError("{}: {} steps, more than the {} an image may have", Name, P.Steps.size(),
-                       MaxSteps);
     for (size_t I = 0; I < P.Steps.size(); ++I)
       if (llvm::Error E = verifyStep(I, P.Steps[I]))
         return E;

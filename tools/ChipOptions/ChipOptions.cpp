@@ -30,11 +30,11 @@ cl::opt<uint64_t> Seed("seed", cl::desc("Chip instance of the analog mode"), cl:
 cl::opt<bool>
     StepByStep("step-by-step",
                cl::desc("Run every MVM through the step-by-step chip model, one sample at "
-                        "a time (the oracle of the batched GEMM path; slow)"),
+                        "a time (the oracle of the batched paths; slow)"),
                cl::cat(chipOptionCategory()));
 cl::opt<unsigned> Threads("threads",
-                          cl::desc("Threads that run chunks of samples in ideal mode (default 0: "
-                                   "every core); results do not depend on it"),
+                          cl::desc("Threads that run chunks of samples (default 0: every "
+                                   "core); results do not depend on it"),
                           cl::value_desc("N"), cl::init(0), cl::cat(chipOptionCategory()));
 cl::opt<std::string> CalibrationFile("calibration",
                                      cl::desc("Per-column gain/offset calibration (JSON)"),

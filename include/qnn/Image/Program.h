@@ -259,9 +259,6 @@ struct Step {
 inline constexpr uint32_t MaxChips = 1024;
 /// The most copies of one layer's weights (qnnc --replication).
 inline constexpr uint32_t MaxReplicas = 4096;
-/// The most steps of one image: analog mode's read noise is keyed by the
-/// step index in 24 bits (ReadNoise.h). MobileNetV2 has about 7,000.
-inline constexpr uint32_t MaxSteps = uint32_t(1) << 24;
 
 struct Program {
   std::string TargetJson; ///< canonical JSON of the target

@@ -53,7 +53,7 @@ std::vector<float> draws(const ReadNoise &Noise, uint64_t Vectors, uint32_t Colu
   std::vector<uint64_t> Numbers(Vectors);
   std::iota(Numbers.begin(), Numbers.end(), 0);
   std::vector<float> Z(Vectors * Columns);
-  Noise.normals(3, 1, Numbers, 0, Columns, Z.data());
+  Noise.normals(3, 1, Numbers, 6, 0, Columns, Z.data());
   return Z;
 }
 
@@ -80,13 +80,13 @@ TEST(ReadNoise, ADrawDependsOnlyOnWhereItIsRead) {
   // Columns 5..37 of vectors 9 and 1000000000000, asked for together...
   const std::vector<uint64_t> Both = {9, 1000000000000};
   std::vector<float> Together(2 * 33);
-  Noise.normals(2, 4, Both, 5, 33, Together.data());
+  Noise.normals(2, 4, Both, 9, 5, 33, Together.data());
   // ... one vector and one column range at a time.
   for (size_t V = 0; V < Both.size(); ++V)
     for (uint32_t First : {5u, 6u, 19u}) {
       const uint32_t Count = 38 - First;
       std::vector<float> Alone(Count);
-      Noise.normals(2, 4, {Both[V]}, First, Count, Alone.data());
+      Noise.normals(2, 4, {Both[V]}, 9, First, Count, Alone.data());
       for (uint32_t C = 0; C < Count; ++C)
         EXPECT_EQ(Alone[C], Together[V * 33 + First - 5 + C])
             << "vector " << Both[V] << " column " << First + C;
@@ -95,20 +95,24 @@ TEST(ReadNoise, ADrawDependsOnlyOnWhereItIsRead) {
 
 TEST(ReadNoise, EveryPartOfThePositionChangesTheDraw) {
   const ReadNoise Noise(7);
-  auto draw = [](const ReadNoise &N, uint32_t Step, uint32_t Phase, uint64_t Vector,
+  auto draw = [](const ReadNoise &N, uint32_t Step, uint32_t Phase, uint64_t Vector, uint32_t Array,
                  uint32_t Column) {
     float Z;
-    N.normals(Step, Phase, {Vector}, Column, 1, &Z);
+    N.normals(Step, Phase, {Vector}, Array, Column, 1, &Z);
     return Z;
   };
-  const float Base = draw(Noise, 2, 3, 4, 5);
-  EXPECT_NE(Base, draw(ReadNoise(8), 2, 3, 4, 5));
-  EXPECT_NE(Base, draw(Noise, 1, 3, 4, 5));
-  EXPECT_NE(Base, draw(Noise, 2, 2, 4, 5));
-  EXPECT_NE(Base, draw(Noise, 2, 3, 5, 5));
-  EXPECT_NE(Base, draw(Noise, 2, 3, 4, 6));
-  EXPECT_NE(Base, draw(Noise, 2, 3, 4ull << 32, 5));
-  EXPECT_EQ(Base, draw(Noise, 2, 3, 4, 5));
+  const float Base = draw(Noise, 2, 3, 4, 5, 6);
+  EXPECT_NE(Base, draw(ReadNoise(8), 2, 3, 4, 5, 6));
+  EXPECT_NE(Base, draw(Noise, 1, 3, 4, 5, 6));
+  EXPECT_NE(Base, draw(Noise, 2, 2, 4, 5, 6));
+  EXPECT_NE(Base, draw(Noise, 2, 3, 5, 5, 6));
+  EXPECT_NE(Base, draw(Noise, 2, 3, 4ull << 32, 5, 6));
+  // The same column of another array: row blocks of one layer on several
+  // arrays read the same block columns, and their noise must not add up
+  // coherently (it once did).
+  EXPECT_NE(Base, draw(Noise, 2, 3, 4, 4, 6));
+  EXPECT_NE(Base, draw(Noise, 2, 3, 4, 5, 7));
+  EXPECT_EQ(Base, draw(Noise, 2, 3, 4, 5, 6));
 }
 
 TEST(AnalogRead, CodesFollowTheReadOutChain) {
