@@ -195,23 +195,33 @@ llvm::Error runPool(const PoolStep &S, const Tensor &In, Tensor &Out, KernelEnv 
   const int64_t DH = S.Global ? 1 : S.DilationH, DW = S.Global ? 1 : S.DilationW;
   const int64_t PT = S.Global ? 0 : S.PadTop, PL = S.Global ? 0 : S.PadLeft;
   const int64_t PB = S.Global ? 0 : S.PadBottom, PR = S.Global ? 0 : S.PadRight;
+  // The taps inside the input (and inside the padded input, the divisor
+  // of an average with count_include_pad) of every output row and column,
+  // once per step (PoolGeometry.h): only those are visited.
+  std::vector<TapRange> InsideH(OutH), InsideW(OutW);
+  std::vector<int64_t> PaddedH(OutH), PaddedW(OutW);
+  for (int64_t OH = 0; OH < OutH; ++OH) {
+    InsideH[OH] = tapsWithin(OH * SH - PT, KH, DH, 0, H);
+    PaddedH[OH] = tapsWithin(OH * SH - PT, KH, DH, -PT, H + PB).size();
+  }
+  for (int64_t OW = 0; OW < OutW; ++OW) {
+    InsideW[OW] = tapsWithin(OW * SW - PL, KW, DW, 0, W);
+    PaddedW[OW] = tapsWithin(OW * SW - PL, KW, DW, -PL, W + PR).size();
+  }
   const int64_t Planes = In.Dims[0] * In.Dims[1];
   for (int64_t Plane = 0; Plane < Planes; ++Plane) {
     const double *Src = In.Data.data() + Plane * H * W;
     double *Dst = Out.Data.data() + Plane * OutH * OutW;
     for (int64_t OH = 0; OH < OutH; ++OH)
       for (int64_t OW = 0; OW < OutW; ++OW) {
-        // Only the taps inside the input are visited (PoolGeometry.h).
         const int64_t OriginH = OH * SH - PT, OriginW = OW * SW - PL;
-        const TapRange InH = tapsWithin(OriginH, KH, DH, 0, H);
-        const TapRange InW = tapsWithin(OriginW, KW, DW, 0, W);
-        const int64_t Valid = InH.size() * InW.size();
-        const int64_t Padded = tapsWithin(OriginH, KH, DH, -PT, H + PB).size() *
-                               tapsWithin(OriginW, KW, DW, -PL, W + PR).size();
+        const TapRange &RowsIn = InsideH[OH], &ColsIn = InsideW[OW];
+        const int64_t Valid = RowsIn.size() * ColsIn.size();
+        const int64_t Padded = PaddedH[OH] * PaddedW[OW];
         int64_t Max = INT64_MIN, Sum = 0;
         float FloatSum = 0;
-        for (int64_t I = InH.Begin; I < InH.End; ++I)
-          for (int64_t J = InW.Begin; J < InW.End; ++J) {
+        for (int64_t I = RowsIn.Begin; I < RowsIn.End; ++I)
+          for (int64_t J = ColsIn.Begin; J < ColsIn.End; ++J) {
             int64_t Q = static_cast<int64_t>(Src[(OriginH + I * DH) * W + OriginW + J * DW]);
             if (S.IsMax) { // the sums are for averages only
               Max = std::max(Max, Q);
