@@ -13,10 +13,28 @@
 #include "qnn/Support/Tensor.h"
 #include "llvm/ADT/DenseSet.h"
 #include <cmath>
+#include <cstring>
 
 namespace qnn::image {
 
 namespace {
+
+/// The bitwise OR of \p Bytes.
+uint8_t orOfBytes(llvm::ArrayRef<uint8_t> Bytes) {
+  uint64_t Words = 0;
+  size_t I = 0;
+  for (; I + 8 <= Bytes.size(); I += 8) {
+    uint64_t Word;
+    std::memcpy(&Word, Bytes.data() + I, 8);
+    Words |= Word;
+  }
+  uint8_t Or = 0;
+  for (; I < Bytes.size(); ++I)
+    Or |= Bytes[I];
+  for (int Shift = 0; Shift < 64; Shift += 8)
+    Or |= static_cast<uint8_t>(Words >> Shift);
+  return Or;
+}
 
 class ProgramVerifier {
 public:
@@ -111,12 +129,11 @@ private:
       // Analog mode keeps a conductance per cell.
       if (llvm::Error E = Held.add(A.Levels.size(), "the array"))
         return Bad(llvm::toString(std::move(E)));
-      // The largest level first (a loop without an exit vectorizes).
-      uint8_t Largest = 0;
-      for (uint8_t L : A.Levels)
-        Largest = std::max(Largest, L);
-      if (Largest > T.maxCellLevel())
-        return Bad(fmt::format("level {} does not fit cell_bits = {}", Largest, T.CellBits));
+      // A level fits cell_bits when it has no bit above them: one OR over
+      // all the levels, eight at a time (ResNet-18 has 24 M cells).
+      if (uint8_t Bits = orOfBytes(A.Levels); Bits > T.maxCellLevel())
+        return Bad(fmt::format("level {} does not fit cell_bits = {}",
+                               *std::max_element(A.Levels.begin(), A.Levels.end()), T.CellBits));
       // Keeps every shifted read-out far inside the 64-bit accumulator.
       if (A.ReadShift + T.AdcBits > 24)
         return Bad(fmt::format("read shift {} is too large for {}-bit ADCs (at most {})",
