@@ -416,11 +416,8 @@ llvm::Expected<std::vector<Tensor>> Session::run(llvm::ArrayRef<Tensor> Inputs) 
     if (ChunkOutputs.size() > 1 && Results[O].Dims.empty())
       return makeError("output '{}' is a scalar, so the model cannot run {} batches",
                        tensorName(P, P.Outputs[O]), Chunks);
-    for (size_t C = 1; C < ChunkOutputs.size(); ++C) {
-      const Tensor &More = ChunkOutputs[C][O];
-      Results[O].Data.insert(Results[O].Data.end(), More.Data.begin(), More.Data.end());
-      Results[O].Dims[0] += More.Dims[0];
-    }
+    for (size_t C = 1; C < ChunkOutputs.size(); ++C)
+      appendRows(Results[O], ChunkOutputs[C][O]);
   }
   return Results;
 }

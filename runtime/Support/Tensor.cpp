@@ -1,5 +1,6 @@
 //===- Tensor.cpp - Dense tensor values -----------------------------------===//
 #include "qnn/Support/Tensor.h"
+#include <cassert>
 #include <cmath>
 #include <cstring>
 
@@ -108,6 +109,12 @@ double storeAs(DType T, double V) {
   if (isSigned(T) && R >= Modulus / 2)
     R -= Modulus;
   return R;
+}
+
+void appendRows(Tensor &To, const Tensor &More) {
+  assert(!To.Dims.empty() && To.Dims.size() == More.Dims.size() && "rows of the same shape");
+  To.Data.insert(To.Data.end(), More.Data.begin(), More.Data.end());
+  To.Dims[0] += More.Dims[0];
 }
 
 } // namespace qnn

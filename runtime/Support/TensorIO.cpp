@@ -91,7 +91,9 @@ uint64_t encodeBits(double V, DType T) {
   // UINT64_MAX rounds up to 2^64 as a double; it saturates back, as
   // toInt64 does for the signed extremes.
   uint64_t U = isSigned(T) ? static_cast<uint64_t>(toInt64(V))
-                           : (V >= 0x1p64 ? UINT64_MAX : V <= 0 ? 0 : uint64_t(V));
+                           : (V >= 0x1p64 ? UINT64_MAX
+                              : V <= 0    ? 0
+                                          : uint64_t(V));
   return U & Mask;
 }
 
@@ -258,7 +260,18 @@ std::optional<llvm::StringRef> headerField(llvm::StringRef Header, llvm::StringR
   return std::nullopt;
 }
 
-llvm::Expected<Tensor> parseNpy(llvm::StringRef Bytes, llvm::StringRef Path) {
+/// The element type, shape and data of a .npy file, its header checked.
+struct NpyLayout {
+  DType Type;
+  Shape Dims;
+  llvm::StringRef Body;
+};
+
+/// Parses the header of the .npy \p Bytes. The shape is checked against the
+/// limits whole, or with \p RowsAnyNumber all but its first dimension (an
+/// array read a slab of rows at a time); the data size against the shape.
+llvm::Expected<NpyLayout> parseNpyHeader(llvm::StringRef Bytes, llvm::StringRef Path,
+                                         bool RowsAnyNumber) {
   auto Bad = [&](llvm::StringRef What) {
     return makeError("{}: not a valid .npy file: {}", Path.str(), What.str());
   };
@@ -325,13 +338,35 @@ llvm::Expected<Tensor> parseNpy(llvm::StringRef Bytes, llvm::StringRef Path) {
       return Bad("bad dimension '" + Part.str() + "' in 'shape'");
     S.push_back(D);
   }
-  llvm::Expected<int64_t> N = limits::checkShape(S, Path + ": the array");
+  if (RowsAnyNumber && S.empty())
+    return makeError("{}: the array is a scalar; it needs a first dimension to be read by rows",
+                     Path.str());
+  const Shape Checked = RowsAnyNumber ? Shape(S.begin() + 1, S.end()) : S;
+  llvm::Expected<int64_t> N = limits::checkShape(Checked, Path + ": the array");
   if (!N)
     return N.takeError();
-  if (static_cast<int64_t>(Body.size()) != *N * byteWidth(*Type))
-    return makeError("{}: the data holds {} bytes, shape {} of {} needs {}", Path.str(),
-                     Body.size(), shapeToString(S), dtypeName(*Type).str(), *N * byteWidth(*Type));
-  return Tensor(*Type, S, decodeBytes(Body, *Type, *N));
+  // Rows of any number: the byte count is compared by division, so that
+  // no product can wrap.
+  const uint64_t Width = static_cast<uint64_t>(*N) * byteWidth(*Type);
+  const uint64_t Rows = RowsAnyNumber ? static_cast<uint64_t>(S[0]) : 1;
+  const bool Fits =
+      Width == 0 ? Body.empty() : Body.size() % Width == 0 && Body.size() / Width == Rows;
+  if (!Fits)
+    return RowsAnyNumber
+               ? makeError("{}: the data holds {} bytes, not {} rows of {} bytes (shape {} of {})",
+                           Path.str(), Body.size(), Rows, Width, shapeToString(S),
+                           dtypeName(*Type).str())
+               : makeError("{}: the data holds {} bytes, shape {} of {} needs {}", Path.str(),
+                           Body.size(), shapeToString(S), dtypeName(*Type).str(), Width);
+  return NpyLayout{*Type, S, Body};
+}
+
+llvm::Expected<Tensor> parseNpy(llvm::StringRef Bytes, llvm::StringRef Path) {
+  llvm::Expected<NpyLayout> L = parseNpyHeader(Bytes, Path, /*RowsAnyNumber=*/false);
+  if (!L)
+    return L.takeError();
+  const int64_t N = numElements(L->Dims);
+  return Tensor(L->Type, L->Dims, decodeBytes(L->Body, L->Type, N));
 }
 
 /// numpy has no sub-byte integers: those are written widened to one byte,
@@ -460,6 +495,32 @@ llvm::Error writeTensorProtoFile(const Tensor &T, llvm::StringRef Name, llvm::St
   if (!P.SerializeToString(&Bytes))
     return makeError("{}: cannot serialize tensor '{}'", Path.str(), Name.str());
   return writeOutputFile(Path, Bytes);
+}
+
+llvm::Expected<NpyRows> NpyRows::open(llvm::StringRef Path) {
+  auto Buffer = readFile(Path);
+  if (!Buffer)
+    return Buffer.takeError();
+  llvm::Expected<NpyLayout> L =
+      parseNpyHeader((*Buffer)->getBuffer(), Path, /*RowsAnyNumber=*/true);
+  if (!L)
+    return L.takeError();
+  NpyRows R;
+  R.Buffer = std::move(*Buffer);
+  R.Type = L->Type;
+  R.Dims = L->Dims;
+  R.Body = L->Body;
+  R.RowElements = numElements(Shape(R.Dims.begin() + 1, R.Dims.end()));
+  return R;
+}
+
+Tensor NpyRows::rows(int64_t First, int64_t Count) const {
+  const int64_t RowBytes = RowElements * byteWidth(Type);
+  Shape Dims = this->Dims;
+  Dims[0] = Count;
+  return Tensor(
+      Type, Dims,
+      decodeBytes(Body.substr(First * RowBytes, Count * RowBytes), Type, Count * RowElements));
 }
 
 } // namespace qnn

@@ -1,7 +1,8 @@
 //===- qnn-run.cpp - Runs an image on the chip model ----------------------===//
 //
-// Loads (and verifies) an image, reads the inputs, runs them sample by
-// sample on the chip model and prints or writes the outputs.
+// Loads (and verifies) an image, reads the inputs (.npy arrays a slab of
+// samples at a time), runs them on the chip model and prints or writes the
+// outputs.
 //
 //===----------------------------------------------------------------------===//
 #include "ChipOptions/ChipOptions.h"
@@ -49,8 +50,16 @@ static cl::opt<int64_t> MaxDiffSteps(
 
 static const char *const Tool = "qnn-run";
 
-static std::vector<Tensor> readInputs(const image::Program &P) {
-  std::vector<Tensor> Inputs(P.Inputs.size());
+static cl::opt<int64_t> StreamElements(
+    "stream-elements",
+    cl::desc("Input elements read and run at a time when the inputs are .npy arrays with the "
+             "batch first (bounds memory on large data sets)"),
+    cl::value_desc("N"), cl::init(int64_t(1) << 24), cl::cat(RunCategory));
+
+/// The file of each graph input, in Program::Inputs order: NAME=FILE binds
+/// by name, the other files fill the rest in order.
+static std::vector<std::string> inputFiles(const image::Program &P) {
+  std::vector<std::string> Files(P.Inputs.size());
   std::vector<bool> Bound(P.Inputs.size(), false);
   std::vector<std::string> Positional;
   for (const std::string &Arg : InputFiles) {
@@ -64,10 +73,7 @@ static std::vector<Tensor> readInputs(const image::Program &P) {
     size_t Index = It - P.Inputs.begin();
     if (Bound[Index])
       reportErrorAndExit(Tool, makeError("input '{}' is given twice", Name.str()));
-    Expected<NamedTensor> T = readTensorFile(File);
-    if (!T)
-      reportErrorAndExit(Tool, T.takeError());
-    Inputs[Index] = std::move(T->Value);
+    Files[Index] = File.str();
     Bound[Index] = true;
   }
   size_t Next = 0;
@@ -77,17 +83,89 @@ static std::vector<Tensor> readInputs(const image::Program &P) {
     if (Next == Bound.size())
       reportErrorAndExit(Tool, makeError("too many inputs: the model takes {}, '{}' is one more",
                                          P.Inputs.size(), File));
-    Expected<NamedTensor> T = readTensorFile(File);
-    if (!T)
-      reportErrorAndExit(Tool, T.takeError());
-    Inputs[Next] = std::move(T->Value);
+    Files[Next] = File;
     Bound[Next] = true;
   }
   for (size_t I = 0; I < Bound.size(); ++I)
     if (!Bound[I])
       reportErrorAndExit(Tool, makeError("missing input '{}' (give --input={}=FILE)",
                                          P.Tensors[P.Inputs[I]].Name, P.Tensors[P.Inputs[I]].Name));
-  return Inputs;
+  return Files;
+}
+
+/// Reads every input whole and runs them at once.
+static Expected<std::vector<Tensor>> runWhole(Session &S, const std::vector<std::string> &Files) {
+  std::vector<Tensor> Inputs;
+  for (const std::string &File : Files) {
+    Expected<NamedTensor> T = readTensorFile(File);
+    if (!T)
+      return T.takeError();
+    Inputs.push_back(std::move(T->Value));
+  }
+  return S.run(Inputs);
+}
+
+/// The inputs as .npy arrays read by rows, when every file is one whose
+/// rank is its graph input's (the batch first); none otherwise.
+static std::optional<std::vector<NpyRows>> openByRows(const image::Program &P,
+                                                      const std::vector<std::string> &Files) {
+  std::vector<NpyRows> Arrays;
+  for (size_t I = 0; I < Files.size(); ++I) {
+    if (!sys::path::extension(Files[I]).equals_insensitive(".npy") ||
+        P.Tensors[P.Inputs[I]].Dims.empty())
+      return std::nullopt;
+    Expected<NpyRows> A = NpyRows::open(Files[I]);
+    if (!A)
+      reportErrorAndExit(Tool, A.takeError());
+    if (A->dims().size() != P.Tensors[P.Inputs[I]].Dims.size())
+      return std::nullopt;
+    Arrays.push_back(std::move(*A));
+  }
+  return Arrays;
+}
+
+/// Runs the inputs StreamElements elements at a time (whole batches of
+/// the model), the outputs of the runs appended in order. The chip model's
+/// results do not depend on the split (analog read noise is keyed by
+/// sample number across runs).
+static Expected<std::vector<Tensor>> runByRows(Session &S, const std::vector<NpyRows> &Arrays) {
+  const image::Program &P = S.program();
+  const int64_t Rows = Arrays[0].rowCount();
+  int64_t RowElements = 0;
+  for (size_t I = 0; I < Arrays.size(); ++I) {
+    if (Arrays[I].rowCount() != Rows)
+      return makeError("input '{}' has {} rows, input '{}' {}: give the same number of samples",
+                       P.Tensors[P.Inputs[I]].Name, Arrays[I].rowCount(),
+                       P.Tensors[P.Inputs[0]].Name, Rows);
+    RowElements += Arrays[I].rowElements();
+  }
+  const int64_t Batch = std::max<int64_t>(1, P.Tensors[P.Inputs[0]].Dims[0]);
+  const int64_t PerRun =
+      std::max<int64_t>(Batch, StreamElements / std::max<int64_t>(1, RowElements) / Batch * Batch);
+  std::vector<Tensor> All;
+  int64_t First = 0;
+  do {
+    const int64_t Count = std::min(PerRun, Rows - First);
+    std::vector<Tensor> Inputs;
+    for (const NpyRows &A : Arrays)
+      Inputs.push_back(A.rows(First, Count));
+    Expected<std::vector<Tensor>> Outputs = S.run(Inputs);
+    if (!Outputs)
+      return Outputs.takeError();
+    if (All.empty()) {
+      All = std::move(*Outputs);
+    } else {
+      for (size_t O = 0; O < All.size(); ++O) {
+        if (All[O].Dims.empty())
+          return makeError("output '{}' is a scalar, so the inputs cannot run in pieces; give "
+                           "--stream-elements={} or more",
+                           P.Tensors[P.Outputs[O]].Name, Rows * RowElements);
+        appendRows(All[O], (*Outputs)[O]);
+      }
+    }
+    First += Count;
+  } while (First < Rows);
+  return All;
 }
 
 /// Prints "<Label>: <type>[<shape>]" and the values, one innermost row a line.
@@ -210,11 +288,15 @@ int main(int argc, char **argv) {
   if (!Options)
     reportErrorAndExit(Tool, Options.takeError());
   Options->CountFixedDiffs = PrintStats && Options->Nmpu == NmpuMode::Fixed;
-  std::vector<Tensor> Inputs = readInputs(*P);
+  const std::vector<std::string> Files = inputFiles(*P);
+  std::optional<std::vector<NpyRows>> ByRows = openByRows(*P, Files);
   Expected<Session> S = Session::create(std::move(*P), *Options, ImageFile);
   if (!S)
     reportErrorAndExit(Tool, S.takeError());
-  Expected<std::vector<Tensor>> Outputs = S->run(Inputs);
+  if (StreamElements < 1)
+    reportErrorAndExit(
+        Tool, makeError("--stream-elements={} must be at least 1", StreamElements.getValue()));
+  Expected<std::vector<Tensor>> Outputs = ByRows ? runByRows(*S, *ByRows) : runWhole(*S, Files);
   if (!Outputs)
     reportErrorAndExit(Tool, addContext(Outputs.takeError(), ImageFile));
 

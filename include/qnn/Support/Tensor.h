@@ -43,6 +43,10 @@ struct Tensor {
   }
 };
 
+/// Appends \p More to \p To along the first dimension: the outputs of runs
+/// of successive batches. Both have a first dimension and the same others.
+void appendRows(Tensor &To, const Tensor &More);
+
 /// The int64 an integer element holds. INT64_MAX (a Slice's "to the end")
 /// is 2^63 as a double, one past the range: the conversion saturates instead
 /// of overflowing, so the extremes read back as themselves.

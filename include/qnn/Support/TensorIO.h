@@ -11,6 +11,8 @@
 
 #include "qnn/Support/Tensor.h"
 #include "llvm/Support/Error.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include <memory>
 
 namespace onnx {
 class TensorProto;
@@ -36,6 +38,29 @@ llvm::Expected<NamedTensor> readTensorFile(llvm::StringRef Path);
 /// The same, on the file's bytes already in memory (\p Path picks the format
 /// and names the file in messages).
 llvm::Expected<NamedTensor> parseTensorFile(llvm::StringRef Bytes, llvm::StringRef Path);
+/// A .npy array read a slab of rows (of its first dimension) at a time. The
+/// file is mapped, not read, and only a row's shape must be within the
+/// limits (docs/limits.md), so data sets larger than memory stream through.
+class NpyRows {
+public:
+  static llvm::Expected<NpyRows> open(llvm::StringRef Path);
+
+  DType type() const { return Type; }
+  const Shape &dims() const { return Dims; }
+  int64_t rowCount() const { return Dims[0]; }
+  int64_t rowElements() const { return RowElements; }
+  /// Rows [First, First + Count), which must lie inside the array, as a
+  /// tensor of shape [Count, dims()[1:]...].
+  Tensor rows(int64_t First, int64_t Count) const;
+
+private:
+  std::unique_ptr<llvm::MemoryBuffer> Buffer;
+  DType Type = DType::F32;
+  Shape Dims;
+  llvm::StringRef Body;
+  int64_t RowElements = 0;
+};
+
 /// Writes .npy (format 1.0, little-endian, C order) or .pb, atomically.
 llvm::Error writeNpyFile(const Tensor &T, llvm::StringRef Path);
 llvm::Error writeTensorProtoFile(const Tensor &T, llvm::StringRef Name, llvm::StringRef Path);

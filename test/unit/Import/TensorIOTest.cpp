@@ -5,8 +5,8 @@
 // TensorProto files from ONNX's own test data.
 //
 //===----------------------------------------------------------------------===//
-#include "../Common/TempDir.h"
 #include "qnn/Support/TensorIO.h"
+#include "../Common/TempDir.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
@@ -120,6 +120,31 @@ TEST(TensorIO, NpyFromTheSpecification) {
   auto Junk = readTensorFile(Dir + "/junk.npy");
   ASSERT_FALSE(static_cast<bool>(Junk));
   EXPECT_NE(llvm::toString(Junk.takeError()).find("not a valid .npy file"), std::string::npos);
+}
+
+TEST(TensorIO, NpyRowsReadSlabsOfTheFirstDimension) {
+  TempDir Tmp;
+  const std::string Path = Tmp.Path + "/rows.npy";
+  std::vector<double> Values(5 * 2 * 3);
+  for (size_t I = 0; I < Values.size(); ++I)
+    Values[I] = static_cast<double>(I) - 7;
+  ASSERT_FALSE(static_cast<bool>(writeNpyFile(Tensor(DType::I16, {5, 2, 3}, Values), Path)));
+  auto Rows = NpyRows::open(Path);
+  ASSERT_TRUE(static_cast<bool>(Rows)) << llvm::toString(Rows.takeError());
+  EXPECT_EQ(Rows->rowCount(), 5);
+  EXPECT_EQ(Rows->rowElements(), 6);
+  EXPECT_EQ(Rows->type(), DType::I16);
+  // Rows 1 and 2 are elements 6 to 17.
+  EXPECT_EQ(Rows->rows(1, 2), Tensor(DType::I16, {2, 2, 3},
+                                     std::vector<double>(Values.begin() + 6, Values.begin() + 18)));
+  EXPECT_EQ(Rows->rows(4, 1).Data.back(), Values.back());
+  EXPECT_EQ(Rows->rows(5, 0).Dims, (Shape{0, 2, 3}));
+
+  // A scalar has no rows.
+  ASSERT_FALSE(static_cast<bool>(writeNpyFile(Tensor(DType::F32, {}, {1.5}), Path)));
+  auto Scalar = NpyRows::open(Path);
+  ASSERT_FALSE(static_cast<bool>(Scalar));
+  EXPECT_NE(llvm::toString(Scalar.takeError()).find("needs a first dimension"), std::string::npos);
 }
 
 TEST(TensorIO, ProtoRoundTripOfEveryType) {
