@@ -301,12 +301,7 @@ bool ChipModel::requantizeFixedBatch(const MvmStep &S, const int32_t *Acc, int64
   for (int64_t V = 0; V < Vectors; ++V, Acc += Outputs, Out += Outputs)
     for (uint32_t N = 0; N < Outputs; ++N) {
       const int64_t A = nmpu::saturateAccumulator(int64_t(Acc[N]) + Bias[N], AccBits);
-      const int64_t Value = A * Mult[N];
-      // roundingShift64 without branches: up when the rest passes half, or
-      // reaches it with an odd floor.
-      const int64_t Floor = Value >> Shift[N];
-      const int64_t Rest = Value & ((int64_t(1) << Shift[N]) - 1);
-      const int64_t Y = Floor + ((Rest + (Floor & 1)) > (int64_t(1) << (Shift[N] - 1)));
+      const int64_t Y = nmpu::roundingShift64(A * Mult[N], Shift[N]);
       Out[N] = std::clamp(Y + ZeroPoint, Lo, Hi);
     }
   return true;

@@ -107,14 +107,13 @@ inline int64_t roundingShift(__int128 Value, int32_t Shift) {
   return static_cast<int64_t>(Floor);
 }
 
-/// roundingShift for a Value that fits 64 bits and a Shift in [1, 62].
+/// roundingShift for a Value that fits 64 bits and a Shift in [1, 62],
+/// without branches (the batched NMPU epilogue runs it per output): up when
+/// the rest passes half, or reaches it with an odd floor.
 inline int64_t roundingShift64(int64_t Value, int32_t Shift) {
-  int64_t Floor = Value >> Shift; // arithmetic: toward -infinity
+  const int64_t Floor = Value >> Shift; // arithmetic: toward -infinity
   const int64_t Rest = Value & ((int64_t(1) << Shift) - 1);
-  const int64_t Half = int64_t(1) << (Shift - 1);
-  if (Rest > Half || (Rest == Half && (Floor & 1)))
-    ++Floor;
-  return Floor;
+  return Floor + ((Rest + (Floor & 1)) > (int64_t(1) << (Shift - 1)));
 }
 
 /// (Acc * Mult) * 2^-Shift rounded half to even, exact in 128-bit arithmetic.
