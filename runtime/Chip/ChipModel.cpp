@@ -162,13 +162,11 @@ void ChipModel::mvmAnalog(const MvmStep &S, const int64_t *X, int64_t Vectors, u
                           const uint32_t *Copies, int64_t *Out, uint64_t *FixedDiffs) const {
   const unsigned Phases = inputPhases(S);
   const int64_t DacMask = (int64_t(1) << T.DacBits) - 1;
-  // The vectors each copy of the weights reads, and their numbers.
-  std::vector<std::vector<int64_t>> ByCopy(S.Replicas);
-  std::vector<std::vector<uint64_t>> Numbers(S.Replicas);
-  for (int64_t V = 0; V < Vectors; ++V) {
-    ByCopy[Copies ? Copies[V] : 0].push_back(V);
-    Numbers[Copies ? Copies[V] : 0].push_back(FirstVector + V);
-  }
+  // The numbers of the vectors each copy of the weights reads (vector v of
+  // the call is number FirstVector + v).
+  std::vector<std::vector<uint64_t>> ByCopy(S.Replicas);
+  for (int64_t V = 0; V < Vectors; ++V)
+    ByCopy[Copies ? Copies[V] : 0].push_back(FirstVector + V);
   std::vector<int64_t> Acc(size_t(Vectors) * S.N, 0);
   std::vector<int32_t> Xp(size_t(Vectors) * S.K), Codes;
   std::vector<float> Currents, Z;
@@ -180,25 +178,28 @@ void ChipModel::mvmAnalog(const MvmStep &S, const int64_t *X, int64_t Vectors, u
     // Block by block over all the vectors, so that a block's conductances
     // stay in cache and each loop runs long.
     for (uint32_t Copy = 0; Copy < S.Replicas; ++Copy) {
-      const std::vector<int64_t> &Read = ByCopy[Copy];
+      const std::vector<uint64_t> &Read = ByCopy[Copy];
       for (const Block &B : copyBlocks(S, Copy)) {
         const ArrayImage &A = P.Arrays[B.Array];
         const float *G = Conductance[B.Array].data() + size_t(B.RowOffset) * A.Cols + B.ColOffset;
         const size_t Cells = Read.size() * B.ColCount;
         Currents.resize(Cells);
         Codes.resize(Cells);
-        Z.assign(Cells, 0.0f);
         for (size_t I = 0; I < Read.size(); ++I)
-          addColumnCurrents(Xp.data() + Read[I] * S.K + B.KBegin, B.KCount, G, A.Cols, B.ColCount,
-                            Currents.data() + I * B.ColCount);
-        if (Analog->SigmaRead > 0)
-          Noise.normals(Step, Phase, Numbers[Copy], B.Array, B.ColOffset, B.ColCount, Z.data());
+          addColumnCurrents(Xp.data() + (Read[I] - FirstVector) * S.K + B.KBegin, B.KCount, G,
+                            A.Cols, B.ColCount, Currents.data() + I * B.ColCount);
+        if (Analog->SigmaRead > 0) {
+          Z.resize(Cells);
+          Noise.normals(Step, Phase, Read, B.Array, B.ColOffset, B.ColCount, Z.data());
+        } else {
+          Z.assign(Cells, 0.0f);
+        }
         adcCodes(Readouts[B.Array], ColumnGain[B.Array].data() + B.ColOffset,
                  ColumnOffsetFS[B.Array].data() + B.ColOffset, Currents.data(), Z.data(),
                  B.ColCount, Read.size(), Codes.data());
         const bool Calibrated = calibrated(B.Array);
         for (size_t I = 0; I < Read.size(); ++I) {
-          int64_t *VectorAcc = Acc.data() + Read[I] * S.N;
+          int64_t *VectorAcc = Acc.data() + (Read[I] - FirstVector) * S.N;
           const int32_t *VectorCodes = Codes.data() + I * B.ColCount;
           for (uint32_t J = 0; J < B.ColCount; ++J) {
             const PhysColumn &C = S.Columns[B.ColBegin + J];
