@@ -10,6 +10,9 @@ packages=(
   libonnx-dev libprotobuf-dev protobuf-compiler
   llvm-14-dev llvm-14-tools libfmt-dev libgtest-dev libdnnl-dev librandom123-dev
   libonnx-testdata zlib1g-dev dataset-fashion-mnist
+  # Debian's dnnl CMake config looks for OpenCL (its GPU runtime), even
+  # though qnn uses only the CPU engine.
+  ocl-icd-opencl-dev opencl-c-headers
 )
 [ "${1:-}" = --sanitize ] && packages+=(clang-14 libclang-rt-14-dev)
 

@@ -1,5 +1,6 @@
 //===- Tensor.cpp - Dense tensor values -----------------------------------===//
 #include "qnn/Support/Tensor.h"
+#include "llvm/ADT/STLExtras.h"
 #include <cassert>
 #include <cmath>
 #include <cstring>
@@ -7,6 +8,11 @@
 namespace qnn {
 
 int64_t numElements(const Shape &S) {
+  // A zero dimension empties the tensor whatever the others hold. Tested
+  // first so that huge dimensions before it (which limits::checkShape lets
+  // through beside a zero) cannot overflow the product.
+  if (llvm::is_contained(S, 0))
+    return 0;
   int64_t N = 1;
   for (int64_t D : S)
     N *= D;

@@ -25,6 +25,16 @@ TEST(Limits, ShapesCountWithoutOverflow) {
             "tensor");
 }
 
+TEST(Limits, AcceptedShapesCountTheirElementsWithoutOverflow) {
+  // Dimensions checkShape lets through beside a zero would overflow a
+  // product taken in order before reaching the zero (a fuzzed .npy did).
+  const Shape Wide = {142977, 28, 291, 977, 2977, 0, 2977};
+  ASSERT_EQ(*limits::checkShape(Wide, "t"), 0);
+  EXPECT_EQ(numElements(Wide), 0);
+  const Shape Full = {int64_t(1) << 13, int64_t(1) << 14};
+  EXPECT_EQ(numElements(Full), *limits::checkShape(Full, "t"));
+}
+
 TEST(Limits, BatchAndNegativeDimensions) {
   EXPECT_EQ(*limits::checkShape({-1, 3, 4}, "t", /*AllowBatch=*/true), 12);
   EXPECT_EQ(errorOf(limits::checkShape({-1, 3}, "t").takeError()),
