@@ -107,7 +107,7 @@ private:
           A.IndexInTile = static_cast<uint32_t>(B.Array % T.ArraysPerTile);
           A.Rows = T.Rows;
           A.Cols = T.Cols;
-          A.ReadShift = static_cast<uint8_t>(B.ReadShift);
+          A.ReadShift = static_cast<int8_t>(B.ReadShift);
           A.Levels.assign(size_t(T.Rows) * T.Cols, 0);
         } else if (A.ReadShift != B.ReadShift) {
           return opError(O,

@@ -58,16 +58,24 @@ int64_t arraysOf(const MvmLayer &L) {
   return static_cast<int64_t>(Arrays.size());
 }
 
-std::string analogConfig(const MvmLayer &L) {
+/// The read-out ranges of the layer's arrays, largest gain first: "x16"
+/// amplifies the column currents 16 times (ReadShift -4), "/2" reads them
+/// over twice the ADC range (ReadShift 1, lossy), "x1" neither.
+std::string readRanges(const MvmLayer &L) {
   std::set<int64_t> Shifts;
   for (const MvmBlock &B : L.Blocks)
     Shifts.insert(B.ReadShift);
-  std::string ShiftText;
+  std::string Text;
   for (int64_t S : Shifts)
-    ShiftText += (ShiftText.empty() ? "" : "/") + std::to_string(S);
+    Text += (Text.empty() ? "" : " ") +
+            (S > 0 ? fmt::format("/{}", int64_t(1) << S) : fmt::format("x{}", int64_t(1) << -S));
+  return Text;
+}
+
+std::string analogConfig(const MvmLayer &L) {
   return fmt::format("{} input phases x {}-bit DAC, {} slices of {}-bit cells, {}-bit ADC, "
-                     "read shift {}",
-                     L.InputPhases, L.DacBits, L.Slices, L.CellBits, L.AdcBits, ShiftText);
+                     "read-out {}",
+                     L.InputPhases, L.DacBits, L.Slices, L.CellBits, L.AdcBits, readRanges(L));
 }
 
 /// How outputs leave the NMPU: "scale", "none" or "threshold (L levels)",

@@ -63,14 +63,14 @@ void addColumns(const MvmLayer &L, const Tensor &W, llvm::ArrayRef<int64_t> In, 
 /// Whether every read of block \p B is exact whatever the input: then the
 /// input phases sum back to the plain product and need not be split.
 bool alwaysExact(const MvmLayer &L, const Tensor &W, const MvmBlock &B) {
-  if (B.ReadShift != 0)
+  if (B.ReadShift > 0)
     return false;
   int64_t C = L.physicalColumns(), DacMax = (int64_t(1) << L.DacBits) - 1;
   for (int64_t J = B.ColBegin; J < B.ColBegin + B.ColCount; ++J) {
     int64_t Sum = 0;
     for (int64_t K = B.KBegin; K < B.KBegin + B.KCount; ++K)
       Sum += static_cast<int64_t>(W.Data[K * C + J]);
-    if (DacMax * Sum > (int64_t(1) << L.AdcBits) - 1)
+    if ((DacMax * Sum << -B.ReadShift) > (int64_t(1) << L.AdcBits) - 1)
       return false;
   }
   return true;

@@ -136,12 +136,14 @@ llvm::Error verifyBlocks(const Op &O, const MvmLayer &L) {
   if (L.Replicas > 1 && L.Window != image::WindowKind::Conv2d)
     return opError(O, "only a conv2d layer is replicated (its output pixels are spread over the "
                       "copies)");
-  // Copy 0 covers the matrix once; every other copy repeats it block by block.
+  // Copy 0 covers the matrix once; every other copy repeats it block by
+  // block. Exact copies may lie on arrays of different read gains.
   llvm::ArrayRef<MvmBlock> Copy = L.replica(0);
   for (size_t I = Copy.size(); I < L.Blocks.size(); ++I) {
     const MvmBlock &B = L.Blocks[I], &P = Copy[I % Copy.size()];
+    const bool SameRead = B.ReadShift == P.ReadShift || (B.ReadShift <= 0 && P.ReadShift <= 0);
     if (B.KBegin != P.KBegin || B.KCount != P.KCount || B.ColBegin != P.ColBegin ||
-        B.ColCount != P.ColCount || B.ReadShift != P.ReadShift)
+        B.ColCount != P.ColCount || !SameRead)
       return opError(O, "block " + llvm::Twine(I) + " is not a copy of block " +
                             llvm::Twine(I % Copy.size()) + " (replicas)");
   }
@@ -149,7 +151,7 @@ llvm::Error verifyBlocks(const Op &O, const MvmLayer &L) {
   for (size_t I = 0; I < L.Blocks.size(); ++I) {
     const MvmBlock &B = L.Blocks[I];
     if (B.KBegin < 0 || B.KCount < 1 || B.KBegin + B.KCount > L.K || B.ColBegin < 0 ||
-        B.ColCount < 1 || B.ColBegin + B.ColCount > C || B.ReadShift < 0 || B.ReadShift > 30)
+        B.ColCount < 1 || B.ColBegin + B.ColCount > C || B.ReadShift < -16 || B.ReadShift > 30)
       return opError(O, "block " + llvm::Twine(I) + " lies outside the weight matrix");
     if ((B.Array < 0) != (L.Blocks.front().Array < 0) || B.RowOffset < 0 || B.ColOffset < 0)
       return opError(O, "block " + llvm::Twine(I) + " has an invalid placement");

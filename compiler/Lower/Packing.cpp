@@ -27,6 +27,8 @@ public:
 
   int64_t readShift() const { return ReadShift; }
   bool full() const { return FreeCells == 0; }
+  /// Whether a block read with \p Shift may share this array (Packing.h).
+  bool reads(int64_t Shift) const { return Shift == ReadShift || (Shift <= 0 && ReadShift <= 0); }
 
   /// The lowest, then leftmost, position (row, column) of \p I, if it fits.
   std::optional<std::pair<int64_t, int64_t>> find(const Item &I) const {
@@ -49,6 +51,7 @@ public:
   }
 
   void put(const Item &I, int64_t Row, int64_t Col) {
+    ReadShift = std::max(ReadShift, I.ReadShift);
     std::vector<Rect> &Layer = ByLayer[I.Layer];
     Rect R{Row, Row + I.Height, Col, Col + I.Width};
     Layer.insert(std::upper_bound(Layer.begin(), Layer.end(), R,
@@ -121,7 +124,7 @@ ModelPacking packModel(llvm::ArrayRef<std::vector<MvmBlock>> Layers, const Targe
     std::optional<std::pair<int64_t, int64_t>> At;
     size_t Chosen = 0;
     for (size_t A : Open) {
-      if (Arrays[A].readShift() != I.ReadShift)
+      if (!Arrays[A].reads(I.ReadShift))
         continue;
       if ((At = Arrays[A].find(I))) {
         Chosen = A;
@@ -139,8 +142,12 @@ ModelPacking packModel(llvm::ArrayRef<std::vector<MvmBlock>> Layers, const Targe
     Arrays[Chosen].put(I, At->first, At->second);
     if (Arrays[Chosen].full())
       Open.erase(std::find(Open.begin(), Open.end(), Chosen));
-    Result.Layers[I.Layer][I.Block] = {static_cast<int64_t>(Chosen), At->first, At->second};
+    Result.Layers[I.Layer][I.Block] = {static_cast<int64_t>(Chosen), At->first, At->second, 0};
   }
+  // Blocks read with their array's final shift, set once every block is on.
+  for (std::vector<PackedBlock> &Layer : Result.Layers)
+    for (PackedBlock &B : Layer)
+      B.ReadShift = Arrays[B.Array].readShift();
   Result.NumArrays = static_cast<int64_t>(Arrays.size());
   return Result;
 }

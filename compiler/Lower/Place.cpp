@@ -38,6 +38,7 @@ public:
             L.Blocks[I].Array = Placed[I].Array;
             L.Blocks[I].RowOffset = Placed[I].RowOffset;
             L.Blocks[I].ColOffset = Placed[I].ColOffset;
+            L.Blocks[I].ReadShift = Placed[I].ReadShift;
           }
           return llvm::Error::success();
         });

@@ -6,7 +6,8 @@
 // ADC range: then the read-out is exact. A chunk in which even one cell
 // cannot be read exactly, or every chunk under readout=lossy, takes full
 // row ranges and a ReadShift that makes the ADC full scale cover the largest
-// column sum of its block.
+// column sum of its block. An exact block whose sums leave headroom gets the
+// largest read gain the target offers that keeps them exact (ReadShift < 0).
 //
 //===----------------------------------------------------------------------===//
 #include "qnn/Lower/MvmLayer.h"
@@ -69,6 +70,14 @@ private:
         int64_t ReadShift = 0;
         while ((AdcMax << ReadShift) < Largest)
           ++ReadShift;
+        // Headroom left in the ADC range becomes read gain (a negative
+        // shift): the largest 2^g, g <= read_gain_bits, at which the
+        // largest sum still fits. The read-out's noise and offset are
+        // relative to the range in use, so they shrink with it; the
+        // arrays' gain is the smallest of their blocks' (packing).
+        if (ReadShift == 0)
+          while (-ReadShift < int64_t(T.ReadGainBits) && (Largest << (1 - ReadShift)) <= AdcMax)
+            --ReadShift;
         MvmBlock B;
         B.KBegin = K0;
         B.KCount = K1 - K0;

@@ -40,7 +40,12 @@ ChipModel::ChipModel(const Target &T, const Program &P, NmpuMode Nmpu,
     for (size_t I = 0; I < G.size(); ++I)
       G[I] = static_cast<float>(A.Levels[I] * std::exp(Analog->SigmaProgram * Normal(Rng)) * Drift);
     Conductance.push_back(std::move(G));
-    const double FS = MaxCode * double(uint64_t(1) << A.ReadShift);
+    // FS is the range in use; a read gain (ReadShift < 0) narrows it, and
+    // the read-out's offset and noise with it. The current-mode stage
+    // before the gain sees the unamplified currents, so its compression is
+    // relative to the range without gain.
+    const double FS = std::ldexp(MaxCode, A.ReadShift);
+    const double CurrentFS = std::ldexp(MaxCode, std::max(0, int(A.ReadShift)));
     std::vector<float> Gain(A.Cols), OffsetFS(A.Cols);
     for (unsigned J = 0; J < A.Cols; ++J) {
       Gain[J] = static_cast<float>(1 + Analog->SigmaGain * Normal(Rng));
@@ -51,10 +56,12 @@ ChipModel::ChipModel(const Target &T, const Program &P, NmpuMode Nmpu,
     ArrayReadout R;
     R.Supply = static_cast<float>(Supply);
     if (Analog->Nonlinearity > 0) {
-      R.NonlinIn = static_cast<float>(Analog->Nonlinearity / FS);
-      R.NonlinOut = static_cast<float>(FS / std::tanh(Analog->Nonlinearity));
+      R.NonlinIn = static_cast<float>(Analog->Nonlinearity / CurrentFS);
+      R.NonlinOut = static_cast<float>(CurrentFS / std::tanh(Analog->Nonlinearity));
     }
-    R.NoiseFS = static_cast<float>(Analog->SigmaRead * FS);
+    // The column current's own noise (the floor) adds to the read-out's.
+    R.NoiseFS =
+        static_cast<float>(std::hypot(Analog->SigmaRead * FS, Analog->SigmaReadFloor * MaxCode));
     R.CodeScale = static_cast<float>(MaxCode / FS);
     R.MaxCode = static_cast<float>(MaxCode);
     Readouts.push_back(R);
@@ -77,13 +84,9 @@ void ChipModel::readBlock(const Block &B, llvm::ArrayRef<int64_t> Xp,
     for (uint32_t J = 0; J < B.ColCount; ++J)
       Currents[J] += static_cast<double>(X * L[J]);
   }
-  const int64_t MaxCode = T.maxAdcCode();
   const bool Calibrated = calibrated(B.Array);
   for (uint32_t J = 0; J < B.ColCount; ++J) {
-    // floor(I * A / FS + 1/2) with FS = A << ReadShift, in integers.
-    int64_t I = static_cast<int64_t>(Currents[J]);
-    int64_t Code = A.ReadShift ? (I + (int64_t(1) << (A.ReadShift - 1))) >> A.ReadShift : I;
-    Readout[J] = std::clamp<int64_t>(Code, 0, MaxCode) << A.ReadShift;
+    Readout[J] = nmpu::idealReadout(static_cast<int64_t>(Currents[J]), T.AdcBits, A.ReadShift);
     if (Calibrated)
       Readout[J] = calibrate(B.Array, B.ColOffset + J, Readout[J]);
   }
@@ -188,7 +191,7 @@ void ChipModel::mvmAnalog(const MvmStep &S, const int64_t *X, int64_t Vectors, u
         for (size_t I = 0; I < Read.size(); ++I)
           addColumnCurrents(Xp.data() + (Read[I] - FirstVector) * S.K + B.KBegin, B.KCount, G,
                             A.Cols, B.ColCount, Currents.data() + I * B.ColCount);
-        if (Analog->SigmaRead > 0) {
+        if (Readouts[B.Array].NoiseFS > 0) {
           Z.resize(Cells);
           Noise.normals(Step, Phase, Read, B.Array, B.ColOffset, B.ColCount, Z.data());
         } else {
@@ -203,7 +206,7 @@ void ChipModel::mvmAnalog(const MvmStep &S, const int64_t *X, int64_t Vectors, u
           const int32_t *VectorCodes = Codes.data() + I * B.ColCount;
           for (uint32_t J = 0; J < B.ColCount; ++J) {
             const PhysColumn &C = S.Columns[B.ColBegin + J];
-            int64_t Readout = int64_t(VectorCodes[J]) << A.ReadShift;
+            int64_t Readout = nmpu::readoutValue(VectorCodes[J], A.ReadShift);
             if (Calibrated)
               Readout = calibrate(B.Array, B.ColOffset + J, Readout);
             VectorAcc[C.Output] += C.Sign * (Readout << (C.Shift + PhaseShift));

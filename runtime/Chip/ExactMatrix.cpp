@@ -30,7 +30,7 @@ std::optional<std::vector<int32_t>> copyMatrix(const Target &T, const Program &P
   std::vector<int64_t> ColumnSum;
   for (const Block &B : Blocks) {
     const ArrayImage &A = P.Arrays[B.Array];
-    if (A.ReadShift != 0)
+    if (A.ReadShift > 0)
       return std::nullopt;
     ColumnSum.assign(B.ColCount, 0);
     const PhysColumn *Columns = S.Columns.data() + B.ColBegin;
@@ -47,8 +47,9 @@ std::optional<std::vector<int32_t>> copyMatrix(const Target &T, const Program &P
         Row[Columns[J].Output] += Columns[J].Sign * (int32_t(Levels[J]) << Columns[J].Shift);
       }
     }
+    // An amplified read (ReadShift < 0) is exact while the amplified sum fits.
     for (int64_t Sum : ColumnSum)
-      if (DacMax * Sum > T.maxAdcCode())
+      if ((DacMax * Sum << -A.ReadShift) > T.maxAdcCode())
         return std::nullopt; // some input reaches a code the ADC rounds or clips
   }
   return Weff;

@@ -135,9 +135,13 @@ private:
         return Bad(fmt::format("level {} does not fit cell_bits = {}",
                                *std::max_element(A.Levels.begin(), A.Levels.end()), T.CellBits));
       // Keeps every shifted read-out far inside the 64-bit accumulator.
-      if (A.ReadShift + T.AdcBits > 24)
+      if (A.ReadShift + int(T.AdcBits) > 24)
         return Bad(fmt::format("read shift {} is too large for {}-bit ADCs (at most {})",
                                A.ReadShift, T.AdcBits, 24 - int(std::min(24u, T.AdcBits))));
+      if (-A.ReadShift > int(T.ReadGainBits))
+        return Bad(fmt::format("read shift {} asks for a read gain of 2^{}; the target's "
+                               "read-out amplifies by at most 2^{} (read_gain_bits)",
+                               A.ReadShift, -A.ReadShift, T.ReadGainBits));
     }
     return llvm::Error::success();
   }

@@ -35,6 +35,7 @@ const UIntSpec UIntSpecs[] = {
     {"act_bits", 1, 16, &Target::ActBits},
     {"dac_bits", 1, 8, &Target::DacBits},
     {"adc_bits", 1, 16, &Target::AdcBits},
+    {"read_gain_bits", 0, 8, &Target::ReadGainBits},
     {"acc_bits", 8, 64, &Target::AccBits},
     {"mult_bits", 2, 32, &Target::MultBits},
 };
@@ -46,6 +47,7 @@ struct AnalogSpec {
 const AnalogSpec AnalogSpecs[] = {
     {"sigma_program", &AnalogParams::SigmaProgram},
     {"sigma_read", &AnalogParams::SigmaRead},
+    {"sigma_read_floor", &AnalogParams::SigmaReadFloor},
     {"sigma_supply", &AnalogParams::SigmaSupply},
     {"nonlinearity", &AnalogParams::Nonlinearity},
     {"sigma_gain", &AnalogParams::SigmaGain},

@@ -13,7 +13,8 @@ out="$root/test/fuzz/corpus/fuzz-image"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 export QNN_TARGETS_DIR="$root/targets"
-rm -f "$out"/*.qnnimg "$out"/*.sections
+# Regression seeds (inputs that once failed) are kept as they are.
+find "$out" -maxdepth 1 \( -name '*.qnnimg' -o -name '*.sections' \) ! -name 'regression-*' -delete
 
 valid=()
 for name in fc batchnorm binary steps; do

@@ -49,12 +49,14 @@ struct AnalogOption {
 };
 AnalogOption AnalogOptions[] = {
     {"sigma-program", "Log-normal sigma of programmed conductances", &AnalogParams::SigmaProgram},
-    {"sigma-read", "Read noise relative to full scale", &AnalogParams::SigmaRead},
+    {"sigma-read", "Read noise relative to the read-out range in use", &AnalogParams::SigmaRead},
+    {"sigma-read-floor", "Read noise relative to the unamplified full scale",
+     &AnalogParams::SigmaReadFloor},
     {"sigma-supply", "Supply variation per chip instance", &AnalogParams::SigmaSupply},
     {"nonlinearity", "Strength of the compressive current non-linearity",
      &AnalogParams::Nonlinearity},
     {"sigma-gain", "Per-column read-out gain mismatch", &AnalogParams::SigmaGain},
-    {"sigma-offset", "Per-column read-out offset relative to full scale",
+    {"sigma-offset", "Per-column read-out offset relative to the read-out range in use",
      &AnalogParams::SigmaOffset},
     {"drift-per-decade", "Relative conductance loss per decade of time",
      &AnalogParams::DriftPerDecade},

@@ -36,12 +36,14 @@ struct ArrayImage {
   uint32_t Tile = 0;
   uint32_t IndexInTile = 0;
   uint32_t Rows = 0, Cols = 0; ///< the target's array size
-  /// The array's full-scale column current is FS = (2^adc_bits - 1) << ReadShift
+  /// The array's full-scale column current is FS = (2^adc_bits - 1) * 2^ReadShift
   /// in units of (one cell level x one DAC step). The ADC code of column
   /// current I is d = clamp(floor(I * (2^adc_bits - 1) / FS + 1/2), 0, 2^adc_bits - 1)
-  /// and the NMPU takes d << ReadShift. ReadShift 0 with column sums that fit
-  /// the ADC is an exact read-out.
-  uint8_t ReadShift = 0;
+  /// and the NMPU takes d * 2^ReadShift (nmpu::readoutValue). A negative
+  /// ReadShift amplifies the currents (a read gain of 2^-ReadShift, at most
+  /// 2^read_gain_bits); ReadShift <= 0 with column sums whose amplified value
+  /// fits the ADC is an exact read-out.
+  int8_t ReadShift = 0;
   std::vector<uint8_t> Levels; ///< Rows * Cols, row-major, each < 2^cell_bits
 };
 

@@ -35,7 +35,9 @@ struct MvmColumn {
 };
 
 /// A rectangle of W: rows [KBegin, KBegin + KCount), columns [ColBegin,
-/// ColBegin + ColCount), read with ReadShift; placed (after `place`) at
+/// ColBegin + ColCount), read with ReadShift (negative: a read gain of
+/// 2^-ReadShift; from `tile` the largest gain the block's sums allow, from
+/// `place` on the gain of its array, never larger); placed (after `place`) at
 /// RowOffset/ColOffset of global array Array (tile * arrays_per_tile + index).
 struct MvmBlock {
   int64_t KBegin = 0, KCount = 0, ColBegin = 0, ColCount = 0;
@@ -122,7 +124,7 @@ struct MvmLayer {
   }
   bool isExact() const {
     for (const MvmBlock &B : Blocks)
-      if (B.ReadShift != 0)
+      if (B.ReadShift > 0)
         return false;
     return true;
   }

@@ -9,7 +9,10 @@
 ///   must not overlap (a read drives its own rows and converts its own
 ///   columns; other cells on those rows or columns carry no read current).
 /// Blocks on one array share the read shift, since the ADC full scale is a
-/// property of the array.
+/// property of the array. Exact blocks (read shift <= 0, a read gain) share
+/// arrays whatever their gains and the array takes the smallest gain among
+/// them, which keeps every one exact; a lossy block shares only with blocks
+/// of its own shift.
 ///
 /// The packer is first-fit decreasing over the whole model with a
 /// bottom-left skyline per array: blocks in decreasing height (then width,
@@ -34,6 +37,7 @@ namespace qnn {
 struct PackedBlock {
   int64_t Array = 0; ///< index among the model's arrays, from 0
   int64_t RowOffset = 0, ColOffset = 0;
+  int64_t ReadShift = 0; ///< the array's read shift
 };
 
 struct ModelPacking {

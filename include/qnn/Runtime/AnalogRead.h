@@ -31,8 +31,8 @@ void boxMuller(const uint32_t *Bits, size_t Pairs, float *Z);
 /// What the read-out of one array applies to a column current.
 struct ArrayReadout {
   float Supply = 1;                  ///< the instance's supply factor
-  float NonlinIn = 0, NonlinOut = 0; ///< a / FS and FS / tanh(a); 0: linear
-  float NoiseFS = 0;                 ///< sigma_read * FS
+  float NonlinIn = 0, NonlinOut = 0; ///< a / FS0 and FS0 / tanh(a), FS0 unamplified; 0: linear
+  float NoiseFS = 0;                 ///< read noise in current units (docs/analog-model.md)
   float CodeScale = 1;               ///< A / FS
   float MaxCode = 0;                 ///< A
 };

@@ -163,13 +163,26 @@ inline int64_t saturateAccumulator(int64_t Acc, unsigned AccBits) {
   return saturate(Acc, -Hi - 1, Hi);
 }
 
+/// The value the NMPU takes for ADC code \p Code of an array read with
+/// \p ReadShift (docs/chip-model.md, step 4): Code * 2^ReadShift, rounded
+/// half up when the shift is negative (an amplified read-out). Every ideal
+/// code of an amplified array is a multiple of its gain, so this is exact
+/// in ideal mode; in analog mode it rounds the current to the nearest unit.
+inline int64_t readoutValue(int64_t Code, int ReadShift) {
+  if (ReadShift >= 0)
+    return Code << ReadShift;
+  return (Code + (int64_t(1) << (-ReadShift - 1))) >> -ReadShift;
+}
+
 /// Ideal read-out of one array column (docs/chip-model.md, step 4): the ADC
-/// code of column sum \p Sum with full scale (2^AdcBits - 1) << ReadShift,
-/// rounded half up and clamped to the ADC range, scaled back by << ReadShift.
-inline int64_t idealReadout(int64_t Sum, unsigned AdcBits, unsigned ReadShift) {
+/// code of the (non-negative) column sum \p Sum with full scale
+/// (2^AdcBits - 1) * 2^ReadShift, rounded half up and clamped to the ADC
+/// range, and the value the NMPU takes for it.
+inline int64_t idealReadout(int64_t Sum, unsigned AdcBits, int ReadShift) {
   int64_t MaxCode = (int64_t(1) << AdcBits) - 1;
-  int64_t Code = ReadShift == 0 ? Sum : (Sum + (int64_t(1) << (ReadShift - 1))) >> ReadShift;
-  return saturate(Code, 0, MaxCode) << ReadShift;
+  int64_t Code = ReadShift > 0 ? (Sum + (int64_t(1) << (ReadShift - 1))) >> ReadShift
+                               : Sum * (int64_t(1) << -ReadShift);
+  return readoutValue(saturate(Code, 0, MaxCode), ReadShift);
 }
 
 /// fp16 NMPU re-quantization: the accumulator, the multiplier and their

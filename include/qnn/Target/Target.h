@@ -19,12 +19,15 @@ namespace qnn {
 
 /// Analog non-idealities, all zero in ideal mode.
 struct AnalogParams {
-  double SigmaProgram = 0;   ///< log-normal sigma of programmed conductance
-  double SigmaRead = 0;      ///< read noise, relative to full scale, per read
+  double SigmaProgram = 0; ///< log-normal sigma of programmed conductance
+  double SigmaRead = 0;    ///< read noise, relative to the range in use, per read
+  /// Read noise that no range setting shrinks (the column current's own),
+  /// relative to the unamplified full scale 2^adc_bits - 1.
+  double SigmaReadFloor = 0;
   double SigmaSupply = 0;    ///< one N(1, sigma) factor per chip instance
   double Nonlinearity = 0;   ///< strength of the compressive f (0 = linear)
   double SigmaGain = 0;      ///< per-column read-out gain mismatch
-  double SigmaOffset = 0;    ///< per-column read-out offset, relative to full scale
+  double SigmaOffset = 0;    ///< per-column read-out offset, relative to the range in use
   double DriftPerDecade = 0; ///< relative conductance loss per decade of time
   double DriftSeconds = 0;   ///< time since programming
 };
@@ -61,6 +64,10 @@ struct Target {
   unsigned ActBits = 8;    ///< unsigned activation bits on the rows
   unsigned DacBits = 1;    ///< bits per input phase
   unsigned AdcBits = 8;
+  /// The read-out can amplify column currents by 2^g, g = 0..ReadGainBits,
+  /// set per array: the compiler picks the largest gain at which every
+  /// reachable column sum still fits the ADC (docs/analog-model.md).
+  unsigned ReadGainBits = 0;
   // NMPU.
   unsigned AccBits = 32;
   unsigned MultBits = 32; ///< requantization multiplier width (signed)

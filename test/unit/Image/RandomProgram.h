@@ -80,6 +80,7 @@ public:
     T.Neurons = pick(1, T.Cols);
     T.CellBits = pick(1, 4);
     T.AdcBits = pick(1, 12);
+    T.ReadGainBits = pick(0, 4);
     T.DacBits = pick(1, 4);
     T.ActBits = pick(T.DacBits, 8);
     T.Analog.SigmaRead = pick(0, 100) / 1000.0;
@@ -101,7 +102,7 @@ public:
       A.IndexInTile = I % T.ArraysPerTile;
       A.Rows = T.Rows;
       A.Cols = T.Cols;
-      A.ReadShift = pick(0, 24 - std::min(24u, T.AdcBits));
+      A.ReadShift = pick(-int(T.ReadGainBits), 24 - std::min(24u, T.AdcBits));
       for (unsigned C = 0; C < A.Rows * A.Cols; ++C)
         A.Levels.push_back(pick(0, T.maxCellLevel()));
       P.Arrays.push_back(std::move(A));

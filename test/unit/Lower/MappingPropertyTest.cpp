@@ -117,7 +117,8 @@ Case randomConv(Rng &R) {
     C.G = std::make_unique<Graph>();
     Graph &G = *C.G;
     DType XType = uniform(R, 0, 1) ? DType::U8 : DType::I8;
-    TensorType XT{XType, {B, Groups * Cg, H, W},
+    TensorType XT{XType,
+                  {B, Groups * Cg, H, W},
                   QuantParams{{scale(R)}, {uniform(R, minValue(XType), maxValue(XType))}, -1}};
     Value *X = G.addValue("x", XT);
     G.Inputs.push_back(X);
@@ -149,7 +150,8 @@ Case randomMatMul(Rng &R) {
   Graph &G = *C.G;
   int64_t K = uniform(R, 1, 40), N = uniform(R, 1, 24), Rows = uniform(R, 1, 3);
   DType XType = uniform(R, 0, 1) ? DType::U8 : DType::I8;
-  TensorType XT{XType, {Rows, K},
+  TensorType XT{XType,
+                {Rows, K},
                 QuantParams{{scale(R)}, {uniform(R, minValue(XType), maxValue(XType))}, -1}};
   Value *X = G.addValue("x", XT);
   G.Inputs.push_back(X);
@@ -194,8 +196,8 @@ Tensor naiveConv(const Graph &G, const Tensor &X) {
                 int64_t Hh = Oh * S[0] - P[0] + I * D[0], Ww = Ow * S[1] - P[1] + J * D[1];
                 if (Hh < 0 || Hh >= H || Ww < 0 || Ww >= Wd)
                   continue; // padding contributes (zx - zx) * w = 0
-                int64_t Xv = static_cast<int64_t>(
-                    X.Data[((Bi * C + G0 * Cg + Ci) * H + Hh) * Wd + Ww]);
+                int64_t Xv =
+                    static_cast<int64_t>(X.Data[((Bi * C + G0 * Cg + Ci) * H + Hh) * Wd + Ww]);
                 int64_t Wv = static_cast<int64_t>(W.Data[((Mi * Cg + Ci) * KH + I) * KW + J]);
                 Acc += (Xv - XQ.ZeroPoint[0]) * (Wv - WZ);
               }
@@ -264,9 +266,9 @@ TEST(MappingProperty, LoweredEqualsCanonicalAtEveryStage) {
       if (*Mode)
         Ctx.Options["polarity"] = Mode;
       std::string Describe = C.Describe + " polarity '" + Mode + "' target rows " +
-                             std::to_string(T.Rows) + " cols " + std::to_string(T.Cols) +
-                             " cell " + std::to_string(T.CellBits) + " dac " +
-                             std::to_string(T.DacBits) + " adc " + std::to_string(T.AdcBits);
+                             std::to_string(T.Rows) + " cols " + std::to_string(T.Cols) + " cell " +
+                             std::to_string(T.CellBits) + " dac " + std::to_string(T.DacBits) +
+                             " adc " + std::to_string(T.AdcBits);
       if (checkPipeline(*C.G, C.Input, (*Golden)[0], Ctx, Describe, FixedDiffers, Values)) {
         ++Mapped;
         countCoverage(*C.G, T, Cov);
@@ -324,12 +326,14 @@ std::vector<double> chipContractRows(const Graph &G, const Tensor &Input) {
           int64_t D = static_cast<int64_t>(std::floor(I * A / FS + 0.5));
           D = std::clamp<int64_t>(D, 0, A);
           const MvmColumn &Col = L.Columns[J];
-          Acc[Col.Output] += Col.Sign * ((D << B.ReadShift) << (Col.Shift + P * L.DacBits));
+          // The NMPU takes D * FS / A, rounded half up (a read gain).
+          int64_t V = static_cast<int64_t>(std::floor(std::ldexp(double(D), B.ReadShift) + 0.5));
+          Acc[Col.Output] += Col.Sign * (V << (Col.Shift + P * L.DacBits));
         }
     for (int64_t N = 0; N < L.N; ++N) {
       int64_t V = Acc[N] - L.Offset * SumX + static_cast<int64_t>(Bias.Data[N]);
-      Out.push_back(static_cast<double>(nmpu::requantFloat(
-          V, static_cast<float>(L.Multipliers[N]), L.OutZeroPoint, L.ActMin, L.ActMax)));
+      Out.push_back(static_cast<double>(nmpu::requantFloat(V, static_cast<float>(L.Multipliers[N]),
+                                                           L.OutZeroPoint, L.ActMin, L.ActMax)));
     }
   }
   return Out;

@@ -57,6 +57,7 @@ inline Target tinyTarget(Rng &R) {
   while ((int64_t(1) << Bits) - 1 < OneRow)
     ++Bits;
   T.AdcBits = std::min<unsigned>(16, Bits + uniform(R, 0, 2));
+  T.ReadGainBits = uniform(R, 0, 4);
   T.Tiles = 64;
   T.ArraysPerTile = 64;
   T.BufferBytes = 1 << 20;

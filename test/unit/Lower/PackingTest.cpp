@@ -52,7 +52,7 @@ int64_t checkRules(const std::vector<std::vector<MvmBlock>> &Layers, const Model
   const int64_t Capacity = T.totalArrays();
   EXPECT_EQ(P.Layers.size(), Layers.size());
   std::map<Cell, size_t> Owner; // cell -> layer
-  std::map<int64_t, int64_t> ShiftOf;
+  std::map<int64_t, int64_t> ShiftOf, MaxShift;
   // Per (layer, array): rows and columns its blocks use there.
   std::map<std::pair<size_t, int64_t>, std::pair<std::vector<bool>, std::vector<bool>>> Used;
   int64_t Cells = 0;
@@ -68,8 +68,17 @@ int64_t checkRules(const std::vector<std::vector<MvmBlock>> &Layers, const Model
       EXPECT_GE(At.ColOffset, 0);
       EXPECT_LE(At.RowOffset + B.KCount, T.Rows);
       EXPECT_LE(At.ColOffset + B.ColCount, T.Cols);
-      auto [Shift, NewArray] = ShiftOf.try_emplace(At.Array, B.ReadShift);
-      EXPECT_EQ(Shift->second, B.ReadShift) << "read shifts differ on array " << At.Array;
+      // One read shift per array: a lossy block's own, else a gain no
+      // larger than any of its exact blocks allow.
+      auto [Shift, NewArray] = ShiftOf.try_emplace(At.Array, At.ReadShift);
+      EXPECT_EQ(Shift->second, At.ReadShift) << "read shifts differ on array " << At.Array;
+      if (B.ReadShift > 0)
+        EXPECT_EQ(At.ReadShift, B.ReadShift) << "a lossy block read with another shift";
+      else
+        EXPECT_TRUE(B.ReadShift <= At.ReadShift && At.ReadShift <= 0)
+            << "an exact block read with shift " << At.ReadShift << ", it allows " << B.ReadShift;
+      auto [Most, First] = MaxShift.try_emplace(At.Array, B.ReadShift);
+      Most->second = std::max(Most->second, B.ReadShift);
       auto &[RowsUsed, ColsUsed] = Used[{L, At.Array}];
       RowsUsed.resize(T.Rows);
       ColsUsed.resize(T.Cols);
@@ -92,6 +101,8 @@ int64_t checkRules(const std::vector<std::vector<MvmBlock>> &Layers, const Model
       Cells += B.KCount * B.ColCount;
     }
   }
+  for (const auto &[Array, Shift] : ShiftOf)
+    EXPECT_EQ(Shift, MaxShift[Array]) << "array " << Array << " reads with less gain than it may";
   std::set<int64_t> Arrays;
   for (const auto &[C, L] : Owner)
     Arrays.insert(C.Array);
@@ -134,7 +145,8 @@ TEST(Packing, RandomModelsKeepEveryRule) {
     Target T = arrays(uniform(R, 4, 40), uniform(R, 4, 40));
     std::vector<std::vector<MvmBlock>> Layers(uniform(R, 1, 30));
     for (auto &Layer : Layers) {
-      int64_t Shift = uniform(R, 0, 3) == 0 ? uniform(R, 1, 2) : 0;
+      // Lossy shifts, and read gains up to 16.
+      int64_t Shift = uniform(R, 0, 3) == 0 ? uniform(R, 1, 2) : -uniform(R, 0, 4);
       for (int64_t I = uniform(R, 1, 12); I > 0; --I)
         Layer.push_back(block(uniform(R, 1, T.Rows), uniform(R, 1, T.Cols), Shift));
     }
@@ -184,13 +196,27 @@ TEST(Packing, SmallLayersShareArrays) {
   EXPECT_EQ(P.Layers[0][0].Array, 0);
 }
 
-// Blocks of different read shifts never share an array.
+// A lossy block (read shift > 0) never shares an array with blocks of
+// another shift.
 TEST(Packing, ReadShiftsSeparateArrays) {
   Target T = arrays(16, 16);
   std::vector<std::vector<MvmBlock>> Layers = {{block(4, 4, 0)}, {block(4, 4, 1)}};
   ModelPacking P = packModel(Layers, T);
   checkRules(Layers, P, T);
   EXPECT_EQ(P.NumArrays, 2);
+}
+
+// Exact blocks of different read gains share an array, which reads with the
+// smallest gain among them (the largest shift), so every one stays exact.
+TEST(Packing, ExactBlocksShareAnArrayAtTheirSmallestGain) {
+  Target T = arrays(16, 16);
+  std::vector<std::vector<MvmBlock>> Layers = {
+      {block(4, 4, -3)}, {block(4, 4, -1)}, {block(4, 4, -4)}};
+  ModelPacking P = packModel(Layers, T);
+  checkRules(Layers, P, T);
+  EXPECT_EQ(P.NumArrays, 1);
+  for (const std::vector<PackedBlock> &L : P.Layers)
+    EXPECT_EQ(L.front().ReadShift, -1);
 }
 
 // A layer runs on the NMPU of its first block's tile: layers that start on

@@ -54,6 +54,7 @@ Target randomTarget(Rng &R) {
   T.DacBits = static_cast<unsigned>(uniform(R, 1, 8));
   T.AdcBits =
       static_cast<unsigned>(std::min<int64_t>(16, T.CellBits + T.DacBits + uniform(R, 0, 4)));
+  T.ReadGainBits = static_cast<unsigned>(uniform(R, 0, 4));
   T.WeightBits = 8;
   T.ActBits = 8;
   T.AccBits = 32;

@@ -327,45 +327,120 @@ TEST(ChipModel, BatchesOfAFixedBatchModelRunInOrder) {
   EXPECT_TRUE(std::equal(One.begin(), One.end(), Two.begin() + One.size()));
 }
 
-TEST(ChipModel, LossyReadOutRoundsAndSaturates) {
-  // One cell of level 3 read by a 3-bit ADC whose full scale is 7 << 2:
-  // v = min(floor(3x / 4 + 1/2), 7) << 2, worked out here by hand.
+/// One column of \p Rows cells of level \p Level read by an \p AdcBits ADC
+/// with \p ReadShift, inputs of \p DacBits bits in one phase; the output is
+/// the accumulator.
+Program oneColumn(unsigned Rows, uint8_t Level, unsigned DacBits, unsigned AdcBits,
+                  int8_t ReadShift, int64_t Samples) {
   Target T;
-  T.Name = "lossy";
-  T.Rows = T.Cols = T.Neurons = 1;
+  T.Name = "column";
+  T.Rows = Rows;
+  T.Cols = T.Neurons = 1;
   T.CellBits = 2;
-  T.ActBits = 8;
-  T.DacBits = 8;
-  T.AdcBits = 3;
+  T.ActBits = T.DacBits = DacBits;
+  T.AdcBits = AdcBits;
+  T.ReadGainBits = 4;
   Program P;
   P.TargetJson = targetToJson(T);
   P.TargetFingerprint = targetFingerprint(T);
-  P.Tensors = {{"x", DType::U8, {256, 1}, {}, {}, -1}, {"y", DType::I32, {256, 1}, {}, {}, -1}};
+  P.Tensors = {{"x", DType::U8, {Samples, Rows}, {}, {}, -1},
+               {"y", DType::I32, {Samples, 1}, {}, {}, -1}};
   P.Inputs = {0};
   P.Outputs = {1};
   ArrayImage A;
-  A.Rows = A.Cols = 1;
-  A.ReadShift = 2;
-  A.Levels = {3};
+  A.Rows = Rows;
+  A.Cols = 1;
+  A.ReadShift = ReadShift;
+  A.Levels.assign(Rows, Level);
   P.Arrays = {A};
   Step S;
   S.Inputs = {0};
   S.Outputs = {1};
-  S.Mvm.K = S.Mvm.N = 1;
+  S.Mvm.K = Rows;
+  S.Mvm.N = 1;
+  S.Mvm.InputBits = DacBits;
   S.Mvm.Columns = {{0, 1, 0}};
-  S.Mvm.Blocks = {{0, 0, 0, 0, 1, 0, 1}};
+  S.Mvm.Blocks = {{0, 0, 0, 0, Rows, 0, 1}};
   S.Mvm.Bias = {0};
   S.Mvm.Requant = RequantMode::None;
   P.Steps = {S};
+  return P;
+}
+
+/// The ideal outputs of a one-row oneColumn program for inputs 0 .. 255.
+std::vector<double> rampOutputs(const Program &P) {
   Tensor X(DType::U8, {256, 1});
   for (int I = 0; I < 256; ++I)
     X.Data[I] = I;
-  Session Sess = llvm::cantFail(Session::create(P, RunOptions(), "lossy"));
-  std::vector<Tensor> Out = llvm::cantFail(Sess.run({X}));
+  Session Sess = llvm::cantFail(Session::create(P, RunOptions(), "ramp"));
+  return llvm::cantFail(Sess.run({X}))[0].Data;
+}
+
+TEST(ChipModel, LossyReadOutRoundsAndSaturates) {
+  // One cell of level 3 read by a 3-bit ADC whose full scale is 7 << 2:
+  // v = min(floor(3x / 4 + 1/2), 7) << 2, worked out here by hand.
+  std::vector<double> Out = rampOutputs(oneColumn(1, 3, 8, 3, 2, 256));
   for (int I = 0; I < 256; ++I) {
     int Code = std::min((3 * I + 2) / 4, 7); // floor(3I/4 + 1/2)
-    EXPECT_EQ(Out[0].Data[I], Code * 4) << "x = " << I;
+    EXPECT_EQ(Out[I], Code * 4) << "x = " << I;
   }
+}
+
+TEST(ChipModel, AmplifiedReadOutIsExactWhileItFits) {
+  // One cell of level 3 read by a 5-bit ADC with a gain of 2 (read shift
+  // -1): the code is min(6x, 31) and the NMPU halves it, rounding half up,
+  // worked out here by hand.
+  std::vector<double> Out = rampOutputs(oneColumn(1, 3, 8, 5, -1, 256));
+  for (int I = 0; I < 256; ++I) {
+    int Code = std::min(6 * I, 31);
+    EXPECT_EQ(Out[I], (Code + 1) / 2) << "x = " << I;
+    if (I <= 5)
+      EXPECT_EQ(Out[I], 3 * I) << "a read that fits must be exact";
+  }
+}
+
+/// The root mean square difference between analog and ideal outputs of a
+/// 16-row binary column (sums up to 16, a 8-bit ADC: gains up to 8 keep
+/// the read exact) read with \p ReadShift, on 500 random input vectors and
+/// 10 chip instances (an offset is one draw per instance).
+double readError(int8_t ReadShift, const AnalogParams &A) {
+  const int64_t Samples = 500, Instances = 10;
+  Program P = oneColumn(16, 1, 1, 8, ReadShift, Samples);
+  Tensor X(DType::U8, {Samples, 16});
+  std::mt19937 Rng(7);
+  for (double &V : X.Data)
+    V = Rng() & 1;
+  Tensor Want =
+      llvm::cantFail(llvm::cantFail(Session::create(P, RunOptions(), "ideal")).run({X}))[0];
+  RunOptions Analog;
+  Analog.Analog = true;
+  Analog.AnalogOverride = A;
+  double Sum = 0;
+  for (Analog.Seed = 1; Analog.Seed <= Instances; ++Analog.Seed) {
+    Tensor Got = llvm::cantFail(llvm::cantFail(Session::create(P, Analog, "analog")).run({X}))[0];
+    for (int64_t I = 0; I < Samples; ++I)
+      Sum += (Got.Data[I] - Want.Data[I]) * (Got.Data[I] - Want.Data[I]);
+  }
+  return std::sqrt(Sum / (Samples * Instances));
+}
+
+TEST(ChipModelAnalog, ReadGainShrinksReadNoiseAndOffsetButNotTheFloor) {
+  // Read noise and offset are relative to the range in use: a gain of 8
+  // narrows it eight times. sigma_read 0.01 of a 255-code range is 2.55
+  // current units at gain 1, 0.32 at gain 8.
+  AnalogParams Read;
+  Read.SigmaRead = 0.01;
+  EXPECT_GT(readError(0, Read), 4 * readError(-3, Read));
+  AnalogParams Offset;
+  Offset.SigmaOffset = 0.01;
+  EXPECT_GT(readError(0, Offset), 4 * readError(-3, Offset));
+  // The floor is the column current's own noise: no gain removes it.
+  AnalogParams Floor;
+  Floor.SigmaReadFloor = 0.01;
+  const double Plain = readError(0, Floor), Amplified = readError(-3, Floor);
+  EXPECT_GT(Plain, 1.5);
+  EXPECT_GT(Amplified, 0.75 * Plain);
+  EXPECT_LT(Amplified, 1.25 * Plain);
 }
 
 TEST(ChipModelAnalog, SeedsAreChipInstances) {
