@@ -9,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 /usr/bin/python3 make_torch_qdq.py
 /usr/bin/python3 make_torchvision_qat.py 64
+/usr/bin/python3 make_fashion_cnn.py fashion_cnn.onnx
 /usr/bin/python3 - <<'PY'
 import gzip
 import numpy as np
