@@ -70,7 +70,7 @@ bool alwaysExact(const MvmLayer &L, const Tensor &W, const MvmBlock &B) {
     int64_t Sum = 0;
     for (int64_t K = B.KBegin; K < B.KBegin + B.KCount; ++K)
       Sum += static_cast<int64_t>(W.Data[K * C + J]);
-    if ((DacMax * Sum << -B.ReadShift) > (int64_t(1) << L.AdcBits) - 1)
+    if (!nmpu::readsExactly(DacMax * Sum, L.AdcBits, B.ReadShift))
       return false;
   }
   return true;

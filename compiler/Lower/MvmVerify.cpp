@@ -141,9 +141,8 @@ llvm::Error verifyBlocks(const Op &O, const MvmLayer &L) {
   llvm::ArrayRef<MvmBlock> Copy = L.replica(0);
   for (size_t I = Copy.size(); I < L.Blocks.size(); ++I) {
     const MvmBlock &B = L.Blocks[I], &P = Copy[I % Copy.size()];
-    const bool SameRead = B.ReadShift == P.ReadShift || (B.ReadShift <= 0 && P.ReadShift <= 0);
     if (B.KBegin != P.KBegin || B.KCount != P.KCount || B.ColBegin != P.ColBegin ||
-        B.ColCount != P.ColCount || !SameRead)
+        B.ColCount != P.ColCount || !interchangeableReadShifts(B.ReadShift, P.ReadShift))
       return opError(O, "block " + llvm::Twine(I) + " is not a copy of block " +
                             llvm::Twine(I % Copy.size()) + " (replicas)");
   }

@@ -28,7 +28,7 @@ public:
   int64_t readShift() const { return ReadShift; }
   bool full() const { return FreeCells == 0; }
   /// Whether a block read with \p Shift may share this array (Packing.h).
-  bool reads(int64_t Shift) const { return Shift == ReadShift || (Shift <= 0 && ReadShift <= 0); }
+  bool reads(int64_t Shift) const { return interchangeableReadShifts(Shift, ReadShift); }
 
   /// The lowest, then leftmost, position (row, column) of \p I, if it fits.
   std::optional<std::pair<int64_t, int64_t>> find(const Item &I) const {

@@ -13,6 +13,7 @@
 #include "qnn/Lower/MvmLayer.h"
 #include "qnn/Pass/Pass.h"
 #include "qnn/Support/Diagnostics.h"
+#include "qnn/Target/NmpuArith.h"
 #include "llvm/Support/MathExtras.h"
 
 namespace qnn {
@@ -76,7 +77,8 @@ private:
         // relative to the range in use, so they shrink with it; the
         // arrays' gain is the smallest of their blocks' (packing).
         if (ReadShift == 0)
-          while (-ReadShift < int64_t(T.ReadGainBits) && (Largest << (1 - ReadShift)) <= AdcMax)
+          while (-ReadShift < int64_t(T.ReadGainBits) &&
+                 nmpu::readsExactly(Largest, T.AdcBits, int(ReadShift) - 1))
             --ReadShift;
         MvmBlock B;
         B.KBegin = K0;

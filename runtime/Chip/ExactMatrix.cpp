@@ -1,5 +1,6 @@
 //===- ExactMatrix.cpp - An MVM step as one int8 matrix product -----------===//
 #include "qnn/Runtime/ExactMatrix.h"
+#include "qnn/Target/NmpuArith.h"
 #include <limits>
 #include <oneapi/dnnl/dnnl.h>
 
@@ -47,9 +48,8 @@ std::optional<std::vector<int32_t>> copyMatrix(const Target &T, const Program &P
         Row[Columns[J].Output] += Columns[J].Sign * (int32_t(Levels[J]) << Columns[J].Shift);
       }
     }
-    // An amplified read (ReadShift < 0) is exact while the amplified sum fits.
     for (int64_t Sum : ColumnSum)
-      if ((DacMax * Sum << -A.ReadShift) > T.maxAdcCode())
+      if (!nmpu::readsExactly(DacMax * Sum, T.AdcBits, A.ReadShift))
         return std::nullopt; // some input reaches a code the ADC rounds or clips
   }
   return Weff;

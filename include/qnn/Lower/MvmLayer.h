@@ -39,6 +39,11 @@ struct MvmColumn {
 /// 2^-ReadShift; from `tile` the largest gain the block's sums allow, from
 /// `place` on the gain of its array, never larger); placed (after `place`) at
 /// RowOffset/ColOffset of global array Array (tile * arrays_per_tile + index).
+/// Whether blocks read with shifts \p A and \p B give the same values in
+/// ideal mode, and so may share an array or be copies of each other: equal
+/// shifts, or both exact (a read gain, ReadShift <= 0).
+inline bool interchangeableReadShifts(int64_t A, int64_t B) { return A == B || (A <= 0 && B <= 0); }
+
 struct MvmBlock {
   int64_t KBegin = 0, KCount = 0, ColBegin = 0, ColCount = 0;
   int64_t ReadShift = 0;

@@ -174,6 +174,13 @@ inline int64_t readoutValue(int64_t Code, int ReadShift) {
   return (Code + (int64_t(1) << (-ReadShift - 1))) >> -ReadShift;
 }
 
+/// Whether column sums up to \p LargestSum always read exactly through an
+/// \p AdcBits ADC with \p ReadShift: not a lossy range (ReadShift > 0),
+/// and the sum amplified by the read gain 2^-ReadShift within the codes.
+inline bool readsExactly(int64_t LargestSum, unsigned AdcBits, int ReadShift) {
+  return ReadShift <= 0 && (LargestSum << -ReadShift) <= (int64_t(1) << AdcBits) - 1;
+}
+
 /// Ideal read-out of one array column (docs/chip-model.md, step 4): the ADC
 /// code of the (non-negative) column sum \p Sum with full scale
 /// (2^AdcBits - 1) * 2^ReadShift, rounded half up and clamped to the ADC

@@ -394,8 +394,9 @@ TEST(ChipModel, AmplifiedReadOutIsExactWhileItFits) {
   for (int I = 0; I < 256; ++I) {
     int Code = std::min(6 * I, 31);
     EXPECT_EQ(Out[I], (Code + 1) / 2) << "x = " << I;
-    if (I <= 5)
+    if (I <= 5) {
       EXPECT_EQ(Out[I], 3 * I) << "a read that fits must be exact";
+    }
   }
 }
 
