@@ -35,6 +35,16 @@ cl::opt<std::string>
              cl::value_desc("differential|offset|unipolar"), cl::cat(compilerOptionCategory()));
 cl::opt<std::string> Readout("readout", cl::desc("Row limit policy: exact (default) or lossy"),
                              cl::value_desc("exact|lossy"), cl::cat(compilerOptionCategory()));
+cl::opt<std::string> CalibrationData(
+    "calibration-data",
+    cl::desc("Model inputs [N, ...] (.npy or .pb) whose column sums set the read-out ranges "
+             "(read-ranges pass)"),
+    cl::value_desc("FILE"), cl::cat(compilerOptionCategory()));
+cl::opt<std::string> RangePercentile(
+    "range-percentile",
+    cl::desc("With --calibration-data: the share of observed reads, in percent, that a read-out "
+             "range must hold without clipping (default 99.99)"),
+    cl::value_desc("P"), cl::cat(compilerOptionCategory()));
 cl::opt<std::string> Chips("chips",
                            cl::desc("Chips to map the model onto: N, or auto for the fewest that "
                                     "hold it (default 1)"),
@@ -98,7 +108,8 @@ Expected<PassContext> makePassContext(StringRef SourceName) {
   }
   // The keys the mapping passes read (docs/passes.md); the passes check the
   // values. A misspelt key would otherwise be ignored without a word.
-  static const StringRef KnownKeys[] = {"polarity", "readout", "chips", "replication"};
+  static const StringRef KnownKeys[] = {"polarity",    "readout",          "chips",
+                                        "replication", "calibration-data", "range-percentile"};
   auto Set = [&](StringRef Key, StringRef Value) -> Error {
     if (!is_contained(KnownKeys, Key))
       return makeError("--pass-option: unknown key '{}' (keys: {})", Key.str(),
@@ -122,6 +133,12 @@ Expected<PassContext> makePassContext(StringRef SourceName) {
       return E;
   if (!Chips.empty())
     if (Error E = Set("chips", Chips))
+      return E;
+  if (!CalibrationData.empty())
+    if (Error E = Set("calibration-data", CalibrationData))
+      return E;
+  if (!RangePercentile.empty())
+    if (Error E = Set("range-percentile", RangePercentile))
       return E;
   if (!Replication.empty())
     if (Error E = Set("replication", Replication))

@@ -186,6 +186,8 @@ private:
       Out.RowOffset = B.RowOffset, Out.ColOffset = B.ColOffset;
       Out.KBegin = B.KBegin, Out.KCount = B.KCount;
       Out.ColBegin = B.ColBegin, Out.ColCount = B.ColCount;
+      for (int64_t Shift : B.PhaseShifts)
+        Out.PhaseShifts.push_back(static_cast<int8_t>(Shift));
       S.Blocks.push_back(Out);
     }
     S.Replicas = static_cast<uint32_t>(L.Replicas);

@@ -58,13 +58,16 @@ int64_t arraysOf(const MvmLayer &L) {
   return static_cast<int64_t>(Arrays.size());
 }
 
-/// The read-out ranges of the layer's arrays, largest gain first: "x16"
-/// amplifies the column currents 16 times (ReadShift -4), "/2" reads them
-/// over twice the ADC range (ReadShift 1, lossy), "x1" neither.
+/// The read-out ranges of the layer's reads, largest gain first: "x16"
+/// amplifies the column currents 16 times (read shift -4), "/2" reads them
+/// over twice the ADC range (read shift 1, lossy), "x1" neither.
 std::string readRanges(const MvmLayer &L) {
   std::set<int64_t> Shifts;
   for (const MvmBlock &B : L.Blocks)
-    Shifts.insert(B.ReadShift);
+    if (B.PhaseShifts.empty())
+      Shifts.insert(B.ReadShift);
+    else
+      Shifts.insert(B.PhaseShifts.begin(), B.PhaseShifts.end());
   std::string Text;
   for (int64_t S : Shifts)
     Text += (Text.empty() ? "" : " ") +

@@ -39,7 +39,8 @@ void gatherConv(const MvmLayer &L, const Tensor &X, int64_t Sample, int64_t OH, 
 
 /// Adds Sign * (sum_k In[k] * W[k][c]) << (Shift + InShift) of the columns
 /// [ColBegin, ColBegin + ColCount) over rows [KBegin, KBegin + KCount) to
-/// \p Acc, each column sum read out with \p ReadOut first.
+/// \p Acc, the sum of column ColBegin + j read out with \p ReadOut(j, sum)
+/// first.
 template <typename ReadOutFn>
 void addColumns(const MvmLayer &L, const Tensor &W, llvm::ArrayRef<int64_t> In, int64_t KBegin,
                 int64_t KCount, int64_t ColBegin, int64_t ColCount, int64_t InShift,
@@ -56,22 +57,23 @@ void addColumns(const MvmLayer &L, const Tensor &W, llvm::ArrayRef<int64_t> In, 
   }
   for (int64_t J = 0; J < ColCount; ++J) {
     MvmColumn M = L.column(ColBegin + J);
-    Acc[M.Output] += M.Sign * ReadOut(Sums[J]) * (int64_t(1) << (M.Shift + InShift));
+    Acc[M.Output] += M.Sign * ReadOut(J, Sums[J]) * (int64_t(1) << (M.Shift + InShift));
   }
 }
 
 /// Whether every read of block \p B is exact whatever the input: then the
 /// input phases sum back to the plain product and need not be split.
 bool alwaysExact(const MvmLayer &L, const Tensor &W, const MvmBlock &B) {
-  if (B.ReadShift > 0)
+  if (B.hasLossyRange())
     return false;
   int64_t C = L.physicalColumns(), DacMax = (int64_t(1) << L.DacBits) - 1;
-  for (int64_t J = B.ColBegin; J < B.ColBegin + B.ColCount; ++J) {
+  for (int64_t J = 0; J < B.ColCount; ++J) {
     int64_t Sum = 0;
     for (int64_t K = B.KBegin; K < B.KBegin + B.KCount; ++K)
-      Sum += static_cast<int64_t>(W.Data[K * C + J]);
-    if (!nmpu::readsExactly(DacMax * Sum, L.AdcBits, B.ReadShift))
-      return false;
+      Sum += static_cast<int64_t>(W.Data[K * C + B.ColBegin + J]);
+    for (int64_t P = 0; P < L.InputPhases; ++P)
+      if (!nmpu::readsExactly(DacMax * Sum, L.AdcBits, int(B.readShift(P, J))))
+        return false;
   }
   return true;
 }
@@ -81,7 +83,7 @@ bool alwaysExact(const MvmLayer &L, const Tensor &W, const MvmBlock &B) {
 void accumulate(const MvmLayer &L, const Tensor &W, llvm::ArrayRef<int64_t> Vec,
                 const std::vector<bool> &Exact, std::vector<int64_t> &Acc) {
   std::vector<int64_t> Sums;
-  auto Identity = [](int64_t V) { return V; };
+  auto Identity = [](int64_t, int64_t V) { return V; };
   if (L.Blocks.empty()) {
     addColumns(L, W, Vec, 0, L.K, 0, L.physicalColumns(), 0, Identity, Sums, Acc);
     return;
@@ -96,8 +98,10 @@ void accumulate(const MvmLayer &L, const Tensor &W, llvm::ArrayRef<int64_t> Vec,
       addColumns(L, W, Vec, B.KBegin, B.KCount, B.ColBegin, B.ColCount, 0, Identity, Sums, Acc);
       continue;
     }
-    auto ReadOut = [&](int64_t Sum) { return nmpu::idealReadout(Sum, L.AdcBits, B.ReadShift); };
     for (int64_t P = 0; P < L.InputPhases; ++P) {
+      auto ReadOut = [&](int64_t J, int64_t Sum) {
+        return nmpu::idealReadout(Sum, L.AdcBits, int(B.readShift(P, J)));
+      };
       for (int64_t K = B.KBegin; K < B.KBegin + B.KCount; ++K)
         Phase[K] = (Vec[K] >> (P * L.DacBits)) & Mask;
       addColumns(L, W, Phase, B.KBegin, B.KCount, B.ColBegin, B.ColCount, P * L.DacBits, ReadOut,
@@ -174,6 +178,8 @@ llvm::Error evalMvm(const Op &O, llvm::ArrayRef<const Tensor *> Operands,
       for (int64_t OH = 0; OH < L.OutH; ++OH)
         for (int64_t OW = 0; OW < L.OutW; ++OW) {
           gatherConv(L, X, B, OH, OW, Vec);
+          if (Ctx.OnMvmInput)
+            Ctx.OnMvmInput(O, Vec);
           std::fill(Acc.begin(), Acc.end(), 0);
           accumulate(L, W, Vec, Exact, Acc);
           finish(L, R, Vec, Acc, Ctx, &Y.Data[B * L.N * Plane + OH * L.OutW + OW], Plane);
@@ -190,6 +196,8 @@ llvm::Error evalMvm(const Op &O, llvm::ArrayRef<const Tensor *> Operands,
   for (int64_t Row = 0; Row < RowsCount; ++Row) {
     for (int64_t K = 0; K < L.K; ++K)
       Vec[K] = driven(L, X.Data[Row * L.K + K]);
+    if (Ctx.OnMvmInput)
+      Ctx.OnMvmInput(O, Vec);
     std::fill(Acc.begin(), Acc.end(), 0);
     accumulate(L, W, Vec, Exact, Acc);
     finish(L, R, Vec, Acc, Ctx, &Y.Data[Row * L.N], 1);

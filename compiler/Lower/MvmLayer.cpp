@@ -197,10 +197,32 @@ llvm::Expected<MvmLayer> readMvmLayer(const Op &O) {
       CO = R.ints("block_col_offset", NB);
     }
     for (size_t I = 0; I < NB; ++I)
-      L.Blocks.push_back({KB[I], KC[I], CB[I], CC[I], RS[I], Arr[I], RO[I], CO[I]});
+      L.Blocks.push_back({KB[I], KC[I], CB[I], CC[I], RS[I], Arr[I], RO[I], CO[I], {}});
     L.DacBits = R.integer("dac_bits");
     L.AdcBits = R.integer("adc_bits");
     L.InputPhases = R.integer("input_phases");
+    L.RangesMayClip = R.integer("ranges_may_clip", 0) != 0;
+    if (O.Attrs.has("block_phase_shifts")) {
+      // Every block's phases x columns, one block after another.
+      int64_t Reads = 0;
+      for (const MvmBlock &B : L.Blocks)
+        Reads += L.InputPhases * B.ColCount;
+      bool Sized = L.InputPhases >= 1 && L.InputPhases <= 64 &&
+                   llvm::all_of(L.Blocks, [](const MvmBlock &B) {
+                     return B.ColCount >= 1 && B.ColCount <= (int64_t(1) << 20);
+                   });
+      R.check(Sized, "mvm attribute 'block_phase_shifts' needs blocks of 1..2^20 columns and "
+                     "1..64 input phases");
+      std::vector<int64_t> PS = R.ints("block_phase_shifts", Sized ? size_t(Reads) : 0);
+      size_t Next = 0;
+      for (MvmBlock &B : L.Blocks) {
+        size_t Count = size_t(L.InputPhases * B.ColCount);
+        if (!Sized || Next + Count > PS.size())
+          break;
+        B.PhaseShifts.assign(PS.begin() + Next, PS.begin() + Next + Count);
+        Next += Count;
+      }
+    }
   }
   if (O.Attrs.has("array_begin")) {
     L.Tile = R.integer("tile");
@@ -306,6 +328,16 @@ void writeMvmLayer(const MvmLayer &L, AttrMap &A) {
     A.set("block_col_begin", CB);
     A.set("block_col_count", CC);
     A.set("block_read_shift", RS);
+    A.erase("block_phase_shifts");
+    if (!L.Blocks.front().PhaseShifts.empty()) {
+      std::vector<int64_t> PS;
+      for (const MvmBlock &B : L.Blocks)
+        PS.insert(PS.end(), B.PhaseShifts.begin(), B.PhaseShifts.end());
+      A.set("block_phase_shifts", PS);
+    }
+    A.erase("ranges_may_clip");
+    if (L.RangesMayClip)
+      A.set("ranges_may_clip", int64_t(1));
     A.set("dac_bits", L.DacBits);
     A.set("adc_bits", L.AdcBits);
     A.set("input_phases", L.InputPhases);

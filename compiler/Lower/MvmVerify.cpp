@@ -142,7 +142,8 @@ llvm::Error verifyBlocks(const Op &O, const MvmLayer &L) {
   for (size_t I = Copy.size(); I < L.Blocks.size(); ++I) {
     const MvmBlock &B = L.Blocks[I], &P = Copy[I % Copy.size()];
     if (B.KBegin != P.KBegin || B.KCount != P.KCount || B.ColBegin != P.ColBegin ||
-        B.ColCount != P.ColCount || !interchangeableReadShifts(B.ReadShift, P.ReadShift))
+        B.ColCount != P.ColCount || !interchangeableReadShifts(B.ReadShift, P.ReadShift) ||
+        B.PhaseShifts != P.PhaseShifts)
       return opError(O, "block " + llvm::Twine(I) + " is not a copy of block " +
                             llvm::Twine(I % Copy.size()) + " (replicas)");
   }
@@ -152,6 +153,8 @@ llvm::Error verifyBlocks(const Op &O, const MvmLayer &L) {
     if (B.KBegin < 0 || B.KCount < 1 || B.KBegin + B.KCount > L.K || B.ColBegin < 0 ||
         B.ColCount < 1 || B.ColBegin + B.ColCount > C || B.ReadShift < -16 || B.ReadShift > 30)
       return opError(O, "block " + llvm::Twine(I) + " lies outside the weight matrix");
+    if (llvm::any_of(B.PhaseShifts, [](int64_t S) { return S < -16 || S > 30; }))
+      return opError(O, "block " + llvm::Twine(I) + " has a phase read shift outside [-16, 30]");
     if ((B.Array < 0) != (L.Blocks.front().Array < 0) || B.RowOffset < 0 || B.ColOffset < 0)
       return opError(O, "block " + llvm::Twine(I) + " has an invalid placement");
     if (I >= Copy.size())

@@ -86,31 +86,30 @@ namespace {
 /// adcCodes for a read-out with (\p Nonlinear) or without the tanh: two
 /// loops without a branch, so that both vectorize.
 template <bool Nonlinear>
-void adcCodesOf(const ArrayReadout &R, const float *Gain, const float *OffsetFS,
-                const float *Currents, const float *Z, uint32_t Cols, int32_t *Codes) {
+void adcCodesOf(const ColumnReadouts &R, const float *Currents, const float *Z, uint32_t Cols,
+                int32_t *Codes) {
   // floor(I * A / FS + 1/2) clamped to [0, A]: clamping first, truncation
   // is the floor.
   for (uint32_t J = 0; J < Cols; ++J) {
     float I = Currents[J] * R.Supply;
     if constexpr (Nonlinear)
-      I = R.NonlinOut * fastmath::tanh(R.NonlinIn * I);
-    I = Gain[J] * I + OffsetFS[J];
-    I += R.NoiseFS * Z[J];
-    const float Code = std::min(std::max(I * R.CodeScale + 0.5f, 0.0f), R.MaxCode);
+      I = R.NonlinOut[J] * fastmath::tanh(R.NonlinIn[J] * I);
+    I = R.Gain[J] * I + R.OffsetFS[J];
+    I += R.NoiseFS[J] * Z[J];
+    const float Code = std::min(std::max(I * R.CodeScale[J] + 0.5f, 0.0f), R.MaxCode);
     Codes[J] = static_cast<int32_t>(Code);
   }
 }
 
 } // namespace
 
-void adcCodes(const ArrayReadout &R, const float *Gain, const float *OffsetFS,
-              const float *Currents, const float *Z, uint32_t Cols, size_t Vectors,
-              int32_t *Codes) {
+void adcCodes(const ColumnReadouts &R, const float *Currents, const float *Z, uint32_t Cols,
+              size_t Vectors, int32_t *Codes) {
   for (size_t V = 0; V < Vectors; ++V, Currents += Cols, Z += Cols, Codes += Cols)
-    if (R.NonlinIn > 0)
-      adcCodesOf<true>(R, Gain, OffsetFS, Currents, Z, Cols, Codes);
+    if (R.Nonlinear)
+      adcCodesOf<true>(R, Currents, Z, Cols, Codes);
     else
-      adcCodesOf<false>(R, Gain, OffsetFS, Currents, Z, Cols, Codes);
+      adcCodesOf<false>(R, Currents, Z, Cols, Codes);
 }
 
 } // namespace qnn::runtime

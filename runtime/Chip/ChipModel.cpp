@@ -40,21 +40,25 @@ ChipModel::ChipModel(const Target &T, const Program &P, NmpuMode Nmpu,
     for (size_t I = 0; I < G.size(); ++I)
       G[I] = static_cast<float>(A.Levels[I] * std::exp(Analog->SigmaProgram * Normal(Rng)) * Drift);
     Conductance.push_back(std::move(G));
-    // FS is the range in use; a read gain (ReadShift < 0) narrows it, and
-    // the read-out's offset and noise with it. The current-mode stage
-    // before the gain sees the unamplified currents, so its compression is
-    // relative to the range without gain.
-    const double FS = std::ldexp(MaxCode, A.ReadShift);
-    const double CurrentFS = std::ldexp(MaxCode, std::max(0, int(A.ReadShift)));
-    std::vector<float> Gain(A.Cols), OffsetFS(A.Cols);
+    std::vector<float> Gain(A.Cols);
+    std::vector<double> Offset(A.Cols);
     for (unsigned J = 0; J < A.Cols; ++J) {
       Gain[J] = static_cast<float>(1 + Analog->SigmaGain * Normal(Rng));
-      OffsetFS[J] = static_cast<float>(Analog->SigmaOffset * Normal(Rng) * FS);
+      Offset[J] = Analog->SigmaOffset * Normal(Rng);
     }
     ColumnGain.push_back(std::move(Gain));
-    ColumnOffsetFS.push_back(std::move(OffsetFS));
-    ArrayReadout R;
-    R.Supply = static_cast<float>(Supply);
+    ColumnOffset.push_back(std::move(Offset));
+  }
+  SupplyFactor = static_cast<float>(Supply);
+  for (int Shift = MinReadShift; Shift <= MaxReadShift; ++Shift) {
+    // FS is the range in use; a read gain (a negative shift) narrows it,
+    // and the read-out's offset and noise with it. The current-mode stage
+    // before the gain sees the unamplified currents, so its compression is
+    // relative to the range without gain.
+    const double FS = std::ldexp(MaxCode, Shift);
+    const double CurrentFS = std::ldexp(MaxCode, std::max(0, Shift));
+    ReadRange R;
+    R.FS = FS;
     if (Analog->Nonlinearity > 0) {
       R.NonlinIn = static_cast<float>(Analog->Nonlinearity / CurrentFS);
       R.NonlinOut = static_cast<float>(CurrentFS / std::tanh(Analog->Nonlinearity));
@@ -63,12 +67,11 @@ ChipModel::ChipModel(const Target &T, const Program &P, NmpuMode Nmpu,
     R.NoiseFS =
         static_cast<float>(std::hypot(Analog->SigmaRead * FS, Analog->SigmaReadFloor * MaxCode));
     R.CodeScale = static_cast<float>(MaxCode / FS);
-    R.MaxCode = static_cast<float>(MaxCode);
-    Readouts.push_back(R);
+    Ranges.push_back(R);
   }
 }
 
-void ChipModel::readBlock(const Block &B, llvm::ArrayRef<int64_t> Xp,
+void ChipModel::readBlock(const Block &B, unsigned Phase, llvm::ArrayRef<int64_t> Xp,
                           llvm::MutableArrayRef<int64_t> Readout,
                           std::vector<double> &Currents) const {
   const ArrayImage &A = P.Arrays[B.Array];
@@ -86,7 +89,8 @@ void ChipModel::readBlock(const Block &B, llvm::ArrayRef<int64_t> Xp,
   }
   const bool Calibrated = calibrated(B.Array);
   for (uint32_t J = 0; J < B.ColCount; ++J) {
-    Readout[J] = nmpu::idealReadout(static_cast<int64_t>(Currents[J]), T.AdcBits, A.ReadShift);
+    Readout[J] =
+        nmpu::idealReadout(static_cast<int64_t>(Currents[J]), T.AdcBits, B.readShift(A, Phase, J));
     if (Calibrated)
       Readout[J] = calibrate(B.Array, B.ColOffset + J, Readout[J]);
   }
@@ -104,7 +108,7 @@ int64_t ChipModel::calibrate(uint32_t Array, uint32_t Col, int64_t Readout) cons
 unsigned ChipModel::inputPhases(const MvmStep &S) const {
   // Only the bits the layer's inputs have are driven: a phase above them
   // would read nothing but noise.
-  return (S.InputBits + T.DacBits - 1) / T.DacBits;
+  return T.inputPhases(S.InputBits);
 }
 
 int64_t ChipModel::requantize(const MvmStep &S, unsigned N, int64_t Acc) const {
@@ -140,7 +144,7 @@ void ChipModel::mvm(const MvmStep &S, llvm::ArrayRef<int64_t> X, llvm::MutableAr
       Xp[K] = (X[K] >> PhaseShift) & DacMask;
     for (const Block &B : Blocks) {
       Readout.resize(B.ColCount);
-      readBlock(B, Xp, Readout, Currents);
+      readBlock(B, Phase, Xp, Readout, Currents);
       for (uint32_t J = 0; J < B.ColCount; ++J) {
         const PhysColumn &C = S.Columns[B.ColBegin + J];
         Acc[C.Output] += C.Sign * (Readout[J] << (C.Shift + PhaseShift));
@@ -173,7 +177,9 @@ void ChipModel::mvmAnalog(const MvmStep &S, const int64_t *X, int64_t Vectors, u
   std::vector<int64_t> Acc(size_t(Vectors) * S.N, 0);
   std::vector<int32_t> Xp(size_t(Vectors) * S.K), Codes;
   std::vector<float> Currents, Z;
+  ReadConstants Constants;
   const uint32_t Step = StepIndex.lookup(&S);
+  const bool Noisy = Analog->SigmaRead > 0 || Analog->SigmaReadFloor > 0;
   for (unsigned Phase = 0; Phase < Phases; ++Phase) {
     const unsigned PhaseShift = Phase * T.DacBits;
     for (size_t I = 0; I < Xp.size(); ++I)
@@ -191,22 +197,21 @@ void ChipModel::mvmAnalog(const MvmStep &S, const int64_t *X, int64_t Vectors, u
         for (size_t I = 0; I < Read.size(); ++I)
           addColumnCurrents(Xp.data() + (Read[I] - FirstVector) * S.K + B.KBegin, B.KCount, G,
                             A.Cols, B.ColCount, Currents.data() + I * B.ColCount);
-        if (Readouts[B.Array].NoiseFS > 0) {
+        if (Noisy) {
           Z.resize(Cells);
           Noise.normals(Step, Phase, Read, B.Array, B.ColOffset, B.ColCount, Z.data());
         } else {
           Z.assign(Cells, 0.0f);
         }
-        adcCodes(Readouts[B.Array], ColumnGain[B.Array].data() + B.ColOffset,
-                 ColumnOffsetFS[B.Array].data() + B.ColOffset, Currents.data(), Z.data(),
-                 B.ColCount, Read.size(), Codes.data());
+        adcCodes(readConstants(B, Phase, Constants), Currents.data(), Z.data(), B.ColCount,
+                 Read.size(), Codes.data());
         const bool Calibrated = calibrated(B.Array);
         for (size_t I = 0; I < Read.size(); ++I) {
           int64_t *VectorAcc = Acc.data() + (Read[I] - FirstVector) * S.N;
           const int32_t *VectorCodes = Codes.data() + I * B.ColCount;
           for (uint32_t J = 0; J < B.ColCount; ++J) {
             const PhysColumn &C = S.Columns[B.ColBegin + J];
-            int64_t Readout = nmpu::readoutValue(VectorCodes[J], A.ReadShift);
+            int64_t Readout = nmpu::readoutValue(VectorCodes[J], B.readShift(A, Phase, J));
             if (Calibrated)
               Readout = calibrate(B.Array, B.ColOffset + J, Readout);
             VectorAcc[C.Output] += C.Sign * (Readout << (C.Shift + PhaseShift));
@@ -219,6 +224,36 @@ void ChipModel::mvmAnalog(const MvmStep &S, const int64_t *X, int64_t Vectors, u
     subtractOffset(S, X + V * S.K, Acc.data() + V * S.N);
     nmpuOutputs(S, Acc.data() + V * S.N, Out + V * S.N, FixedDiffs);
   }
+}
+
+ColumnReadouts ChipModel::readConstants(const Block &B, unsigned Phase,
+                                        ReadConstants &Scratch) const {
+  const ArrayImage &A = P.Arrays[B.Array];
+  Scratch.OffsetFS.resize(B.ColCount);
+  Scratch.NoiseFS.resize(B.ColCount);
+  Scratch.CodeScale.resize(B.ColCount);
+  Scratch.NonlinIn.resize(B.ColCount);
+  Scratch.NonlinOut.resize(B.ColCount);
+  const double *Offset = ColumnOffset[B.Array].data() + B.ColOffset;
+  for (uint32_t J = 0; J < B.ColCount; ++J) {
+    const ReadRange &R = Ranges[B.readShift(A, Phase, J) - MinReadShift];
+    Scratch.OffsetFS[J] = static_cast<float>(Offset[J] * R.FS);
+    Scratch.NoiseFS[J] = R.NoiseFS;
+    Scratch.CodeScale[J] = R.CodeScale;
+    Scratch.NonlinIn[J] = R.NonlinIn;
+    Scratch.NonlinOut[J] = R.NonlinOut;
+  }
+  ColumnReadouts C;
+  C.Supply = SupplyFactor;
+  C.MaxCode = static_cast<float>(T.maxAdcCode());
+  C.Nonlinear = Analog->Nonlinearity > 0;
+  C.Gain = ColumnGain[B.Array].data() + B.ColOffset;
+  C.OffsetFS = Scratch.OffsetFS.data();
+  C.NoiseFS = Scratch.NoiseFS.data();
+  C.CodeScale = Scratch.CodeScale.data();
+  C.NonlinIn = Scratch.NonlinIn.data();
+  C.NonlinOut = Scratch.NonlinOut.data();
+  return C;
 }
 
 void ChipModel::nmpuOutputs(const MvmStep &S, const int64_t *Acc, int64_t *Out,

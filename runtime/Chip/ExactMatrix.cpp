@@ -31,8 +31,6 @@ std::optional<std::vector<int32_t>> copyMatrix(const Target &T, const Program &P
   std::vector<int64_t> ColumnSum;
   for (const Block &B : Blocks) {
     const ArrayImage &A = P.Arrays[B.Array];
-    if (A.ReadShift > 0)
-      return std::nullopt;
     ColumnSum.assign(B.ColCount, 0);
     const PhysColumn *Columns = S.Columns.data() + B.ColBegin;
     // Levels below 2^8 shifted by at most 16, a few slices and signs per
@@ -48,9 +46,11 @@ std::optional<std::vector<int32_t>> copyMatrix(const Target &T, const Program &P
         Row[Columns[J].Output] += Columns[J].Sign * (int32_t(Levels[J]) << Columns[J].Shift);
       }
     }
-    for (int64_t Sum : ColumnSum)
-      if (!nmpu::readsExactly(DacMax * Sum, T.AdcBits, A.ReadShift))
-        return std::nullopt; // some input reaches a code the ADC rounds or clips
+    // Every phase reads every column: each of its reads must be exact.
+    for (unsigned Phase = 0; Phase < T.inputPhases(S.InputBits); ++Phase)
+      for (uint32_t J = 0; J < B.ColCount; ++J)
+        if (!nmpu::readsExactly(DacMax * ColumnSum[J], T.AdcBits, B.readShift(A, Phase, J)))
+          return std::nullopt; // some input reaches a code the ADC rounds or clips
   }
   return Weff;
 }

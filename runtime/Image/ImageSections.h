@@ -37,6 +37,7 @@ template <typename IO, typename BlockT> void mapBlock(IO &Io, BlockT &B) {
   Io.scalar(B.KCount);
   Io.scalar(B.ColBegin);
   Io.scalar(B.ColCount);
+  Io.vector(B.PhaseShifts);
 }
 
 /// A vector of records: a u32 count, then each record.

@@ -14,6 +14,7 @@
 #include "llvm/ADT/DenseSet.h"
 #include <cmath>
 #include <cstring>
+#include <optional>
 
 namespace qnn::image {
 
@@ -134,16 +135,23 @@ private:
       if (uint8_t Bits = orOfBytes(A.Levels); Bits > T.maxCellLevel())
         return Bad(fmt::format("level {} does not fit cell_bits = {}",
                                *std::max_element(A.Levels.begin(), A.Levels.end()), T.CellBits));
-      // Keeps every shifted read-out far inside the 64-bit accumulator.
-      if (A.ReadShift + int(T.AdcBits) > 24)
-        return Bad(fmt::format("read shift {} is too large for {}-bit ADCs (at most {})",
-                               A.ReadShift, T.AdcBits, 24 - int(std::min(24u, T.AdcBits))));
-      if (-A.ReadShift > int(T.ReadGainBits))
-        return Bad(fmt::format("read shift {} asks for a read gain of 2^{}; the target's "
-                               "read-out amplifies by at most 2^{} (read_gain_bits)",
-                               A.ReadShift, -A.ReadShift, T.ReadGainBits));
+      if (std::optional<std::string> Why = badReadShift(A.ReadShift))
+        return Bad(*Why);
     }
     return llvm::Error::success();
+  }
+
+  /// Why read shift \p Shift is out of the target's range, if it is.
+  std::optional<std::string> badReadShift(int Shift) const {
+    // Keeps every shifted read-out far inside the 64-bit accumulator.
+    if (Shift + int(T.AdcBits) > 24)
+      return fmt::format("read shift {} is too large for {}-bit ADCs (at most {})", Shift,
+                         T.AdcBits, 24 - int(std::min(24u, T.AdcBits)));
+    if (-Shift > int(T.ReadGainBits))
+      return fmt::format("read shift {} asks for a read gain of 2^{}; the target's read-out "
+                         "amplifies by at most 2^{} (read_gain_bits)",
+                         Shift, -Shift, T.ReadGainBits);
+    return std::nullopt;
   }
 
   llvm::Error verifyStep(size_t Index, const Step &S) {
@@ -452,6 +460,14 @@ private:
       if (Bl.KBegin != Orig.KBegin || Bl.KCount != Orig.KCount || Bl.ColBegin != Orig.ColBegin ||
           Bl.ColCount != Orig.ColCount)
         return Bad(fmt::format("block {} is not a copy of block {} (replicas)", B, B % PerCopy));
+      if (!Bl.PhaseShifts.empty() &&
+          Bl.PhaseShifts.size() != uint64_t(T.inputPhases(M.InputBits)) * Bl.ColCount)
+        return Bad(fmt::format("block {} has {} phase read shifts for {} input phases x {} "
+                               "columns",
+                               B, Bl.PhaseShifts.size(), T.inputPhases(M.InputBits), Bl.ColCount));
+      for (int8_t Shift : Bl.PhaseShifts)
+        if (std::optional<std::string> Why = badReadShift(Shift))
+          return Bad(fmt::format("block {}: {}", B, *Why));
       if (Bl.Array >= P.Arrays.size())
         return Bad(
             fmt::format("block {} uses array {}, the image has {}", B, Bl.Array, P.Arrays.size()));

@@ -217,6 +217,12 @@ void dumpMvm(llvm::ScopedPrinter &W, const MvmStep &M) {
     W.printString("Cols",
                   fmt::format("{}..{} <- column {}..{}", B.ColOffset, B.ColOffset + B.ColCount,
                               B.ColBegin, B.ColBegin + B.ColCount));
+    // Input phase p's read shifts of the block's columns, one line a phase.
+    for (size_t First = 0; First < B.PhaseShifts.size(); First += B.ColCount) {
+      std::vector<int> Shifts(B.PhaseShifts.begin() + First,
+                              B.PhaseShifts.begin() + First + B.ColCount);
+      W.printList(fmt::format("ReadShifts[phase {}]", First / B.ColCount), Shifts);
+    }
   }
 }
 

@@ -18,17 +18,24 @@
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Error.h"
+#include <functional>
 
 namespace qnn {
 
 struct Target;
 
 struct EvalContext {
+  EvalContext(NmpuMode Nmpu = NmpuMode::Fixed, const Target *TargetDesc = nullptr)
+      : Nmpu(Nmpu), TargetDesc(TargetDesc) {}
   /// How chip ops re-quantize (NMPU arithmetic).
   NmpuMode Nmpu = NmpuMode::Fixed;
   /// The target, for chip ops whose semantics depend on it (may be null for
   /// graphs before lowering).
   const Target *TargetDesc = nullptr;
+  /// When set, the mvm kernel calls it with every input vector it drives
+  /// onto the rows (the unsigned values, before input phases): how the
+  /// `read-ranges` pass sees the column sums of calibration data.
+  std::function<void(const Op &, llvm::ArrayRef<int64_t>)> OnMvmInput;
 };
 
 /// Checks an op beyond the structural rules (operand counts, attribute

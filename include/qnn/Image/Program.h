@@ -64,6 +64,16 @@ struct Block {
   uint32_t RowOffset = 0, ColOffset = 0;
   uint32_t KBegin = 0, KCount = 0;
   uint32_t ColBegin = 0, ColCount = 0;
+  /// Empty, or the read shift of every read of the block: input phase p,
+  /// block column j at [p * ColCount + j], in place of the array's
+  /// ReadShift (same meaning). The compiler's `read-ranges` pass sets them.
+  std::vector<int8_t> PhaseShifts;
+
+  /// The read shift of block column \p Col in input phase \p Phase on
+  /// array \p A (this block's array).
+  int readShift(const ArrayImage &A, unsigned Phase, uint32_t Col) const {
+    return PhaseShifts.empty() ? A.ReadShift : PhaseShifts[size_t(Phase) * ColCount + Col];
+  }
 };
 
 enum class PolarityMode : uint8_t { Differential = 0, Offset = 1, Unipolar = 2 };

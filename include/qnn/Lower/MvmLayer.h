@@ -19,6 +19,7 @@
 
 #include "qnn/IR/Graph.h"
 #include "qnn/Image/Program.h"
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/Support/Error.h"
 #include <optional>
@@ -48,6 +49,22 @@ struct MvmBlock {
   int64_t KBegin = 0, KCount = 0, ColBegin = 0, ColCount = 0;
   int64_t ReadShift = 0;
   int64_t Array = -1, RowOffset = 0, ColOffset = 0;
+  /// From `read-ranges`: the read shift of each read of the block, input
+  /// phase p and column j at [p * ColCount + j], which replaces ReadShift
+  /// (and the array's) for that read; empty: every read uses ReadShift.
+  std::vector<int64_t> PhaseShifts;
+
+  /// The read shift of column \p Col (block-relative) in input phase \p Phase.
+  int64_t readShift(int64_t Phase, int64_t Col) const {
+    return PhaseShifts.empty() ? ReadShift : PhaseShifts[Phase * ColCount + Col];
+  }
+  /// Whether some read of the block covers more than the ADC's codes (a
+  /// shift above 0), and so rounds.
+  bool hasLossyRange() const {
+    if (PhaseShifts.empty())
+      return ReadShift > 0;
+    return llvm::any_of(PhaseShifts, [](int64_t S) { return S > 0; });
+  }
 };
 
 /// The per-layer cost figures the schedule pass computes (per sample).
@@ -103,6 +120,10 @@ struct MvmLayer {
   std::vector<MvmBlock> Blocks;
   int64_t DacBits = 0, AdcBits = 0, InputPhases = 0;
 
+  // read-ranges: some read's range was set from calibration data beyond
+  // what its reachable sum allows, so it may clip.
+  bool RangesMayClip = false;
+
   // partition.
   int64_t Tile = -1;
   int64_t ArrayBegin = 0, ArrayCount = 0;
@@ -128,10 +149,8 @@ struct MvmLayer {
     return llvm::ArrayRef<MvmBlock>(Blocks).slice(static_cast<size_t>(R) * N, N);
   }
   bool isExact() const {
-    for (const MvmBlock &B : Blocks)
-      if (B.ReadShift > 0)
-        return false;
-    return true;
+    return !RangesMayClip &&
+           llvm::none_of(Blocks, [](const MvmBlock &B) { return B.hasLossyRange(); });
   }
 };
 

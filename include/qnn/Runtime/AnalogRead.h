@@ -28,21 +28,26 @@ void addColumnCurrents(const int32_t *X, uint32_t Rows, const float *G, size_t S
 /// Box-Muller.
 void boxMuller(const uint32_t *Bits, size_t Pairs, float *Z);
 
-/// What the read-out of one array applies to a column current.
-struct ArrayReadout {
-  float Supply = 1;                  ///< the instance's supply factor
-  float NonlinIn = 0, NonlinOut = 0; ///< a / FS0 and FS0 / tanh(a), FS0 unamplified; 0: linear
-  float NoiseFS = 0;                 ///< read noise in current units (docs/analog-model.md)
-  float CodeScale = 1;               ///< A / FS
-  float MaxCode = 0;                 ///< A
+/// What the read-out applies to the current of each column of one read.
+/// The range in use, and with it the noise, the offset and the code scale,
+/// may differ from column to column (a block's read shifts per phase and
+/// column), so each is given per column.
+struct ColumnReadouts {
+  float Supply = 1;                 ///< the instance's supply factor
+  float MaxCode = 0;                ///< A
+  bool Nonlinear = false;           ///< whether NonlinIn/NonlinOut apply
+  const float *Gain = nullptr;      ///< the column's gain
+  const float *OffsetFS = nullptr;  ///< the column's offset x FS
+  const float *NoiseFS = nullptr;   ///< read noise in current units (docs/analog-model.md)
+  const float *CodeScale = nullptr; ///< A / FS
+  const float *NonlinIn = nullptr, *NonlinOut = nullptr; ///< a / FS0 and FS0 / tanh(a)
 };
 
 /// \p Codes[v * Cols + j], j < \p Cols, v < \p Vectors: the ADC codes of
 /// currents \p Currents with read-noise draws \p Z (both laid out as the
-/// codes), through column gains \p Gain and offsets \p OffsetFS (offset x
-/// FS, one per column).
-void adcCodes(const ArrayReadout &R, const float *Gain, const float *OffsetFS,
-              const float *Currents, const float *Z, uint32_t Cols, size_t Vectors, int32_t *Codes);
+/// codes) through the read-outs \p R of the columns.
+void adcCodes(const ColumnReadouts &R, const float *Currents, const float *Z, uint32_t Cols,
+              size_t Vectors, int32_t *Codes);
 
 } // namespace qnn::runtime
 

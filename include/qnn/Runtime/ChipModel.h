@@ -84,10 +84,17 @@ public:
   void countMvms(const image::MvmStep &S, uint32_t Copy, uint64_t Times, StepStats &Stats) const;
 
 private:
-  /// Ideal mode: the column sums of one block for one input phase
+  /// Ideal mode: the column sums of one block for input phase \p Phase
   /// (\p Currents: scratch), then the read-out.
-  void readBlock(const image::Block &B, llvm::ArrayRef<int64_t> Xp,
+  void readBlock(const image::Block &B, unsigned Phase, llvm::ArrayRef<int64_t> Xp,
                  llvm::MutableArrayRef<int64_t> Readout, std::vector<double> &Currents) const;
+  /// Analog mode: per column scratch of readConstants.
+  struct ReadConstants {
+    std::vector<float> OffsetFS, NoiseFS, CodeScale, NonlinIn, NonlinOut;
+  };
+  /// Analog mode: the read-out of each column of block \p B in input phase
+  /// \p Phase, at the column's range, in \p Scratch.
+  ColumnReadouts readConstants(const image::Block &B, unsigned Phase, ReadConstants &Scratch) const;
   /// Whether the NMPU corrects the read-outs of array \p Array.
   bool calibrated(uint32_t Array) const;
   /// The corrected read-out (ADC code << read shift) \p Readout of column
@@ -118,10 +125,19 @@ private:
   /// Analog mode: every cell's conductance (level x variation x drift),
   /// every column's gain and offset, the instance's supply factor.
   std::vector<std::vector<float>> Conductance;
-  /// Analog mode, per array: every column's gain and offset x full scale,
-  /// and the read-out's constants.
-  std::vector<std::vector<float>> ColumnGain, ColumnOffsetFS;
-  std::vector<ArrayReadout> Readouts;
+  /// Analog mode, per array: every column's gain and offset (relative to
+  /// the range in use).
+  std::vector<std::vector<float>> ColumnGain;
+  std::vector<std::vector<double>> ColumnOffset;
+  float SupplyFactor = 1;
+  /// Analog mode: the read-out's constants at each read shift from
+  /// MinReadShift to MaxReadShift (docs/analog-model.md).
+  struct ReadRange {
+    double FS = 0;
+    float NoiseFS = 0, CodeScale = 1, NonlinIn = 0, NonlinOut = 0;
+  };
+  static constexpr int MinReadShift = -16, MaxReadShift = 30;
+  std::vector<ReadRange> Ranges;
   ReadNoise Noise;
   /// The index in the image of each MVM step (read-noise position).
   llvm::DenseMap<const image::MvmStep *, uint32_t> StepIndex;

@@ -24,7 +24,7 @@ namespace qnn::image {
 /// The first eight bytes of every image.
 inline constexpr uint8_t ImageMagic[8] = {'Q', 'N', 'N', 'I', 'M', 'G', 0x0d, 0x0a};
 /// Bumped on every incompatible change of the layout.
-inline constexpr uint32_t ImageVersion = 6;
+inline constexpr uint32_t ImageVersion = 7;
 inline constexpr uint64_t HeaderSize = 32;
 inline constexpr uint64_t SectionEntrySize = 24;
 /// Byte offsets of the header fields.

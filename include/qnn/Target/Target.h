@@ -75,7 +75,9 @@ struct Target {
   CostParams Cost;
 
   unsigned totalArrays() const { return Tiles * ArraysPerTile; }
-  unsigned inputPhases() const { return (ActBits + DacBits - 1) / DacBits; }
+  unsigned inputPhases() const { return inputPhases(ActBits); }
+  /// The input phases that drive \p InputBits-bit inputs through the DACs.
+  unsigned inputPhases(unsigned InputBits) const { return (InputBits + DacBits - 1) / DacBits; }
   unsigned maxCellLevel() const { return (1u << CellBits) - 1; }
   unsigned maxAdcCode() const { return (1u << AdcBits) - 1; }
 };

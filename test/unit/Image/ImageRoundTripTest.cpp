@@ -255,7 +255,7 @@ TEST(ImageRefusal, HeaderAndTable) {
   std::vector<uint8_t> Version = Bytes;
   Version[VersionOffset] = 9;
   EXPECT_EQ(errorOf(readImage(Version, "a.img")),
-            "a.img: unsupported image format version 9 (this runtime reads version 6; "
+            "a.img: unsupported image format version 9 (this runtime reads version 7; "
             "recompile the model)");
   for (uint64_t At = FingerprintOffset; At < HeaderSize + NumSections * SectionEntrySize; ++At) {
     if (At >= TableCrcOffset && At < HeaderSize)

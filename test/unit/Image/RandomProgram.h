@@ -409,6 +409,11 @@ private:
       Bl.ColCount = pick(0, std::min<int64_t>(Cols, T.Cols));
       Bl.ColBegin = pick(0, Cols - Bl.ColCount);
       Bl.ColOffset = pick(0, T.Cols - Bl.ColCount);
+      // Half the blocks read at ranges of their own (read-ranges).
+      if (pick(0, 1))
+        for (size_t R = 0; R < size_t(T.inputPhases(M.InputBits)) * Bl.ColCount; ++R)
+          Bl.PhaseShifts.push_back(
+              static_cast<int8_t>(pick(-int(T.ReadGainBits), 24 - std::min(24u, T.AdcBits))));
       M.Blocks.push_back(Bl);
     }
     // Copies of the blocks elsewhere (replication): conv windows only.

@@ -72,8 +72,9 @@ inline Tensor randomInt(Rng &R, DType Type, Shape Dims) {
   return T;
 }
 
-inline constexpr const char *Pipeline[] = {"lower-to-mvm", "split-polarity", "slice-bits", "tile",
-                                           "partition",    "place",          "schedule"};
+inline constexpr const char *Pipeline[] = {"lower-to-mvm", "split-polarity", "slice-bits",
+                                           "tile",         "read-ranges",    "partition",
+                                           "place",        "schedule"};
 
 /// Runs the pipeline pass by pass; after each, checks the interpreter on the
 /// lowered graph against \p Golden: equal with the fp32 NMPU, within 1 with

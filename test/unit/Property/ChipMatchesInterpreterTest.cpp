@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "../Common/RandomQonnx.h"
+#include "../Common/TempDir.h"
 #include "qnn/Emit/Emit.h"
 #include "qnn/IR/OpRegistry.h"
 #include "qnn/IR/Parser.h"
@@ -23,6 +24,7 @@
 #include "qnn/Interp/Interpreter.h"
 #include "qnn/Pass/PassManager.h"
 #include "qnn/Runtime/Runtime.h"
+#include "qnn/Support/TensorIO.h"
 #include "gtest/gtest.h"
 #include <limits>
 #include <random>
@@ -361,6 +363,8 @@ struct Tally {
   int64_t Elements = 0, FixedOffByOne = 0, Fp32Differs = 0;
   /// Layers compiled with copies of their weights (--replication).
   int64_t ReplicatedLayers = 0;
+  /// Layers whose read-outs may clip (lossy, or ranges from calibration data).
+  int64_t LossyLayers = 0;
   /// MVM step runs, and those that ran as GEMMs (ExactMatrix.h).
   int64_t MvmRuns = 0, BatchedMvmRuns = 0;
 };
@@ -407,8 +411,11 @@ int64_t expectWithin(const Tensor &Actual, const Tensor &Golden, double Toleranc
 }
 
 /// Compiles and runs one case through every check of the file comment.
+/// With \p RangePercentile set, the case's input is also the calibration
+/// data of read-ranges: reads may clip, so the chip is checked against the
+/// lowered IR only (the read-out models the clip), not the ONNX level.
 void checkCase(Case &C, const Target &T, llvm::StringRef Polarity, Tally &Counts,
-               llvm::StringRef Replication = "") {
+               llvm::StringRef Replication = "", llvm::StringRef RangePercentile = "") {
   registerAllOps();
   SCOPED_TRACE(C.Description + " polarity=" + Polarity.str() + " rows=" + std::to_string(T.Rows) +
                " cols=" + std::to_string(T.Cols) + " cell_bits=" + std::to_string(T.CellBits) +
@@ -423,21 +430,33 @@ void checkCase(Case &C, const Target &T, llvm::StringRef Polarity, Tally &Counts
     Ctx.Options["polarity"] = Polarity.str();
   if (!Replication.empty())
     Ctx.Options["replication"] = Replication.str();
+  test::TempDir Dir;
+  const bool Calibrated = !RangePercentile.empty();
+  if (Calibrated) {
+    std::string Data = Dir.Path + "/calibration.npy";
+    ASSERT_FALSE(static_cast<bool>(writeNpyFile(C.Input, Data)));
+    Ctx.Options["calibration-data"] = Data;
+    Ctx.Options["range-percentile"] = RangePercentile.str();
+  }
   PassManager PM;
   for (const std::string &Name : defaultPipeline())
     ASSERT_FALSE(static_cast<bool>(PM.addPass(Name)));
   if (llvm::Error E = PM.run(*Lowered, Ctx))
     FAIL() << "pipeline: " << llvm::toString(std::move(E));
-  for (const auto &O : Lowered->ops())
+  for (const auto &O : Lowered->ops()) {
     Counts.ReplicatedLayers += O->Attrs.getInt("replicas", 1) > 1;
+    if (const Attribute *Readout = O->Attrs.find("readout"))
+      Counts.LossyLayers += *std::get_if<std::string>(Readout) == "lossy";
+  }
 
   EvalContext Fixed{NmpuMode::Fixed, &T}, Fp32{NmpuMode::Fp32, &T};
   std::vector<Tensor> LoweredFp32 = unwrap(evaluateGraph(*Lowered, {C.Input}, Fp32), "lowered");
   std::vector<Tensor> LoweredFixed = unwrap(evaluateGraph(*Lowered, {C.Input}, Fixed), "lowered");
   ASSERT_EQ(LoweredFp32.size(), 1u);
   ASSERT_EQ(LoweredFixed.size(), 1u);
-  expectWithin(LoweredFp32[0], Golden[0], C.GoldenTolerance,
-               "lowered IR (fp32 NMPU) != ONNX level");
+  if (!Calibrated)
+    expectWithin(LoweredFp32[0], Golden[0], C.GoldenTolerance,
+                 "lowered IR (fp32 NMPU) != ONNX level");
 
   image::Program P = unwrap(emitProgram(*Lowered, T), "emit");
   std::vector<uint8_t> Bytes = unwrap(image::writeImage(P), "write");
@@ -462,11 +481,18 @@ void checkCase(Case &C, const Target &T, llvm::StringRef Polarity, Tally &Counts
     Counts.MvmRuns += S->stats().MvmRuns;
     Counts.BatchedMvmRuns += S->stats().BatchedMvmRuns;
     if (Mode == NmpuMode::Fp32) {
-      Counts.Fp32Differs +=
-          expectWithin(Chip[0], Golden[0], C.GoldenTolerance, "chip (fp32 NMPU) != ONNX level");
+      if (Calibrated)
+        EXPECT_EQ(Chip[0].Data, LoweredFp32[0].Data) << "chip (fp32 NMPU) != lowered IR";
+      else
+        Counts.Fp32Differs +=
+            expectWithin(Chip[0], Golden[0], C.GoldenTolerance, "chip (fp32 NMPU) != ONNX level");
       continue;
     }
     EXPECT_EQ(Chip[0].Data, LoweredFixed[0].Data) << "chip (fixed NMPU) != lowered IR";
+    if (Calibrated) {
+      Counts.Elements += Chip[0].size();
+      continue;
+    }
     // The fixed-point NMPU is within one step of the fp32 one.
     Counts.FixedOffByOne += expectWithin(Chip[0], Golden[0], C.FixedTolerance + C.GoldenTolerance,
                                          "fixed NMPU too far from the ONNX level");
@@ -599,14 +625,14 @@ WeightKind weightsFor(llvm::StringRef Polarity) {
 /// how often the fixed-point NMPU was one step off the ONNX-level result.
 template <typename MakeFn>
 Tally runTrials(uint64_t Seed, int Trials, llvm::StringRef Label, MakeFn MakeCase,
-                llvm::StringRef Replication = "") {
+                llvm::StringRef Replication = "", llvm::StringRef RangePercentile = "") {
   Rng R(Seed);
   Tally Counts;
   for (int Trial = 0; Trial < Trials; ++Trial) {
     Target T = randomTarget(R);
     std::string Polarity;
     Case C = MakeCase(R, Trial, Polarity);
-    checkCase(C, T, Polarity, Counts, Replication);
+    checkCase(C, T, Polarity, Counts, Replication, RangePercentile);
   }
   EXPECT_GT(Counts.Elements, 0);
   std::printf("%s: fixed NMPU differs from ONNX semantics on %lld of %lld outputs, fp32 NMPU "
@@ -625,17 +651,26 @@ TEST(ChipMatchesInterpreter, RandomConvolutions) {
   });
 }
 
+/// A single convolution (odd trials) or a chain of two (even trials), with
+/// the polarity of the trial.
+Case convOrConvChain(Rng &R, int Trial, std::string &Polarity) {
+  Polarity = Polarities[Trial % 3];
+  return Trial % 2 ? randomConv(R, weightsFor(Polarity))
+                   : randomChain(R, weightsFor(Polarity), /*Conv=*/true);
+}
+
+// Read-out ranges from calibration data (the case's own input) at a
+// percentile that lets a quarter of the observed reads clip: the chip's
+// read-outs clip where the interpreter's do, whichever copy reads.
+TEST(ChipMatchesInterpreter, CalibratedReadRanges) {
+  Tally Counts = runTrials(20261206, 100, "calibrated ranges", convOrConvChain, "1", "75");
+  EXPECT_GT(Counts.LossyLayers, 20);
+}
+
 // Copies of the weights on spare arrays (--replication) read different
 // output pixels; every copy must compute what the layer computes.
 TEST(ChipMatchesInterpreter, ReplicatedConvolutions) {
-  Tally Counts = runTrials(
-      20261205, 100, "replicated conv",
-      [](Rng &R, int Trial, std::string &Polarity) {
-        Polarity = Polarities[Trial % 3];
-        return Trial % 2 ? randomConv(R, weightsFor(Polarity))
-                         : randomChain(R, weightsFor(Polarity), /*Conv=*/true);
-      },
-      "1");
+  Tally Counts = runTrials(20261205, 100, "replicated conv", convOrConvChain, "1");
   EXPECT_GT(Counts.ReplicatedLayers, 50);
 }
 

@@ -117,23 +117,34 @@ TEST(ReadNoise, EveryPartOfThePositionChangesTheDraw) {
 
 TEST(AnalogRead, CodesFollowTheReadOutChain) {
   // Without noise, gain 1 and offset 0: the rounded, clamped current.
-  ArrayReadout R;
-  R.CodeScale = 1, R.MaxCode = 15;
-  const std::vector<float> Gain(6, 1.0f), Offset(6, 0.0f), Z(6, 0.0f);
+  std::vector<float> Gain(6, 1.0f), Offset(6, 0.0f), Z(6, 0.0f), Noise(6, 0.0f), CodeScale(6, 1.0f),
+      NonlinIn(6, 0.0f), NonlinOut(6, 0.0f);
+  ColumnReadouts R;
+  R.MaxCode = 15;
+  R.Gain = Gain.data(), R.OffsetFS = Offset.data(), R.NoiseFS = Noise.data();
+  R.CodeScale = CodeScale.data(), R.NonlinIn = NonlinIn.data(), R.NonlinOut = NonlinOut.data();
   const std::vector<float> Currents = {-3.0f, 0.49f, 0.5f, 7.6f, 15.4f, 99.0f};
   std::vector<int32_t> Codes(6);
-  adcCodes(R, Gain.data(), Offset.data(), Currents.data(), Z.data(), 6, 1, Codes.data());
+  adcCodes(R, Currents.data(), Z.data(), 6, 1, Codes.data());
   EXPECT_EQ(Codes, (std::vector<int32_t>{0, 0, 1, 8, 15, 15}));
   // A read noise of one code moves every read by its draw.
-  R.NoiseFS = 1;
+  std::fill(Noise.begin(), Noise.end(), 1.0f);
   const std::vector<float> Ones(6, 1.0f);
-  adcCodes(R, Gain.data(), Offset.data(), Currents.data(), Ones.data(), 6, 1, Codes.data());
+  adcCodes(R, Currents.data(), Ones.data(), 6, 1, Codes.data());
   EXPECT_EQ(Codes, (std::vector<int32_t>{0, 1, 2, 9, 15, 15}));
+  // Each column reads at its own range: twice the code scale, twice the code.
+  std::fill(Noise.begin(), Noise.end(), 0.0f);
+  CodeScale[3] = 2;
+  adcCodes(R, Currents.data(), Z.data(), 6, 1, Codes.data());
+  EXPECT_EQ(Codes, (std::vector<int32_t>{0, 0, 1, 15, 15, 15}));
+  CodeScale[2] = 2;
+  adcCodes(R, Currents.data(), Z.data(), 3, 1, Codes.data());
+  EXPECT_EQ(Codes[2], 1); // 0.5 * 2 + 0.5 rounds down to 1
   // The non-linearity compresses: tanh(a u) / tanh(a) >= u on [0, 1].
-  R.NoiseFS = 0, R.CodeScale = 1.0f / 16, R.MaxCode = 1023;
-  R.NonlinIn = 0.5f / 1023, R.NonlinOut = 1023 / std::tanh(0.5f);
+  R.Nonlinear = true, R.MaxCode = 1023;
+  CodeScale[0] = 1.0f / 16, NonlinIn[0] = 0.5f / 1023, NonlinOut[0] = 1023 / std::tanh(0.5f);
   const std::vector<float> Mid = {511.5f * 16};
-  adcCodes(R, Gain.data(), Offset.data(), Mid.data(), Z.data(), 1, 1, Codes.data());
+  adcCodes(R, Mid.data(), Z.data(), 1, 1, Codes.data());
   EXPECT_EQ(Codes[0], std::lround(1023 * std::tanh(0.5 * 511.5 * 16 / 1023) / std::tanh(0.5) / 16));
 }
 

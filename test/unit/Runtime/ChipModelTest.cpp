@@ -444,6 +444,37 @@ TEST(ChipModelAnalog, ReadGainShrinksReadNoiseAndOffsetButNotTheFloor) {
   EXPECT_LT(Amplified, 1.25 * Plain);
 }
 
+TEST(ChipModelAnalog, BlockReadShiftsReadAsTheirRange) {
+  // A block's own read shift (read-ranges) replaces its array's: the same
+  // chip instance gives the same outputs, every non-ideality on, whether the
+  // array or the block asks for the gain of 8.
+  const int64_t Samples = 200;
+  Tensor X(DType::U8, {Samples, 16});
+  std::mt19937 Rng(3);
+  for (double &V : X.Data)
+    V = Rng() & 1;
+  RunOptions Analog;
+  Analog.Analog = true;
+  AnalogParams A;
+  A.SigmaProgram = 0.05, A.SigmaRead = 0.01, A.SigmaReadFloor = 0.001, A.SigmaSupply = 0.02;
+  A.Nonlinearity = 0.2, A.SigmaGain = 0.02, A.SigmaOffset = 0.01;
+  Analog.AnalogOverride = A;
+  Analog.Seed = 5;
+  auto run = [&](const Program &P, const RunOptions &O) {
+    return llvm::cantFail(llvm::cantFail(Session::create(P, O, "shifts")).run({X}))[0].Data;
+  };
+  Program ArrayGain = oneColumn(16, 1, 1, 8, -3, Samples);
+  Program BlockGain = oneColumn(16, 1, 1, 8, 0, Samples);
+  BlockGain.Steps[0].Mvm.Blocks[0].PhaseShifts = {-3};
+  Program BlockPlain = oneColumn(16, 1, 1, 8, -3, Samples);
+  BlockPlain.Steps[0].Mvm.Blocks[0].PhaseShifts = {0};
+  EXPECT_EQ(run(ArrayGain, Analog), run(BlockGain, Analog));
+  EXPECT_EQ(run(oneColumn(16, 1, 1, 8, 0, Samples), Analog), run(BlockPlain, Analog));
+  EXPECT_NE(run(ArrayGain, Analog), run(BlockPlain, Analog));
+  // Ideal mode: exact either way.
+  EXPECT_EQ(run(ArrayGain, RunOptions()), run(BlockGain, RunOptions()));
+}
+
 TEST(ChipModelAnalog, SeedsAreChipInstances) {
   LayerBuilder B(5);
   Layer L = B.make(/*Conv=*/false, RequantMode::None);
