@@ -33,6 +33,11 @@ cl::list<std::string> PassOptions("pass-option",
 cl::opt<std::string>
     Polarity("polarity", cl::desc("Weight polarity mode for every layer (default: cheapest exact)"),
              cl::value_desc("differential|offset|unipolar"), cl::cat(compilerOptionCategory()));
+cl::opt<std::string> PolarityObjective(
+    "polarity-objective",
+    cl::desc("What the default polarity choice minimizes: accuracy (the analog error, default) "
+             "or area (cells)"),
+    cl::value_desc("accuracy|area"), cl::cat(compilerOptionCategory()));
 cl::opt<std::string> Readout("readout", cl::desc("Row limit policy: exact (default) or lossy"),
                              cl::value_desc("exact|lossy"), cl::cat(compilerOptionCategory()));
 cl::opt<std::string> CalibrationData(
@@ -108,8 +113,9 @@ Expected<PassContext> makePassContext(StringRef SourceName) {
   }
   // The keys the mapping passes read (docs/passes.md); the passes check the
   // values. A misspelt key would otherwise be ignored without a word.
-  static const StringRef KnownKeys[] = {"polarity",    "readout",          "chips",
-                                        "replication", "calibration-data", "range-percentile"};
+  static const StringRef KnownKeys[] = {"polarity",        "polarity-objective", "readout",
+                                        "chips",           "replication",        "calibration-data",
+                                        "range-percentile"};
   auto Set = [&](StringRef Key, StringRef Value) -> Error {
     if (!is_contained(KnownKeys, Key))
       return makeError("--pass-option: unknown key '{}' (keys: {})", Key.str(),
@@ -127,6 +133,9 @@ Expected<PassContext> makePassContext(StringRef SourceName) {
   }
   if (!Polarity.empty())
     if (Error E = Set("polarity", Polarity))
+      return E;
+  if (!PolarityObjective.empty())
+    if (Error E = Set("polarity-objective", PolarityObjective))
       return E;
   if (!Readout.empty())
     if (Error E = Set("readout", Readout))

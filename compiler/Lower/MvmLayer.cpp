@@ -176,6 +176,7 @@ llvm::Expected<MvmLayer> readMvmLayer(const Op &O) {
     std::vector<int64_t> Signs = R.ints("col_sign", Outputs.size());
     L.Cells = R.integer("cells");
     L.DifferentialCells = R.integer("cells_differential");
+    L.AreaCells = R.integer("cells_area", L.Cells);
     std::vector<int64_t> Shifts = R.ints("col_shift", Outputs.size());
     if (O.Attrs.has("slices")) {
       L.Slices = R.integer("slices");
@@ -306,6 +307,9 @@ void writeMvmLayer(const MvmLayer &L, AttrMap &A) {
     A.set("col_shift", Shifts);
     A.set("cells", L.Cells);
     A.set("cells_differential", L.DifferentialCells);
+    A.erase("cells_area");
+    if (L.AreaCells != L.Cells)
+      A.set("cells_area", L.AreaCells);
     if (L.Slices > 0) {
       A.set("slices", L.Slices);
       A.set("cell_bits", L.CellBits);

@@ -40,7 +40,9 @@ public:
     std::vector<std::vector<MvmBlock>> Layers;
     std::vector<std::string> Names;
     std::vector<ReplicaWork> Work;
+    int64_t ExtraCells = 0; // over the fewest cells (polarity-objective)
     if (llvm::Error E = visitMvmLayers(G, [&](const Op &O, const MvmLayer &L) {
+          ExtraCells += L.Cells - L.AreaCells;
           Layers.push_back(L.Blocks);
           Names.push_back(O.Name);
           Work.push_back(
@@ -48,15 +50,25 @@ public:
           return llvm::Error::success();
         }))
       return E;
+    // A refusal says what the accuracy-first polarity costs: the user may
+    // prefer the area.
+    auto withAreaHint = [&](llvm::Error E) -> llvm::Error {
+      if (ExtraCells <= 0)
+        return E;
+      return makeError("{}; --polarity-objective=area would store the weights in {} fewer cells "
+                       "(the default stores them for the least analog error)",
+                       llvm::toString(std::move(E)), ExtraCells);
+    };
     llvm::Expected<ModelPacking> Packing = packOnChips(Layers, Names, T, *Chips);
     if (!Packing)
-      return Packing.takeError();
+      return withAreaHint(Packing.takeError());
     int64_t Next = Packing->NumArrays;
     int64_t Have = T.totalArrays() * Packing->Chips;
     if (Next > Have)
-      return makeError("model needs {} arrays, target '{}' has {} ({} tiles x {}): {} arrays "
-                       "over; use a larger target, fewer/smaller layers, or --chips=auto",
-                       Next, T.Name, Have, T.Tiles, T.ArraysPerTile, Next - Have);
+      return withAreaHint(
+          makeError("model needs {} arrays, target '{}' has {} ({} tiles x {}): {} arrays "
+                    "over; use a larger target, fewer/smaller layers, or --chips=auto",
+                    Next, T.Name, Have, T.Tiles, T.ArraysPerTile, Next - Have));
     std::vector<int64_t> Copies(Layers.size(), 1);
     if (*Budget > 0) {
       llvm::Expected<std::vector<int64_t>> Chosen =

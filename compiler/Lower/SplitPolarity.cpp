@@ -2,8 +2,12 @@
 //
 // Cells store non-negative levels, so each layer's signed W_eff becomes
 // non-negative magnitudes plus a per-column sign (differential, unipolar) or
-// a digital offset correction (offset). By default the mode with the fewest
-// cells wins; all three are exact.
+// a digital offset correction (offset). All three are exact. By default
+// (polarity-objective=accuracy) on a target with non-idealities the mode
+// that stores the least (differential or unipolar, unless the weights crowd
+// at their minimum) wins, as its outputs carry the least programming error
+// and its columns the most read-out headroom; polarity-objective=area, or a
+// target without non-idealities, takes the fewest cells.
 //
 //===----------------------------------------------------------------------===//
 #include "qnn/Lower/MvmLayer.h"
@@ -33,7 +37,23 @@ unsigned commonShift(uint64_t Or) { return Or == 0 ? 0 : llvm::countTrailingZero
 struct Candidate {
   PolarityMode Mode;
   int64_t Cells;
+  /// Sum of the squared stored values, in weight units: the conductance
+  /// error a relative programming spread leaves in the outputs grows with
+  /// it. Offset mode stores w + offset, so weights near 0 (most of them)
+  /// sit at mid-range levels and carry their error; differential stores |w|.
+  double StoredSquares = 0;
 };
+
+/// Sum over \p W (K x N) of the squared value each weight stores in mode
+/// \p Mode, shifts included.
+double storedSquares(const Tensor &W, PolarityMode Mode, int64_t Offset) {
+  double Sum = 0;
+  for (double D : W.Data) {
+    double Stored = Mode == PolarityMode::Offset ? D + double(Offset) : std::abs(D);
+    Sum += Stored * Stored;
+  }
+  return Sum;
+}
 
 class SplitPolarityPass : public Pass {
 public:
@@ -42,15 +62,24 @@ public:
     llvm::Expected<const Target *> T = Ctx.requireTarget(name());
     if (!T)
       return T.takeError();
+    std::string Objective = Ctx.option("polarity-objective", "accuracy");
+    if (Objective != "accuracy" && Objective != "area")
+      return makeError("unknown polarity objective '{}' (--polarity-objective=accuracy|area)",
+                       Objective);
+    // A target without non-idealities has no analog error to weigh.
+    const AnalogParams &A = (*T)->Analog;
+    const bool WeighError =
+        Objective == "accuracy" && (A.SigmaProgram > 0 || A.SigmaRead > 0 || A.SigmaOffset > 0);
     std::string Forced = Ctx.option("polarity");
     std::optional<PolarityMode> ForcedMode = parsePolarity(Forced);
     if (!Forced.empty() && !ForcedMode)
       return makeError("unknown polarity '{}' (--pass-option=polarity=differential|offset|"
                        "unipolar)",
                        Forced);
-    llvm::Error E = forEachMvm(
-        G, MvmStage::Lowered, name(), "lower-to-mvm",
-        [&](Op &O, MvmLayer &L) -> llvm::Error { return split(G, O, L, **T, ForcedMode); });
+    llvm::Error E = forEachMvm(G, MvmStage::Lowered, name(), "lower-to-mvm",
+                               [&](Op &O, MvmLayer &L) -> llvm::Error {
+                                 return split(G, O, L, **T, ForcedMode, WeighError);
+                               });
     if (E)
       return E;
     G.eraseDeadCode();
@@ -59,7 +88,7 @@ public:
 
 private:
   llvm::Error split(Graph &G, Op &O, MvmLayer &L, const Target &T,
-                    std::optional<PolarityMode> Forced) {
+                    std::optional<PolarityMode> Forced, bool WeighError) {
     const Tensor &W = *O.operand(1)->Const;
     int64_t Min = 0, Max = 0;
     std::vector<bool> HasPositive(L.N), HasNegative(L.N);
@@ -100,6 +129,8 @@ private:
                                               MaxMagnitude, T.CellBits)});
     if (OffsetFits)
       Candidates.push_back({PolarityMode::Offset, cellsFor(L.K, L.N, MaxOffset, T.CellBits)});
+    for (Candidate &C : Candidates)
+      C.StoredSquares = storedSquares(W, C.Mode, Offset);
 
     const Candidate *Chosen = nullptr;
     if (Forced) {
@@ -116,14 +147,24 @@ private:
                               ", more than the " + llvm::Twine(T.WeightBits) +
                               " weight bits of target '" + T.Name + "'; use polarity=differential");
     } else {
-      // Fewest cells; ties keep the earlier (cheaper on the NMPU) candidate.
+      // Objective area: the fewest cells. Objective accuracy (on an analog
+      // target): the least stored error, then the fewest cells. Ties keep
+      // the earlier (cheaper on the NMPU) candidate.
+      auto Better = [&](const Candidate &C, const Candidate &Than) {
+        if (WeighError && C.StoredSquares != Than.StoredSquares)
+          return C.StoredSquares < Than.StoredSquares;
+        return C.Cells < Than.Cells;
+      };
       for (const Candidate &C : Candidates)
-        if (!Chosen || C.Cells < Chosen->Cells)
+        if (!Chosen || Better(C, *Chosen))
           Chosen = &C;
     }
 
     L.Polarity = Chosen->Mode;
     L.Cells = Chosen->Cells;
+    L.AreaCells = L.Cells;
+    for (const Candidate &C : Candidates)
+      L.AreaCells = std::min(L.AreaCells, C.Cells);
     // The saving is reported against the textbook two columns per output.
     L.DifferentialCells = cellsFor(L.K, 2 * L.N, MaxMagnitude, T.CellBits);
     bool IsOffset = Chosen->Mode == PolarityMode::Offset;

@@ -9,6 +9,7 @@
 #include "qnn/Target/NmpuArith.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <random>
@@ -75,6 +76,13 @@ void ChipModel::readBlock(const Block &B, unsigned Phase, llvm::ArrayRef<int64_t
                           llvm::MutableArrayRef<int64_t> Readout,
                           std::vector<double> &Currents) const {
   const ArrayImage &A = P.Arrays[B.Array];
+  // A phase that drives none of the rows is not read (as in analog mode):
+  // the NMPU takes 0 without a calibration correction.
+  if (std::all_of(Xp.begin() + B.KBegin, Xp.begin() + B.KBegin + B.KCount,
+                  [](int64_t V) { return V == 0; })) {
+    std::fill(Readout.begin(), Readout.end(), 0);
+    return;
+  }
   Currents.assign(B.ColCount, 0.0);
   // Rows are driven one at a time so the inner loop walks a row of the
   // row-major array; rows driven with 0 add nothing. Integer sums in a
@@ -207,6 +215,11 @@ void ChipModel::mvmAnalog(const MvmStep &S, const int64_t *X, int64_t Vectors, u
                  Read.size(), Codes.data());
         const bool Calibrated = calibrated(B.Array);
         for (size_t I = 0; I < Read.size(); ++I) {
+          // A phase that drives none of the block's rows is not read: the
+          // NMPU knows its inputs and adds nothing (no noise, no offset).
+          const int32_t *Driven = Xp.data() + (Read[I] - FirstVector) * S.K + B.KBegin;
+          if (std::all_of(Driven, Driven + B.KCount, [](int32_t V) { return V == 0; }))
+            continue;
           int64_t *VectorAcc = Acc.data() + (Read[I] - FirstVector) * S.N;
           const int32_t *VectorCodes = Codes.data() + I * B.ColCount;
           for (uint32_t J = 0; J < B.ColCount; ++J) {

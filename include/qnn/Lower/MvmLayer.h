@@ -111,6 +111,8 @@ struct MvmLayer {
   int64_t Offset = 0;
   std::vector<MvmColumn> Columns;
   int64_t Cells = 0, DifferentialCells = 0; ///< cells of this mode and of differential
+  /// Cells of the mode with the fewest (polarity-objective=area).
+  int64_t AreaCells = 0;
 
   // slice-bits.
   int64_t Slices = 0;

@@ -328,16 +328,17 @@ TEST(ChipModel, BatchesOfAFixedBatchModelRunInOrder) {
 }
 
 /// One column of \p Rows cells of level \p Level read by an \p AdcBits ADC
-/// with \p ReadShift, inputs of \p DacBits bits in one phase; the output is
-/// the accumulator.
+/// with \p ReadShift, inputs of \p DacBits bits in one phase (or of
+/// \p InputBits bits in several); the output is the accumulator.
 Program oneColumn(unsigned Rows, uint8_t Level, unsigned DacBits, unsigned AdcBits,
-                  int8_t ReadShift, int64_t Samples) {
+                  int8_t ReadShift, int64_t Samples, unsigned InputBits = 0) {
   Target T;
   T.Name = "column";
   T.Rows = Rows;
   T.Cols = T.Neurons = 1;
   T.CellBits = 2;
-  T.ActBits = T.DacBits = DacBits;
+  T.DacBits = DacBits;
+  T.ActBits = InputBits ? InputBits : DacBits;
   T.AdcBits = AdcBits;
   T.ReadGainBits = 4;
   Program P;
@@ -358,7 +359,7 @@ Program oneColumn(unsigned Rows, uint8_t Level, unsigned DacBits, unsigned AdcBi
   S.Outputs = {1};
   S.Mvm.K = Rows;
   S.Mvm.N = 1;
-  S.Mvm.InputBits = DacBits;
+  S.Mvm.InputBits = T.ActBits;
   S.Mvm.Columns = {{0, 1, 0}};
   S.Mvm.Blocks = {{0, 0, 0, 0, Rows, 0, 1}};
   S.Mvm.Bias = {0};
@@ -473,6 +474,36 @@ TEST(ChipModelAnalog, BlockReadShiftsReadAsTheirRange) {
   EXPECT_NE(run(ArrayGain, Analog), run(BlockPlain, Analog));
   // Ideal mode: exact either way.
   EXPECT_EQ(run(ArrayGain, RunOptions()), run(BlockGain, RunOptions()));
+}
+
+TEST(ChipModelAnalog, PhasesThatDriveNoRowAreNotRead) {
+  // A large offset and read noise on a 16-row column read bit-serially
+  // (8 phases): an input that drives no row in some phase must not pick up
+  // that phase's offset or noise. Input 0 drives nothing: exactly 0. Input 1
+  // drives phase 0 only: the error is that of one read, far below the
+  // eight reads' error of input 255.
+  const int64_t Samples = 64;
+  Program P = oneColumn(16, 1, 1, 8, 0, Samples, /*InputBits=*/8);
+  RunOptions Analog;
+  Analog.Analog = true;
+  AnalogParams A;
+  A.SigmaRead = 0.02, A.SigmaOffset = 0.02;
+  Analog.AnalogOverride = A;
+  auto rmsError = [&](int Value) {
+    Tensor X(DType::U8, {Samples, 16});
+    std::fill(X.Data.begin(), X.Data.end(), Value);
+    double Sum = 0;
+    for (Analog.Seed = 1; Analog.Seed <= 5; ++Analog.Seed) {
+      Tensor Got = llvm::cantFail(llvm::cantFail(Session::create(P, Analog, "idle")).run({X}))[0];
+      for (double V : Got.Data)
+        Sum += (V - 16.0 * Value) * (V - 16.0 * Value);
+    }
+    return std::sqrt(Sum / (5 * Samples));
+  };
+  EXPECT_EQ(rmsError(0), 0.0);
+  const double One = rmsError(1), All = rmsError(255);
+  EXPECT_GT(One, 0.0);
+  EXPECT_GT(All, 20 * One); // the phase of bit 7 alone weighs 128 times bit 0
 }
 
 TEST(ChipModelAnalog, SeedsAreChipInstances) {
