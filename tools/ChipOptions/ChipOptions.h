@@ -16,6 +16,8 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Error.h"
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace qnn::tools {
 
@@ -29,8 +31,23 @@ llvm::cl::OptionCategory &chipOptionCategory();
 llvm::Expected<runtime::RunOptions> chipRunOptions(const image::Program &P,
                                                    llvm::StringRef ImageName);
 
+/// The analog parameters of \p A by the names of their override options
+/// (sigma-read, ...), in the order --help lists them.
+std::vector<std::pair<llvm::StringRef, double>> analogParameters(const AnalogParams &A);
+
+/// Sets the parameter of \p A that the override option --\p Name sets, with
+/// the checks of the option: the error names an unknown parameter (listing
+/// the known ones) or a negative or non-finite value.
+llvm::Error setAnalogParameter(AnalogParams &A, llvm::StringRef Name, double Value);
+
+/// Whether the command line gives the override option --\p Name.
+bool analogParameterOverridden(llvm::StringRef Name);
+
 /// The chip model in words: "ideal, fixed NMPU", "analog, seed 3, fp32 NMPU".
 std::string chipDescription();
+
+/// The spelling of \p Mode in --nmpu: "fixed", "fp32" or "fp16".
+llvm::StringRef nmpuName(NmpuMode Mode);
 
 } // namespace qnn::tools
 
