@@ -4,7 +4,6 @@
 #include "qnn/Support/Json.h"
 #include "qnn/Support/OutputFile.h"
 #include "llvm/ADT/STLExtras.h"
-#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include <fmt/format.h>
 #include <map>
@@ -366,7 +365,13 @@ static std::string fieldText(const json::Value &Root, StringRef Path) {
   for (StringRef Key : Keys)
     if (V && V->getAsObject())
       V = V->getAsObject()->get(Key);
-  return V ? formatv("{0}", *V).str() : "nothing";
+  if (!V)
+    return "nothing";
+  std::string Text;
+  raw_string_ostream OS(Text);
+  json::OStream J(OS);
+  printJson(J, *V);
+  return OS.str();
 }
 
 Expected<Results> mergeResults(ArrayRef<Results> Parts, ArrayRef<std::string> Names) {
