@@ -5,7 +5,8 @@
 /// arithmetic, ideal or analog mode, the chip instance, a calibration file
 /// and one override per analog parameter of the target. qnn-run and qnn-eval
 /// both link this, so the two tools spell and check them alike
-/// (docs/cli.md).
+/// (docs/cli.md); qnn-eval --sweep sets the analog parameters by the names
+/// of their options through it too.
 ///
 //===----------------------------------------------------------------------===//
 #ifndef QNN_TOOLS_CHIPOPTIONS_CHIPOPTIONS_H

@@ -2,7 +2,6 @@
 #include "Progress.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/raw_ostream.h"
-#include <algorithm>
 #include <fmt/format.h>
 
 using namespace llvm;
@@ -23,16 +22,20 @@ void Progress::update(int64_t Done) {
     return;
   double Share = (double(Finished) * Images + Done) / (double(Evaluations) * Images);
   std::string Text = fmt::format("{:3.0f} %  {}  images {}/{}", 100 * Share, What, Done, Images);
-  // The bar takes what the text leaves of the line, with a column spare: a
-  // line as wide as the terminal would wrap and \r would not return to it.
-  int64_t Columns = sys::Process::StandardErrColumns();
-  int64_t BarWidth = std::min<int64_t>(40, Columns - int64_t(Text.size()) - 4);
-  std::string Bar;
-  if (BarWidth >= 10) {
-    int64_t Full = static_cast<int64_t>(Share * BarWidth);
-    Bar = "[" + std::string(Full, '#') + std::string(BarWidth - Full, '.') + "] ";
+  // A bar of a width that does not change with the text, and a line one
+  // column short of the terminal: a full line would wrap, and \r would not
+  // return to its start.
+  size_t Columns = sys::Process::StandardErrColumns();
+  size_t BarWidth = Columns >= 110 ? 40 : Columns >= 90 ? 20 : 0;
+  std::string Line;
+  if (BarWidth) {
+    size_t Full = static_cast<size_t>(Share * BarWidth);
+    Line = "[" + std::string(Full, '#') + std::string(BarWidth - Full, '.') + "] ";
   }
-  errs() << "\r" << Bar << Text << "\x1b[K";
+  Line += Text;
+  if (Columns > 0 && Line.size() >= Columns)
+    Line.resize(Columns - 1);
+  errs() << "\r" << Line << "\x1b[K";
   errs().flush();
   Drawn = true;
 }
