@@ -110,11 +110,13 @@ public:
                       Mid, escape(YLabel));
   }
 
-  void referenceLine(double Accuracy) {
+  /// A dashed horizontal line from \p X1 to \p X2, as the reference is drawn.
+  void dashedLine(double X1, double X2, double PY) {
     OS << fmt::format("<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"{}\" "
                       "stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>\n",
-                      Left, py(Accuracy), Right, py(Accuracy), ReferenceColour);
+                      X1, PY, X2, PY, ReferenceColour);
   }
+  void referenceLine(double Accuracy) { dashedLine(Left, Right, py(Accuracy)); }
   void band(StringRef Points) {
     OS << fmt::format("<polygon points=\"{}\" fill=\"{}\" fill-opacity=\"0.2\"/>\n", Points.str(),
                       MeanColour);
@@ -181,12 +183,7 @@ void commonLegend(Chart &C, std::vector<LegendEntry> &Entries) {
                                       C.band(Chart::point(X, Y - 5) + Chart::point(X + 20, Y - 5) +
                                              Chart::point(X + 20, Y + 5) + Chart::point(X, Y + 5));
                                     }}});
-  Entries.push_back({"reference", [&C](double X, double Y) {
-                       C.OS << fmt::format("<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" "
-                                           "y2=\"{:.1f}\" stroke=\"{}\" stroke-width=\"1.5\" "
-                                           "stroke-dasharray=\"6 4\"/>\n",
-                                           X, Y, X + 20, Y, ReferenceColour);
-                     }});
+  Entries.push_back({"reference", [&C](double X, double Y) { C.dashedLine(X, X + 20, Y); }});
   C.legend(Entries);
 }
 

@@ -1,7 +1,9 @@
 //===- ResultsJson.cpp - Monte-Carlo results as JSON files ----------------===//
 #include "ResultsJson.h"
+#include "MonteCarloOptions.h"
 #include "qnn/Support/Diagnostics.h"
 #include "qnn/Support/Json.h"
+#include "qnn/Support/Limits.h"
 #include "qnn/Support/OutputFile.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -248,6 +250,8 @@ static void readPoints(Reader &In, const json::Object &Top, Results &R) {
       In.fail(Path + ".value", "is given but the results have no sweep");
     }
     const json::Array &Instances = In.array(*PointObject, Path, "instances");
+    if (In.ok() && Instances.empty())
+      In.fail(Path + ".instances", "is empty (a run has at least one instance)");
     std::set<uint64_t> Seen;
     for (size_t K = 0; In.ok() && K < Instances.size(); ++K) {
       std::string IPath = fmt::format("{}.instances[{}]", Path, K);
@@ -297,7 +301,9 @@ Expected<Results> resultsFromJson(StringRef Text, StringRef Source) {
   const json::Object &Data = In.object(*Top, "", "data", {"images", "labels", "count", "scale"});
   S.Images = In.file(Data, "data", "images");
   S.Labels = In.file(Data, "data", "labels");
-  S.Count = In.integer(Data, "data", "count", 1);
+  // A data set holds at most one image per tensor element: a bound that
+  // also keeps sums of correct counts far from overflowing.
+  S.Count = In.integer(Data, "data", "count", 1, limits::MaxElements);
   S.Scale = In.number(Data, "data", "scale");
   const json::Object &Chip =
       In.object(*Top, "", "chip", {"target", "nmpu", "calibration", "seed", "analog"});
@@ -319,7 +325,7 @@ Expected<Results> resultsFromJson(StringRef Text, StringRef Source) {
     S.Swept->Name = In.string(*Swept, "sweep", "name");
     S.Swept->Start = In.number(*Swept, "sweep", "start");
     S.Swept->Stop = In.number(*Swept, "sweep", "stop");
-    S.Swept->Count = In.integer(*Swept, "sweep", "count", 1, UINT32_MAX);
+    S.Swept->Count = In.integer(*Swept, "sweep", "count", 1, MaxSweepValues);
   }
   if (In.ok())
     readPoints(In, *Top, R);

@@ -122,7 +122,14 @@ TEST(ResultsJson, RefusesDamagedFiles) {
   EXPECT_EQ(readEdited(R, [](llvm::json::Object &O) { O.erase("data"); }),
             "r.json: 'data' is missing");
   EXPECT_EQ(readEdited(R, [](llvm::json::Object &O) { (*O.getObject("data"))["count"] = -1; }),
-            "r.json: 'data.count' must be an integer from 1 to 9223372036854775807");
+            "r.json: 'data.count' must be an integer from 1 to 134217728");
+  // A sweep of more values than qnn-eval runs would be a huge allocation.
+  EXPECT_EQ(readEdited(R,
+                       [](llvm::json::Object &O) {
+                         O["sweep"] = llvm::json::Object{
+                             {"name", "sigma-read"}, {"start", 0}, {"stop", 1}, {"count", 1 << 30}};
+                       }),
+            "r.json: 'sweep.count' must be an integer from 1 to 10000");
   EXPECT_EQ(readEdited(R, [](llvm::json::Object &O) { O["extra"] = 1; }),
             "r.json: 'extra' is not a field of a results file");
   EXPECT_EQ(readEdited(R, [](llvm::json::Object &O) { firstInstance(O)["correct"] = 101; }),
@@ -139,6 +146,12 @@ TEST(ResultsJson, RefusesDamagedFiles) {
                          firstInstance(O)["seed"] = 11;
                        }),
             "r.json: 'points[0].instances[1]' repeats instance 1");
+  EXPECT_EQ(readEdited(R,
+                       [](llvm::json::Object &O) {
+                         (*(*O.getArray("points"))[0].getAsObject())["instances"] =
+                             llvm::json::Array();
+                       }),
+            "r.json: 'points[0].instances' is empty (a run has at least one instance)");
   EXPECT_EQ(readEdited(R, [](llvm::json::Object &O) { O["points"] = llvm::json::Array(); }),
             "r.json: 'points' has 0 entries, not one per value of the sweep (1)");
   EXPECT_EQ(errorOf(resultsFromJson("[1]", "r.json")),
