@@ -1,6 +1,8 @@
 //===- ChipOptions.cpp - Chip model options of qnn-run and qnn-eval -------===//
 #include "ChipOptions.h"
 #include "qnn/Support/Diagnostics.h"
+#include "llvm/ADT/STLExtras.h"
+#include <cmath>
 #include <fmt/format.h>
 
 using namespace llvm;
@@ -84,22 +86,52 @@ Expected<runtime::RunOptions> chipRunOptions(const image::Program &P, StringRef 
   if (!T)
     return T.takeError();
   AnalogParams A = T->Analog;
-  for (AnalogOption &O : AnalogOptions) {
-    if (!O.Opt.getNumOccurrences())
-      continue;
-    if (!(O.Opt >= 0))
-      return makeError("--{} must not be negative", O.Opt.ArgStr.str());
-    A.*(O.Member) = O.Opt;
-  }
+  for (AnalogOption &O : AnalogOptions)
+    if (O.Opt.getNumOccurrences())
+      if (Error E = setAnalogParameter(A, O.Opt.ArgStr, O.Opt))
+        return E;
   Options.AnalogOverride = A;
   return Options;
+}
+
+std::vector<std::pair<StringRef, double>> analogParameters(const AnalogParams &A) {
+  std::vector<std::pair<StringRef, double>> Values;
+  for (const AnalogOption &O : AnalogOptions)
+    Values.emplace_back(O.Opt.ArgStr, A.*(O.Member));
+  return Values;
+}
+
+Error setAnalogParameter(AnalogParams &A, StringRef Name, double Value) {
+  for (const AnalogOption &O : AnalogOptions) {
+    if (O.Opt.ArgStr != Name)
+      continue;
+    if (!std::isfinite(Value))
+      return makeError("--{} must be a finite number, not {}", Name.str(), Value);
+    if (Value < 0)
+      return makeError("--{} must not be negative", Name.str());
+    A.*(O.Member) = Value;
+    return Error::success();
+  }
+  std::string Names;
+  for (const AnalogOption &O : AnalogOptions)
+    Names += (Names.empty() ? "" : ", ") + O.Opt.ArgStr.str();
+  return makeError("'{}' is not an analog parameter; the parameters are {}", Name.str(), Names);
+}
+
+bool analogParameterOverridden(StringRef Name) {
+  return llvm::any_of(AnalogOptions, [&](const AnalogOption &O) {
+    return O.Opt.ArgStr == Name && O.Opt.getNumOccurrences() > 0;
+  });
 }
 
 std::string chipDescription() {
   std::string Instance = ChipMode == Mode::Analog ? fmt::format("analog, seed {}", Seed.getValue())
                                                   : std::string("ideal");
-  const char *Arith = Nmpu == NmpuMode::Fixed ? "fixed" : Nmpu == NmpuMode::Fp32 ? "fp32" : "fp16";
-  return fmt::format("{}, {} NMPU", Instance, Arith);
+  return fmt::format("{}, {} NMPU", Instance, nmpuName(Nmpu).str());
+}
+
+StringRef nmpuName(NmpuMode Mode) {
+  return Mode == NmpuMode::Fixed ? "fixed" : Mode == NmpuMode::Fp32 ? "fp32" : "fp16";
 }
 
 } // namespace qnn::tools

@@ -5,7 +5,8 @@
 /// arithmetic, ideal or analog mode, the chip instance, a calibration file
 /// and one override per analog parameter of the target. qnn-run and qnn-eval
 /// both link this, so the two tools spell and check them alike
-/// (docs/cli.md).
+/// (docs/cli.md); qnn-eval --sweep sets the analog parameters by the names
+/// of their options through it too.
 ///
 //===----------------------------------------------------------------------===//
 #ifndef QNN_TOOLS_CHIPOPTIONS_CHIPOPTIONS_H
@@ -16,6 +17,8 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Error.h"
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace qnn::tools {
 
@@ -29,8 +32,23 @@ llvm::cl::OptionCategory &chipOptionCategory();
 llvm::Expected<runtime::RunOptions> chipRunOptions(const image::Program &P,
                                                    llvm::StringRef ImageName);
 
+/// The analog parameters of \p A by the names of their override options
+/// (sigma-read, ...), in the order --help lists them.
+std::vector<std::pair<llvm::StringRef, double>> analogParameters(const AnalogParams &A);
+
+/// Sets the parameter of \p A that the override option --\p Name sets, with
+/// the checks of the option: the error names an unknown parameter (listing
+/// the known ones) or a negative or non-finite value.
+llvm::Error setAnalogParameter(AnalogParams &A, llvm::StringRef Name, double Value);
+
+/// Whether the command line gives the override option --\p Name.
+bool analogParameterOverridden(llvm::StringRef Name);
+
 /// The chip model in words: "ideal, fixed NMPU", "analog, seed 3, fp32 NMPU".
 std::string chipDescription();
+
+/// The spelling of \p Mode in --nmpu: "fixed", "fp32" or "fp16".
+llvm::StringRef nmpuName(NmpuMode Mode);
 
 } // namespace qnn::tools
 

@@ -1,22 +1,29 @@
 //===- qnn-eval.cpp - Accuracy of an image on a labelled data set ---------===//
 //
 // qnn-eval IMAGE --data=FILE --labels=FILE [--model=MODEL.onnx] [options]
+// qnn-eval --merge RESULTS.json... [--json=FILE] [--plot=FILE.svg]
 //
 // Runs every image of a data set through the chip model in runs of about 100
 // images, and prints the top-1 accuracy. With --model, the reference
 // interpreter evaluates the source model on the same inputs (the golden
 // model) and the tool also prints its accuracy and on how many images the two
-// predictions differ.
+// predictions differ. With --instances or --instance-range it evaluates many
+// analog chip instances instead (MonteCarlo.h), and --merge combines the
+// results of instance ranges run apart (ResultsJson.h).
 //
 //===----------------------------------------------------------------------===//
 #include "ChipOptions/ChipOptions.h"
 #include "DataSet.h"
+#include "MonteCarlo.h"
+#include "Plot.h"
+#include "ResultsJson.h"
 #include "qnn/Driver/CompilerOptions.h"
 #include "qnn/IR/OpRegistry.h"
 #include "qnn/Image/ImageReader.h"
 #include "qnn/Interp/Interpreter.h"
 #include "qnn/Runtime/Runtime.h"
 #include "qnn/Support/Diagnostics.h"
+#include "qnn/Support/OutputFile.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -32,16 +39,16 @@ using namespace qnn;
 using namespace qnn::runtime;
 
 static cl::OptionCategory EvalCategory("qnn-eval options");
-static cl::opt<std::string> ImageFile(cl::Positional, cl::desc("<image>"), cl::Required,
-                                      cl::cat(EvalCategory));
+static cl::list<std::string> Inputs(cl::Positional, cl::desc("<image> | <results.json>..."),
+                                    cl::cat(EvalCategory));
 static cl::opt<std::string> DataFile("data",
                                      cl::desc("The images: IDX (plain or .gz) or .npy, first "
                                               "dimension = number of images"),
-                                     cl::value_desc("file"), cl::Required, cl::cat(EvalCategory));
+                                     cl::value_desc("file"), cl::cat(EvalCategory));
 static cl::opt<std::string> LabelsFile("labels",
                                        cl::desc("The class of each image: IDX (plain or .gz) or "
                                                 "integer .npy"),
-                                       cl::value_desc("file"), cl::Required, cl::cat(EvalCategory));
+                                       cl::value_desc("file"), cl::cat(EvalCategory));
 static cl::opt<std::string> ModelFile("model",
                                       cl::desc("The source model: also evaluate it with the "
                                                "reference interpreter and compare"),
@@ -52,6 +59,31 @@ static cl::opt<std::string> ScaleOpt("scale",
                                      cl::desc("Multiply every pixel by this (default: 1/255 for "
                                               "uint8 images, 1 otherwise)"),
                                      cl::value_desc("X or A/B"), cl::cat(EvalCategory));
+static cl::opt<uint64_t> InstancesOpt("instances",
+                                      cl::desc("Evaluate N analog chip instances, of seeds --seed "
+                                               "to --seed + N - 1, and summarize their accuracy"),
+                                      cl::value_desc("N"), cl::cat(EvalCategory));
+static cl::opt<std::string>
+    RangeOpt("instance-range",
+             cl::desc("Evaluate instances A to B-1 only (seeds --seed + A to --seed + B - 1), to "
+                      "spread the instances over machines and --merge their --json results"),
+             cl::value_desc("A:B"), cl::cat(EvalCategory));
+static cl::opt<std::string> SweepOpt("sweep",
+                                     cl::desc("Evaluate the instances at COUNT evenly spaced "
+                                              "values of an analog parameter (sigma-read, ...)"),
+                                     cl::value_desc("NAME=START:STOP:COUNT"),
+                                     cl::cat(EvalCategory));
+static cl::opt<std::string> JsonFile("json",
+                                     cl::desc("Write the results of the instances as JSON (the "
+                                              "input of --merge)"),
+                                     cl::value_desc("file"), cl::cat(EvalCategory));
+static cl::opt<std::string> PlotFile("plot",
+                                     cl::desc("Draw the accuracy of the instances as an SVG chart"),
+                                     cl::value_desc("file.svg"), cl::cat(EvalCategory));
+static cl::opt<bool> MergeOpt("merge",
+                              cl::desc("Merge the --json results given as arguments (instance "
+                                       "ranges of one evaluation) and summarize them"),
+                              cl::cat(EvalCategory));
 
 static const char *const Tool = "qnn-eval";
 /// Images per run() call when the batch is symbolic: large enough to amortize
@@ -174,9 +206,11 @@ struct Predictions {
 
 /// Evaluates the images \p RunSize at a time with \p Eval, which returns the
 /// outputs of images [First, First + Count); \p Who names the evaluator.
+/// Reports the images done to \p Bar, if any.
 static Predictions
 predictAll(const Data &D, int64_t RunSize, StringRef Who,
-           function_ref<Expected<std::vector<Tensor>>(int64_t First, int64_t Count)> Eval) {
+           function_ref<Expected<std::vector<Tensor>>(int64_t First, int64_t Count)> Eval,
+           eval::Progress *Bar = nullptr) {
   using Clock = std::chrono::steady_clock;
   Predictions P;
   for (int64_t First = 0; First < D.Count; First += RunSize) {
@@ -191,8 +225,25 @@ predictAll(const Data &D, int64_t RunSize, StringRef Who,
       reportErrorAndExit(Tool, Best.takeError());
     P.Best.insert(P.Best.end(), Best->begin(), Best->end());
     P.Classes = Out->front().Dims.back();
+    if (Bar)
+      Bar->update(First + Count);
   }
   return P;
+}
+
+/// The images \p P predicts correctly, once every label is checked to be
+/// one of its classes.
+static int64_t countCorrect(const Data &D, const Predictions &P) {
+  int64_t Correct = 0;
+  for (int64_t I = 0; I < D.Count; ++I) {
+    int64_t Label = D.Labels[I];
+    if (Label < 0 || Label >= P.Classes)
+      reportErrorAndExit(Tool, makeError("{}: label {} of image {} is not one of the model's {} "
+                                         "classes",
+                                         LabelsFile.getValue(), Label, I, P.Classes));
+    Correct += P.Best[I] == Label;
+  }
+  return Correct;
 }
 
 /// The graph, and the per-image dimensions and batch size of its input.
@@ -232,6 +283,166 @@ static std::string percent(int64_t Correct, int64_t Count) {
   return fmt::format("{:.2f} %", 100.0 * Correct / Count);
 }
 
+static double seconds(std::chrono::steady_clock::duration T) {
+  return std::chrono::duration<double>(T).count();
+}
+
+/// How the chip takes the images: the input's type and per-image
+/// dimensions, and the images per run.
+struct ChipInput {
+  DType Type;
+  Shape Inner;
+  int64_t Run = 0;
+};
+
+static Predictions predictChip(Session &S, const Data &D, const ChipInput &In,
+                               eval::Progress *Bar = nullptr) {
+  return predictAll(
+      D, In.Run, Inputs.front(),
+      [&](int64_t First, int64_t Count) {
+        return S.run({makeBatch(D, First, Count, In.Type, In.Inner)});
+      },
+      Bar);
+}
+
+static Predictions predictReference(const Reference &Ref, const Data &D,
+                                    eval::Progress *Bar = nullptr) {
+  // A fixed-batch graph evaluates exactly one batch at a time.
+  int64_t RefRun = Ref.Batch > 0 ? Ref.Batch : ImagesPerRun;
+  return predictAll(
+      D, RefRun, ModelFile,
+      [&](int64_t First, int64_t Count) {
+        return evaluateGraph(*Ref.G,
+                             {makeBatch(D, First, Count, Ref.G->Inputs[0]->Type.Elem, Ref.Inner)});
+      },
+      Bar);
+}
+
+/// Whether the command line asks for many chip instances.
+static bool monteCarlo() {
+  return InstancesOpt.getNumOccurrences() || RangeOpt.getNumOccurrences();
+}
+
+/// Writes --json and --plot, each whole or not at all.
+static void writeResultOutputs(const eval::Results &R) {
+  if (!JsonFile.empty())
+    if (Error E = eval::writeResultsFile(JsonFile, R))
+      reportErrorAndExit(Tool, std::move(E));
+  if (!PlotFile.empty())
+    if (Error E = writeOutputFile(PlotFile, eval::plotSvg(R)))
+      reportErrorAndExit(Tool, std::move(E));
+}
+
+/// qnn-eval --merge: reads results files and prints and writes their union.
+static int mergeMain() {
+  for (const auto &Entry : cl::getRegisteredOptions()) {
+    cl::Option *O = Entry.second;
+    bool Evaluates = is_contained(O->Categories, &EvalCategory) ||
+                     is_contained(O->Categories, &tools::chipOptionCategory());
+    if (Evaluates && O->getNumOccurrences() && O != &MergeOpt && O != &JsonFile && O != &PlotFile)
+      reportErrorAndExit(Tool, makeError("--merge combines results files and evaluates nothing: "
+                                         "--{} does not apply (the files hold the settings)",
+                                         O->ArgStr.str()));
+  }
+  if (Inputs.empty())
+    reportErrorAndExit(Tool, makeError("--merge needs the results files of qnn-eval --json"));
+  std::vector<eval::Results> Parts;
+  for (const std::string &Path : Inputs) {
+    Expected<eval::Results> R = eval::readResultsFile(Path);
+    if (!R)
+      reportErrorAndExit(Tool, R.takeError());
+    Parts.push_back(std::move(*R));
+  }
+  Expected<eval::Results> Merged = eval::mergeResults(Parts, Inputs);
+  if (!Merged)
+    reportErrorAndExit(Tool, Merged.takeError());
+  eval::printResults(outs(), *Merged);
+  writeResultOutputs(*Merged);
+  return 0;
+}
+
+/// Identifies an input file for the results, or exits.
+static eval::FileId identify(StringRef Path) {
+  Expected<eval::FileId> F = eval::identifyFile(Path);
+  if (!F)
+    reportErrorAndExit(Tool, F.takeError());
+  return std::move(*F);
+}
+
+/// The settings of a Monte-Carlo run, the reference's accuracy to come.
+static eval::Settings describeRun(const Target &T, const eval::MonteCarloPlan &Plan,
+                                  const Data &D) {
+  eval::Settings S;
+  S.Image = identify(Inputs.front());
+  if (!ModelFile.empty())
+    S.Model = identify(ModelFile);
+  S.Images = identify(DataFile);
+  S.Labels = identify(LabelsFile);
+  S.Count = D.Count;
+  S.Scale = D.PixelScale.Num / D.PixelScale.Den;
+  S.Target = T.Name;
+  S.Nmpu = tools::nmpuName(Plan.Base.Nmpu).str();
+  if (!Plan.Base.CalibrationFile.empty())
+    S.Calibration = identify(Plan.Base.CalibrationFile);
+  S.Seed = Plan.Base.Seed;
+  for (const auto &[Name, Value] : tools::analogParameters(*Plan.Base.AnalogOverride))
+    S.Analog.emplace_back(Name.str(), Value);
+  S.Swept = Plan.Swept;
+  return S;
+}
+
+/// --instances / --instance-range: the reference once (the model, or the
+/// ideal chip \p Ideal, which computes what the model does), then a new
+/// session of \p Program per instance.
+static int evaluateInstances(const image::Program &Program, Session &Ideal,
+                             const eval::MonteCarloPlan &Plan, const Data &D, const ChipInput &In,
+                             const std::optional<Reference> &Ref) {
+  eval::Results R;
+  R.S = describeRun(Ideal.target(), Plan, D);
+  size_t Points = Plan.Swept ? Plan.Swept->Count : 1;
+  eval::Progress Bar(1 + int64_t(Points * (Plan.Range.End - Plan.Range.Begin)), D.Count);
+  Bar.start("reference");
+  Predictions Golden = Ref ? predictReference(*Ref, D, &Bar) : predictChip(Ideal, D, In, &Bar);
+  R.S.ReferenceCorrect = countCorrect(D, Golden);
+  Bar.clear();
+  eval::printReference(outs(), R.S);
+  std::chrono::steady_clock::duration ChipTime{};
+  auto Evaluate = [&](const RunOptions &Options, eval::Progress &B) -> Expected<int64_t> {
+    Expected<Session> S = Session::create(Program, Options, Inputs.front());
+    if (!S)
+      return S.takeError();
+    Predictions Chip = predictChip(*S, D, In, &B);
+    ChipTime += Chip.Time;
+    return countCorrect(D, Chip);
+  };
+  if (Error E = eval::runMonteCarlo(Plan, R, Evaluate, Bar, outs()))
+    reportErrorAndExit(Tool, std::move(E));
+  writeResultOutputs(R);
+  outs() << fmt::format("wall time: chip {:.2f} s, reference {:.2f} s\n", seconds(ChipTime),
+                        seconds(Golden.Time));
+  return 0;
+}
+
+/// The checks of the command line that cl::opt does not make.
+static void checkEvaluationOptions() {
+  if (Inputs.size() != 1)
+    reportErrorAndExit(Tool,
+                       makeError("give one image to evaluate{}; to merge results files of "
+                                 "--json, add --merge",
+                                 Inputs.empty() ? "" : fmt::format(", not {}", Inputs.size())));
+  for (cl::opt<std::string> *O : {&DataFile, &LabelsFile})
+    if (O->empty())
+      reportErrorAndExit(
+          Tool, makeError("--{} is missing: {}", O->ArgStr.str(),
+                          O == &DataFile ? "the images to evaluate" : "the class of each image"));
+  if (!monteCarlo())
+    for (cl::opt<std::string> *O : {&SweepOpt, &JsonFile, &PlotFile})
+      if (O->getNumOccurrences())
+        reportErrorAndExit(Tool, makeError("--{} needs many chip instances: add --instances=N (or "
+                                           "--instance-range=A:B) and --mode=analog",
+                                           O->ArgStr.str()));
+}
+
 int main(int argc, char **argv) {
   InitLLVM X(argc, argv);
   cl::HideUnrelatedOptions({&EvalCategory, &tools::chipOptionCategory()});
@@ -240,6 +451,10 @@ int main(int argc, char **argv) {
     if (cl::Option *O = cl::getRegisteredOptions().lookup(Name))
       O->setHiddenFlag(cl::NotHidden);
   cl::ParseCommandLineOptions(argc, argv, "qnn-eval: accuracy of an image on a data set\n");
+  if (MergeOpt)
+    return mergeMain();
+  checkEvaluationOptions();
+  const std::string &ImageFile = Inputs.front();
 
   Expected<image::Program> Image = image::readImageFile(ImageFile);
   if (!Image)
@@ -247,32 +462,50 @@ int main(int argc, char **argv) {
   Expected<RunOptions> Options = tools::chipRunOptions(*Image, ImageFile);
   if (!Options)
     reportErrorAndExit(Tool, Options.takeError());
-  Expected<Session> S = Session::create(std::move(*Image), *Options, ImageFile);
+  // Many instances: this session is the ideal chip (the reference without
+  // --model), and each instance gets a session of a copy of the program.
+  RunOptions SessionOptions = *Options;
+  if (monteCarlo()) {
+    SessionOptions.Analog = false;
+    SessionOptions.AnalogOverride.reset();
+    SessionOptions.CalibrationFile.clear(); // it corrects analog errors the ideal chip has not
+  }
+  Expected<Session> S = Session::create(monteCarlo() ? image::Program(*Image) : std::move(*Image),
+                                        SessionOptions, ImageFile);
   if (!S)
     reportErrorAndExit(Tool, S.takeError());
+  std::optional<eval::MonteCarloPlan> Plan;
+  if (monteCarlo()) {
+    Expected<eval::MonteCarloPlan> Planned = eval::planMonteCarlo(
+        InstancesOpt.getNumOccurrences() ? std::optional<uint64_t>(InstancesOpt) : std::nullopt,
+        RangeOpt, SweepOpt, *Options, S->target().Analog);
+    if (!Planned)
+      reportErrorAndExit(Tool, Planned.takeError());
+    Plan = std::move(*Planned);
+  }
   const image::Program &P = S->program();
   if (P.Inputs.size() != 1 || P.Outputs.empty())
     reportErrorAndExit(Tool, makeError("{}: the image has {} inputs and {} outputs; qnn-eval "
                                        "needs one input and at least one output",
-                                       ImageFile.getValue(), P.Inputs.size(), P.Outputs.size()));
+                                       ImageFile, P.Inputs.size(), P.Outputs.size()));
   const image::TensorDesc &In = P.Tensors[P.Inputs[0]];
   if (In.Dims.empty())
-    reportErrorAndExit(Tool, makeError("{}: input '{}' is a scalar, not a batch of images",
-                                       ImageFile.getValue(), In.Name));
+    reportErrorAndExit(
+        Tool, makeError("{}: input '{}' is a scalar, not a batch of images", ImageFile, In.Name));
   int64_t Batch = In.Dims[0];
-  Shape Inner(In.Dims.begin() + 1, In.Dims.end());
-  if (llvm::any_of(Inner, [](int64_t D) { return D <= 0; }))
+  ChipInput Chip{In.Type, Shape(In.Dims.begin() + 1, In.Dims.end())};
+  if (llvm::any_of(Chip.Inner, [](int64_t D) { return D <= 0; }))
     reportErrorAndExit(Tool, makeError("{}: input '{}' has shape [{}]; only its first (batch) "
                                        "dimension may be symbolic",
-                                       ImageFile.getValue(), In.Name, shapeToString(In.Dims)));
+                                       ImageFile, In.Name, shapeToString(In.Dims)));
 
-  Data D = readData(numElements(Inner), In.Name, In.Dims);
+  Data D = readData(numElements(Chip.Inner), In.Name, In.Dims);
   // A fixed batch B runs any multiple of B; a symbolic batch runs any count.
   // The chip model splits a run into chunks for its threads (and bounds
   // their memory), so it takes up to 2^24 input elements per run.
   int64_t ChipRun = std::clamp<int64_t>((int64_t(1) << 24) / std::max<int64_t>(1, D.PerImage),
                                         ImagesPerRun, 16 * ImagesPerRun);
-  int64_t Run = Batch < 0 ? ChipRun : Batch * std::max<int64_t>(1, ChipRun / Batch);
+  Chip.Run = Batch < 0 ? ChipRun : Batch * std::max<int64_t>(1, ChipRun / Batch);
   if (Batch > 0 && D.Count % Batch)
     reportErrorAndExit(Tool, makeError("{}: {} images do not fill whole batches of {}, the "
                                        "image's batch size; use --limit with a multiple of {}",
@@ -288,29 +521,16 @@ int main(int argc, char **argv) {
 
   outs() << fmt::format("evaluating {} images of {} ({} elements each, scale {:.6g})\n", D.Count,
                         DataFile.getValue(), D.PerImage, D.PixelScale.Num / D.PixelScale.Den);
-  Predictions Chip = predictAll(D, Run, ImageFile, [&](int64_t First, int64_t Count) {
-    return S->run({makeBatch(D, First, Count, In.Type, Inner)});
-  });
-  int64_t ChipCorrect = 0, RefCorrect = 0, Differ = 0;
-  for (int64_t I = 0; I < D.Count; ++I) {
-    int64_t Label = D.Labels[I];
-    if (Label < 0 || Label >= Chip.Classes)
-      reportErrorAndExit(Tool, makeError("{}: label {} of image {} is not one of the model's {} "
-                                         "classes",
-                                         LabelsFile.getValue(), Label, I, Chip.Classes));
-    ChipCorrect += Chip.Best[I] == Label;
-  }
+  if (Plan)
+    return evaluateInstances(*Image, *S, *Plan, D, Chip, Ref);
+  Predictions ChipPredictions = predictChip(*S, D, Chip);
+  int64_t ChipCorrect = countCorrect(D, ChipPredictions), RefCorrect = 0, Differ = 0;
   Predictions Golden;
   if (Ref) {
-    // A fixed-batch graph evaluates exactly one batch at a time.
-    int64_t RefRun = Ref->Batch > 0 ? Ref->Batch : ImagesPerRun;
-    Golden = predictAll(D, RefRun, ModelFile, [&](int64_t First, int64_t Count) {
-      return evaluateGraph(*Ref->G,
-                           {makeBatch(D, First, Count, Ref->G->Inputs[0]->Type.Elem, Ref->Inner)});
-    });
+    Golden = predictReference(*Ref, D);
     for (int64_t I = 0; I < D.Count; ++I) {
       RefCorrect += Golden.Best[I] == D.Labels[I];
-      Differ += Golden.Best[I] != Chip.Best[I];
+      Differ += Golden.Best[I] != ChipPredictions.Best[I];
     }
   }
 
@@ -319,12 +539,9 @@ int main(int argc, char **argv) {
   if (Ref)
     outs() << fmt::format("   reference: {}   predictions differ on {} images",
                           percent(RefCorrect, D.Count), Differ);
-  auto Seconds = [](std::chrono::steady_clock::duration T) {
-    return std::chrono::duration<double>(T).count();
-  };
-  outs() << fmt::format("\nwall time: chip {:.2f} s", Seconds(Chip.Time));
+  outs() << fmt::format("\nwall time: chip {:.2f} s", seconds(ChipPredictions.Time));
   if (Ref)
-    outs() << fmt::format(", reference {:.2f} s", Seconds(Golden.Time));
+    outs() << fmt::format(", reference {:.2f} s", seconds(Golden.Time));
   outs() << '\n';
   return 0;
 }
