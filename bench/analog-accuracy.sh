@@ -1,21 +1,33 @@
 #!/usr/bin/env bash
-# bench/analog-accuracy.sh [LIMIT [SEED...]]: analog-mode accuracy of the
-# models of docs/analog-model.md ("What survives, measured") on their test
-# sets (first LIMIT images, default 10000; seeds default 1 2 3), each preset
-# as it ships and with its read gains taken away (read_gain_bits = 0).
-# Needs a build (tools/build.sh) and the shared models beside the clone.
+# bench/analog-accuracy.sh [INSTANCES [LIMIT]]: the analog accuracy of the
+# models of docs/analog-model.md ("What survives, measured") with the
+# mapping techniques switched on one at a time, each over INSTANCES chip
+# instances (default 20; seeds 1..INSTANCES) on the first LIMIT test images
+# (default all). Each line is qnn-eval's summary: mean, std, min, max and
+# the drop against the ideal chip (the reference interpreter's predictions).
+# The Fashion-MNIST CNN's calibration data are the first 1024 training
+# images (never the test images). Needs a build (tools/build.sh), the shared
+# models beside the clone and Debian's python3-numpy and dataset-fashion-mnist.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-bin="$root/build/bin"
+bin="${QNN_BIN:-$root/build/bin}" # QNN_BIN: tools built elsewhere
 shared="$root/../shared"
-limit="${1:-10000}"
-shift || true
-seeds="${*:-1 2 3}"
+instances="${1:-20}"
+limit="${2:-0}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 export QNN_TARGETS_DIR="$root/targets"
+fashion_dir=/usr/share/datasets/fashion-mnist
 mnist="--data=$shared/data/mnist/t10k-images-idx3-ubyte.gz --labels=$shared/data/mnist/t10k-labels-idx1-ubyte.gz"
-fashion="--data=/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz --labels=/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz"
+fashion="--data=$fashion_dir/t10k-images-idx3-ubyte.gz --labels=$fashion_dir/t10k-labels-idx1-ubyte.gz"
+
+/usr/bin/python3 - "$fashion_dir/train-images-idx3-ubyte.gz" "$work/fashion-calibration.npy" <<'EOF'
+import gzip, sys
+import numpy as np
+with gzip.open(sys.argv[1]) as f:
+    images = np.frombuffer(f.read()[16:], dtype=np.uint8).reshape(-1, 1, 28, 28)
+np.save(sys.argv[2], (images[:1024].astype(np.float32) / 255).astype(np.float32))
+EOF
 
 no_gain() { # PRESET -> path of the preset without read gains
   /usr/bin/python3 -c "import json, sys; t = json.load(open(sys.argv[1])); t['read_gain_bits'] = 0
@@ -23,27 +35,24 @@ json.dump(t, open(sys.argv[2], 'w'))" "$root/targets/$1.json" "$work/$1-no-gain.
   echo "$work/$1-no-gain.json"
 }
 
-accuracy() { # IMAGE DATA-OPTIONS [qnn-eval options]: the accuracy, "92.96"
-  "$bin/qnn-eval" "$1" $2 --limit="$limit" "${@:3}" | grep '^chip' | sed -e 's/.*= \([0-9.]*\) %.*/\1/'
+row() { # LABEL MODEL TARGET DATA-OPTIONS [qnnc options]
+  "$bin/qnnc" "$2" --target="$3" -o "$work/model.img" "${@:5}"
+  echo "$1: $("$bin/qnn-eval" "$work/model.img" $4 --limit="$limit" --mode=analog \
+    --instances="$instances" | grep '^[0-9]* instances:')"
 }
 
-row() { # NAME MODEL PRESET DATA [qnnc options]
-  local line="$1 on $3:"
-  for variant in gains no-gain; do
-    local target="$3"
-    [ "$variant" = no-gain ] && target="$(no_gain "$3")"
-    "$bin/qnnc" "$2" --target="$target" -o "$work/model.img" "${@:5}"
-    line="$line $variant ideal $(accuracy "$work/model.img" "$4") analog"
-    for seed in $seeds; do
-      line="$line $(accuracy "$work/model.img" "$4" --mode=analog --seed="$seed")"
-    done
-    line="$line;"
-  done
-  echo "$line"
+techniques() { # NAME MODEL PRESET DATA-OPTIONS [qnnc options for calibration data]
+  row "$1 on $3, none (fewest cells, no read gain)" "$2" "$(no_gain "$3")" "$4" \
+    --polarity-objective=area
+  row "$1 on $3, + exact read ranges" "$2" "$3" "$4" --polarity-objective=area
+  if [ $# -gt 4 ]; then
+    row "$1 on $3, + ranges from calibration data" "$2" "$3" "$4" --polarity-objective=area "${@:5}"
+  fi
+  row "$1 on $3, + polarity for accuracy (all)" "$2" "$3" "$4" "${@:5}"
 }
 
-row TFC_1W1A "$shared/models/qonnx-zoo/TFC_1W1A.onnx" flash "$mnist"
-row TFC_1W1A "$shared/models/qonnx-zoo/TFC_1W1A.onnx" sram-binary "$mnist"
-row TFC_2W2A "$shared/models/qonnx-zoo/TFC_2W2A.onnx" nvm-2bit "$mnist"
-row fashion_cnn "$root/test/models/fashion_cnn.onnx" flash "$fashion"
-row "fashion_cnn differential" "$root/test/models/fashion_cnn.onnx" flash "$fashion" --polarity=differential
+techniques "Fashion CNN" "$root/test/models/fashion_cnn.onnx" flash "$fashion" \
+  --calibration-data="$work/fashion-calibration.npy"
+techniques TFC_1W1A "$shared/models/qonnx-zoo/TFC_1W1A.onnx" sram-binary "$mnist"
+techniques TFC_2W2A "$shared/models/qonnx-zoo/TFC_2W2A.onnx" nvm-2bit "$mnist"
+techniques TFC_1W1A "$shared/models/qonnx-zoo/TFC_1W1A.onnx" flash "$mnist"

@@ -2,12 +2,20 @@
 #include "qnn/Runtime/ChipModel.h"
 #include "qnn/Support/Diagnostics.h"
 #include "qnn/Support/Json.h"
+#include "qnn/Support/OutputFile.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include <cmath>
+#include <fmt/format.h>
 
 namespace qnn::runtime {
 
-llvm::Expected<Calibration> readCalibrationFile(llvm::StringRef Path, const image::Program &P) {
+llvm::Expected<Calibration> readCalibrationFile(llvm::StringRef Path, const image::Program &P,
+                                                const Target &T) {
+  // Corrections far outside these bounds describe another chip, and would
+  // overflow the NMPU's fixed-point constants.
+  const double MaxOffset = std::ldexp(1.0, int(T.AdcBits));
   std::string File = Path.str();
   auto Buf = llvm::MemoryBuffer::getFile(Path);
   if (!Buf)
@@ -41,14 +49,37 @@ llvm::Expected<Calibration> readCalibrationFile(llvm::StringRef Path, const imag
       std::vector<double> &Into = Key[0] == 'g' ? C.Gain : C.Offset;
       for (const llvm::json::Value &V : *Values) {
         llvm::Optional<double> D = V.getAsNumber();
-        if (!D || (Key[0] == 'g' && !(*D > 0)))
-          return makeError("{}: array {}: every '{}' must be a number{}", File, *Index, Key,
-                           Key[0] == 'g' ? " above 0" : "");
+        bool InRange =
+            D && (Key[0] == 'g' ? *D >= 1.0 / 16 && *D <= 16 : *D >= -MaxOffset && *D <= MaxOffset);
+        if (!InRange)
+          return makeError("{}: array {}: every '{}' must be a number {}", File, *Index, Key,
+                           Key[0] == 'g' ? "in [1/16, 16]"
+                                         : fmt::format("within +-{} codes", MaxOffset));
         Into.push_back(*D);
       }
     }
   }
   return Cal;
+}
+
+llvm::Error writeCalibrationFile(const Calibration &C, llvm::StringRef Path) {
+  llvm::json::Array Arrays;
+  for (size_t I = 0; I < C.Arrays.size(); ++I) {
+    if (C.Arrays[I].Gain.empty())
+      continue;
+    llvm::json::Array Gain, Offset;
+    for (double G : C.Arrays[I].Gain)
+      Gain.push_back(G);
+    for (double O : C.Arrays[I].Offset)
+      Offset.push_back(O);
+    Arrays.push_back(llvm::json::Object{
+        {"array", int64_t(I)}, {"gain", std::move(Gain)}, {"offset", std::move(Offset)}});
+  }
+  std::string Text;
+  llvm::raw_string_ostream OS(Text);
+  OS << llvm::formatv("{0:2}", llvm::json::Value(llvm::json::Object{{"arrays", std::move(Arrays)}}))
+     << "\n";
+  return writeOutputFile(Path, OS.str());
 }
 
 } // namespace qnn::runtime

@@ -20,8 +20,8 @@ namespace qnn::runtime {
 using namespace qnn::image;
 
 ChipModel::ChipModel(const Target &T, const Program &P, NmpuMode Nmpu,
-                     std::optional<AnalogParams> Analog, uint64_t Seed, Calibration Cal)
-    : T(T), P(P), Nmpu(Nmpu), Analog(Analog), Cal(std::move(Cal)), Noise(Seed) {
+                     std::optional<AnalogParams> Analog, uint64_t Seed)
+    : T(T), P(P), Nmpu(Nmpu), Analog(Analog), Noise(Seed) {
   for (size_t I = 0; I < P.Steps.size(); ++I)
     if (P.Steps[I].Kind == StepKind::Mvm)
       StepIndex[&P.Steps[I].Mvm] = static_cast<uint32_t>(I);
@@ -97,20 +97,67 @@ void ChipModel::readBlock(const Block &B, unsigned Phase, llvm::ArrayRef<int64_t
   }
   const bool Calibrated = calibrated(B.Array);
   for (uint32_t J = 0; J < B.ColCount; ++J) {
-    Readout[J] =
-        nmpu::idealReadout(static_cast<int64_t>(Currents[J]), T.AdcBits, B.readShift(A, Phase, J));
-    if (Calibrated)
-      Readout[J] = calibrate(B.Array, B.ColOffset + J, Readout[J]);
+    const int Shift = B.readShift(A, Phase, J);
+    const int64_t Code = nmpu::idealCode(static_cast<int64_t>(Currents[J]), T.AdcBits, Shift);
+    Readout[J] = Calibrated ? calibratedReadout(B.Array, B.ColOffset + J, Code, Shift)
+                            : nmpu::readoutValue(Code, Shift);
+  }
+}
+
+void ChipModel::setCalibration(Calibration C) {
+  // The NMPU multiplies by 1 / gain and subtracts offset / gain in fixed
+  // point with CorrectionBits fraction bits (seed paper 4's NMPU: per-column
+  // constants, no division).
+  Corrections.assign(P.Arrays.size(), {});
+  for (size_t A = 0; A < C.Arrays.size() && A < P.Arrays.size(); ++A) {
+    const Calibration::ArrayColumns &Cols = C.Arrays[A];
+    for (size_t J = 0; J < Cols.Gain.size(); ++J)
+      Corrections[A].push_back(
+          {std::llround(std::ldexp(1.0 / Cols.Gain[J], CorrectionBits)),
+           std::llround(std::ldexp(Cols.Offset[J] / Cols.Gain[J], CorrectionBits))});
   }
 }
 
 bool ChipModel::calibrated(uint32_t Array) const {
-  return !Cal.Arrays.empty() && !Cal.Arrays[Array].Gain.empty();
+  return !Corrections.empty() && !Corrections[Array].empty();
 }
 
-int64_t ChipModel::calibrate(uint32_t Array, uint32_t Col, int64_t Readout) const {
-  const Calibration::ArrayColumns &C = Cal.Arrays[Array];
-  return std::llround((static_cast<double>(Readout) - C.Offset[Col]) / C.Gain[Col]);
+int64_t ChipModel::calibratedReadout(uint32_t Array, uint32_t Col, int64_t Code,
+                                     int ReadShift) const {
+  const ColumnCorrection &C = Corrections[Array][Col];
+  return nmpu::roundingShift(static_cast<__int128>(Code) * C.Mult - C.Offset,
+                             CorrectionBits - ReadShift);
+}
+
+std::vector<int32_t> ChipModel::testRead(uint32_t Array, llvm::ArrayRef<int32_t> Drive,
+                                         llvm::ArrayRef<int8_t> Shifts, uint64_t Index) const {
+  const ArrayImage &A = P.Arrays[Array];
+  std::vector<int32_t> Codes(A.Cols);
+  if (!Analog) {
+    for (uint32_t J = 0; J < A.Cols; ++J) {
+      int64_t Sum = 0;
+      for (uint32_t K = 0; K < A.Rows; ++K)
+        Sum += int64_t(Drive[K]) * A.Levels[size_t(K) * A.Cols + J];
+      Codes[J] = static_cast<int32_t>(nmpu::idealCode(Sum, T.AdcBits, Shifts[J]));
+    }
+    return Codes;
+  }
+  std::vector<float> Currents(A.Cols), Z(A.Cols, 0.0f);
+  addColumnCurrents(Drive.data(), A.Rows, Conductance[Array].data(), A.Cols, A.Cols,
+                    Currents.data());
+  // Test reads draw their noise at a step number no image step has.
+  if (Analog->SigmaRead > 0 || Analog->SigmaReadFloor > 0) {
+    const uint64_t Vector[] = {Index};
+    Noise.normals(static_cast<uint32_t>(P.Steps.size()), 0, Vector, Array, 0, A.Cols, Z.data());
+  }
+  Block Whole;
+  Whole.Array = Array;
+  Whole.KCount = A.Rows;
+  Whole.ColCount = A.Cols;
+  Whole.PhaseShifts.assign(Shifts.begin(), Shifts.end());
+  ReadConstants Scratch;
+  adcCodes(readConstants(Whole, 0, Scratch), Currents.data(), Z.data(), A.Cols, 1, Codes.data());
+  return Codes;
 }
 
 unsigned ChipModel::inputPhases(const MvmStep &S) const {
@@ -155,7 +202,7 @@ void ChipModel::mvm(const MvmStep &S, llvm::ArrayRef<int64_t> X, llvm::MutableAr
       readBlock(B, Phase, Xp, Readout, Currents);
       for (uint32_t J = 0; J < B.ColCount; ++J) {
         const PhysColumn &C = S.Columns[B.ColBegin + J];
-        Acc[C.Output] += C.Sign * (Readout[J] << (C.Shift + PhaseShift));
+        Acc[C.Output] += C.Sign * Readout[J] * (int64_t(1) << (C.Shift + PhaseShift));
       }
     }
   }
@@ -224,10 +271,11 @@ void ChipModel::mvmAnalog(const MvmStep &S, const int64_t *X, int64_t Vectors, u
           const int32_t *VectorCodes = Codes.data() + I * B.ColCount;
           for (uint32_t J = 0; J < B.ColCount; ++J) {
             const PhysColumn &C = S.Columns[B.ColBegin + J];
-            int64_t Readout = nmpu::readoutValue(VectorCodes[J], B.readShift(A, Phase, J));
-            if (Calibrated)
-              Readout = calibrate(B.Array, B.ColOffset + J, Readout);
-            VectorAcc[C.Output] += C.Sign * (Readout << (C.Shift + PhaseShift));
+            const int Shift = B.readShift(A, Phase, J);
+            const int64_t Readout =
+                Calibrated ? calibratedReadout(B.Array, B.ColOffset + J, VectorCodes[J], Shift)
+                           : nmpu::readoutValue(VectorCodes[J], Shift);
+            VectorAcc[C.Output] += C.Sign * Readout * (int64_t(1) << (C.Shift + PhaseShift));
           }
         }
       }
@@ -291,7 +339,7 @@ void ChipModel::nmpuOutputs(const MvmStep &S, const int64_t *Acc, int64_t *Out,
 }
 
 void ChipModel::prepareBatching(unsigned Threads) {
-  if (Analog || !Cal.Arrays.empty())
+  if (Analog || !Corrections.empty())
     return;
   std::vector<const MvmStep *> Steps;
   for (const Step &St : P.Steps)

@@ -16,6 +16,7 @@ struct Session::State {
   Target T;
   RunOptions Options;
   std::unique_ptr<ChipModel> Chip;
+  Calibration Cal;
   RunStats Stats;
   std::vector<int64_t> ProducerTile; ///< per tensor; -1 for graph inputs
   /// Samples of a symbolic batch run together (1: one at a time).
@@ -32,6 +33,7 @@ Session::~Session() = default;
 const Program &Session::program() const { return S->P; }
 const Target &Session::target() const { return S->T; }
 const RunStats &Session::stats() const { return S->Stats; }
+const Calibration &Session::calibration() const { return S->Cal; }
 
 namespace {
 
@@ -159,9 +161,12 @@ llvm::Expected<Session> Session::create(Program P, const RunOptions &Options,
     return E;
   if (llvm::Error E = checkDataflow(P, Name, St->ProducerTile))
     return E;
+  if (Options.Calibrate && !Options.CalibrationFile.empty())
+    return makeError("{}: give a calibration file or measure one (calibrate), not both",
+                     Name.str());
   Calibration Cal;
   if (!Options.CalibrationFile.empty()) {
-    llvm::Expected<Calibration> C = readCalibrationFile(Options.CalibrationFile, P);
+    llvm::Expected<Calibration> C = readCalibrationFile(Options.CalibrationFile, P, *T);
     if (!C)
       return C.takeError();
     Cal = std::move(*C);
@@ -172,8 +177,12 @@ llvm::Expected<Session> Session::create(Program P, const RunOptions &Options,
   std::optional<AnalogParams> Analog;
   if (Options.Analog)
     Analog = Options.AnalogOverride ? *Options.AnalogOverride : St->T.Analog;
-  St->Chip =
-      std::make_unique<ChipModel>(St->T, St->P, Options.Nmpu, Analog, Options.Seed, std::move(Cal));
+  St->Chip = std::make_unique<ChipModel>(St->T, St->P, Options.Nmpu, Analog, Options.Seed);
+  if (Options.Calibrate)
+    Cal = measureCalibration(*St->Chip, St->P, St->T);
+  if (!Cal.Arrays.empty())
+    St->Chip->setCalibration(Cal);
+  St->Cal = std::move(Cal);
   if (!Options.StepByStep)
     St->Chip->prepareBatching(static_cast<unsigned>(workerThreads(Options)));
   St->StackedSamples = Options.StepByStep ? 1 : stackedSamples(St->P);

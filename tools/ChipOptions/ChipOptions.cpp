@@ -41,6 +41,10 @@ cl::opt<unsigned> Threads("threads",
 cl::opt<std::string> CalibrationFile("calibration",
                                      cl::desc("Per-column gain/offset calibration (JSON)"),
                                      cl::value_desc("file"), cl::cat(chipOptionCategory()));
+cl::opt<bool> Calibrate("calibrate",
+                        cl::desc("Measure the chip instance's per-column gain and offset with "
+                                 "test reads before running, and correct the read-outs with them"),
+                        cl::cat(chipOptionCategory()));
 
 /// Overrides of the target's analog parameters, one option per field.
 struct AnalogOption {
@@ -73,6 +77,9 @@ Expected<runtime::RunOptions> chipRunOptions(const image::Program &P, StringRef 
   Options.Analog = ChipMode == Mode::Analog;
   Options.Seed = Seed;
   Options.CalibrationFile = CalibrationFile;
+  Options.Calibrate = Calibrate;
+  if (Calibrate && !CalibrationFile.empty())
+    return makeError("--calibrate measures a calibration and --calibration reads one: give one");
   Options.StepByStep = StepByStep;
   Options.Threads = Threads;
   bool Overridden = false;
@@ -127,7 +134,10 @@ bool analogParameterOverridden(StringRef Name) {
 std::string chipDescription() {
   std::string Instance = ChipMode == Mode::Analog ? fmt::format("analog, seed {}", Seed.getValue())
                                                   : std::string("ideal");
-  return fmt::format("{}, {} NMPU", Instance, nmpuName(Nmpu).str());
+  const char *Corrected = Calibrate                  ? ", calibrated"
+                          : !CalibrationFile.empty() ? ", calibration file"
+                                                     : "";
+  return fmt::format("{}, {} NMPU{}", Instance, nmpuName(Nmpu).str(), Corrected);
 }
 
 StringRef nmpuName(NmpuMode Mode) {

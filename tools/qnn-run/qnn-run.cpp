@@ -42,6 +42,11 @@ static cl::list<std::string>
     ExpectedFiles("expected",
                   cl::desc("Compare output NAME with the tensor in FILE and print how they differ"),
                   cl::value_desc("name=file"), cl::cat(RunCategory));
+static cl::opt<std::string>
+    CalibrationOut("calibration-out",
+                   cl::desc("With --calibrate: write the measured calibration (the format of "
+                            "--calibration)"),
+                   cl::value_desc("file.json"), cl::cat(RunCategory));
 static cl::opt<int64_t> MaxDiffSteps(
     "max-diff-steps",
     cl::desc("With --expected: exit 1 when an output differs by more than N quantization steps "
@@ -290,9 +295,15 @@ int main(int argc, char **argv) {
   Options->CountFixedDiffs = PrintStats && Options->Nmpu == NmpuMode::Fixed;
   const std::vector<std::string> Files = inputFiles(*P);
   std::optional<std::vector<NpyRows>> ByRows = openByRows(*P, Files);
+  if (!CalibrationOut.empty() && !Options->Calibrate)
+    reportErrorAndExit(Tool, makeError("--calibration-out writes a measured calibration: add "
+                                       "--calibrate"));
   Expected<Session> S = Session::create(std::move(*P), *Options, ImageFile);
   if (!S)
     reportErrorAndExit(Tool, S.takeError());
+  if (!CalibrationOut.empty())
+    if (Error E = writeCalibrationFile(S->calibration(), CalibrationOut))
+      reportErrorAndExit(Tool, std::move(E));
   if (StreamElements < 1)
     reportErrorAndExit(
         Tool, makeError("--stream-elements={} must be at least 1", StreamElements.getValue()));

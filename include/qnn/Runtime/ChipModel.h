@@ -27,8 +27,10 @@
 
 namespace qnn::runtime {
 
-/// Per array and column read-out correction: the NMPU replaces a read-out v
-/// by (v - Offset) / Gain, rounded to the nearest integer.
+/// Per array and column read-out correction, in ADC codes: the NMPU takes
+/// an ADC code d of the column as (d - Offset) / Gain, before the read
+/// shift, so one correction serves every range the column is read at
+/// (docs/analog-model.md, "Calibration").
 struct Calibration {
   struct ArrayColumns {
     std::vector<double> Gain, Offset; ///< one per array column
@@ -37,15 +39,24 @@ struct Calibration {
 };
 
 /// Reads a calibration file: {"arrays": [{"array": I, "gain": [...],
-/// "offset": [...]}, ...]} with one number per column of each listed array.
-llvm::Expected<Calibration> readCalibrationFile(llvm::StringRef Path, const image::Program &P);
+/// "offset": [...]}, ...]} with one number per column of each listed array,
+/// gains in [1/16, 16] and offsets within +-2^adc_bits codes.
+llvm::Expected<Calibration> readCalibrationFile(llvm::StringRef Path, const image::Program &P,
+                                                const Target &T);
+/// Writes \p C in the format readCalibrationFile reads (never half a file).
+llvm::Error writeCalibrationFile(const Calibration &C, llvm::StringRef Path);
+
+class ChipModel;
+/// Measures the calibration of \p Chip (programmed with \p P for target
+/// \p T) from test reads alone (CalibrationMeasure.cpp).
+Calibration measureCalibration(const ChipModel &Chip, const image::Program &P, const Target &T);
 
 class ChipModel {
 public:
   /// Programs the arrays of \p P. With \p Analog set, draws the instance's
   /// variation (supply, cells, column gain/offset) from \p Seed.
   ChipModel(const Target &T, const image::Program &P, NmpuMode Nmpu,
-            std::optional<AnalogParams> Analog, uint64_t Seed, Calibration Cal);
+            std::optional<AnalogParams> Analog, uint64_t Seed);
 
   /// One MVM of step \p S: \p X holds the K gathered unsigned inputs, \p Out
   /// receives the N re-quantized outputs (or accumulators for
@@ -59,6 +70,15 @@ public:
            uint64_t Vector = 0);
 
   bool isAnalog() const { return Analog.has_value(); }
+  /// Makes the NMPU correct the read-outs with \p C (before any run).
+  void setCalibration(Calibration C);
+  /// A test read of every column j of array \p Array with row k driven by
+  /// \p Drive[k] (at most 2^dac_bits - 1), column j at read shift
+  /// \p Shifts[j]: the ADC codes, with this instance's non-idealities in
+  /// analog mode (read \p Index numbers the read for its noise). What a
+  /// calibration routine sees of the chip.
+  std::vector<int32_t> testRead(uint32_t Array, llvm::ArrayRef<int32_t> Drive,
+                                llvm::ArrayRef<int8_t> Shifts, uint64_t Index) const;
   /// Analog mode: the MVMs of \p Vectors vectors \p X (row-major, K
   /// inputs each) of step \p S, block by block over all the vectors.
   /// Vector v is read by copy \p Copies[v] of the weights (all copy 0 when
@@ -97,9 +117,9 @@ private:
   ColumnReadouts readConstants(const image::Block &B, unsigned Phase, ReadConstants &Scratch) const;
   /// Whether the NMPU corrects the read-outs of array \p Array.
   bool calibrated(uint32_t Array) const;
-  /// The corrected read-out (ADC code << read shift) \p Readout of column
-  /// \p Col of a calibrated array \p Array.
-  int64_t calibrate(uint32_t Array, uint32_t Col, int64_t Readout) const;
+  /// The read-out of ADC code \p Code of column \p Col of a calibrated
+  /// array \p Array read with \p ReadShift.
+  int64_t calibratedReadout(uint32_t Array, uint32_t Col, int64_t Code, int ReadShift) const;
   int64_t requantize(const image::MvmStep &S, unsigned N, int64_t Acc) const;
   /// The outputs of \p Vectors rows of accumulators as nmpuOutputs computes
   /// them, for fixed-point re-quantization with biases below 2^31; false
@@ -121,7 +141,13 @@ private:
   const image::Program &P;
   NmpuMode Nmpu;
   std::optional<AnalogParams> Analog;
-  Calibration Cal;
+  /// The NMPU's fixed-point form of a calibration, per array and column:
+  /// (code * Mult - Offset) * 2^(ReadShift - CorrectionBits), rounded.
+  struct ColumnCorrection {
+    int64_t Mult = 0, Offset = 0;
+  };
+  static constexpr int CorrectionBits = 16;
+  std::vector<std::vector<ColumnCorrection>> Corrections; ///< empty: none
   /// Analog mode: every cell's conductance (level x variation x drift),
   /// every column's gain and offset, the instance's supply factor.
   std::vector<std::vector<float>> Conductance;

@@ -31,6 +31,10 @@ struct RunOptions {
   std::optional<AnalogParams> AnalogOverride;
   /// A per-column calibration file (ChipModel.h); empty for none.
   std::string CalibrationFile;
+  /// Measures the chip instance's calibration from test reads when the
+  /// session starts, as a chip would at power-on, and corrects with it
+  /// (instead of a file).
+  bool Calibrate = false;
   /// Also computes every fixed-point re-quantization in fp32 and counts the
   /// outputs that differ (RunStats::FixedDiffs).
   bool CountFixedDiffs = false;
@@ -63,6 +67,9 @@ public:
   const Target &target() const;
   /// Accumulated over every run() since load.
   const RunStats &stats() const;
+  /// The calibration the NMPU corrects with (from the file or measured;
+  /// empty arrays when none).
+  const Calibration &calibration() const;
 
 private:
   struct State;

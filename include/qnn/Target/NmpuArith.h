@@ -181,15 +181,20 @@ inline bool readsExactly(int64_t LargestSum, unsigned AdcBits, int ReadShift) {
   return ReadShift <= 0 && (LargestSum << -ReadShift) <= (int64_t(1) << AdcBits) - 1;
 }
 
-/// Ideal read-out of one array column (docs/chip-model.md, step 4): the ADC
-/// code of the (non-negative) column sum \p Sum with full scale
-/// (2^AdcBits - 1) * 2^ReadShift, rounded half up and clamped to the ADC
-/// range, and the value the NMPU takes for it.
-inline int64_t idealReadout(int64_t Sum, unsigned AdcBits, int ReadShift) {
+/// The ideal ADC code of one array column (docs/chip-model.md, step 4):
+/// the (non-negative) column sum \p Sum with full scale (2^AdcBits - 1) *
+/// 2^ReadShift, rounded half up and clamped to the ADC range.
+inline int64_t idealCode(int64_t Sum, unsigned AdcBits, int ReadShift) {
   int64_t MaxCode = (int64_t(1) << AdcBits) - 1;
   int64_t Code = ReadShift > 0 ? (Sum + (int64_t(1) << (ReadShift - 1))) >> ReadShift
                                : Sum * (int64_t(1) << -ReadShift);
-  return readoutValue(saturate(Code, 0, MaxCode), ReadShift);
+  return saturate(Code, 0, MaxCode);
+}
+
+/// Ideal read-out of one array column: the value the NMPU takes for the
+/// ideal code of \p Sum.
+inline int64_t idealReadout(int64_t Sum, unsigned AdcBits, int ReadShift) {
+  return readoutValue(idealCode(Sum, AdcBits, ReadShift), ReadShift);
 }
 
 /// fp16 NMPU re-quantization: the accumulator, the multiplier and their

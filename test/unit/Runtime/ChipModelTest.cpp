@@ -506,6 +506,45 @@ TEST(ChipModelAnalog, PhasesThatDriveNoRowAreNotRead) {
   EXPECT_GT(All, 20 * One); // the phase of bit 7 alone weighs 128 times bit 0
 }
 
+TEST(ChipModelAnalog, CalibrationFromTestReadsUndoesColumnGainAndOffset) {
+  // Column gain and offset mismatch (and a little read noise) on a 16-row
+  // column of level 3 read bit-serially at a gain of 4 (sums up to 48, codes
+  // up to 192): the calibration measured from test reads alone must cut the
+  // error against the ideal chip at least four times, on every one of 10
+  // instances, and leave the ideal chip exact.
+  const int64_t Samples = 200;
+  Program P = oneColumn(16, 3, 1, 8, -2, Samples, /*InputBits=*/8);
+  Tensor X(DType::U8, {Samples, 16});
+  std::mt19937 Rng(9);
+  for (double &V : X.Data)
+    V = Rng() & 255;
+  auto run = [&](const RunOptions &O) {
+    return llvm::cantFail(llvm::cantFail(Session::create(P, O, "calibrate")).run({X}))[0].Data;
+  };
+  const std::vector<double> Ideal = run(RunOptions());
+  RunOptions Calibrated;
+  Calibrated.Calibrate = true;
+  EXPECT_EQ(run(Calibrated), Ideal);
+  auto rmsError = [&](const std::vector<double> &Got) {
+    double Sum = 0;
+    for (size_t I = 0; I < Got.size(); ++I)
+      Sum += (Got[I] - Ideal[I]) * (Got[I] - Ideal[I]);
+    return std::sqrt(Sum / Got.size());
+  };
+  RunOptions Analog;
+  Analog.Analog = true;
+  AnalogParams A;
+  A.SigmaGain = 0.1, A.SigmaOffset = 0.02, A.SigmaRead = 0.0002;
+  Analog.AnalogOverride = A;
+  for (Analog.Seed = 1; Analog.Seed <= 10; ++Analog.Seed) {
+    const double Plain = rmsError(run(Analog));
+    Analog.Calibrate = true;
+    const double Corrected = rmsError(run(Analog));
+    Analog.Calibrate = false;
+    EXPECT_GT(Plain, 4 * Corrected) << "seed " << Analog.Seed;
+  }
+}
+
 TEST(ChipModelAnalog, SeedsAreChipInstances) {
   LayerBuilder B(5);
   Layer L = B.make(/*Conv=*/false, RequantMode::None);
