@@ -204,24 +204,26 @@ llvm::Expected<MvmLayer> readMvmLayer(const Op &O) {
     L.InputPhases = R.integer("input_phases");
     L.RangesMayClip = R.integer("ranges_may_clip", 0) != 0;
     if (O.Attrs.has("block_phase_shifts")) {
-      // Every block's phases x columns, one block after another.
-      int64_t Reads = 0;
-      for (const MvmBlock &B : L.Blocks)
-        Reads += L.InputPhases * B.ColCount;
+      // Every block's phases x columns, one block after another; the sizes
+      // are checked before they are multiplied.
       bool Sized = L.InputPhases >= 1 && L.InputPhases <= 64 &&
                    llvm::all_of(L.Blocks, [](const MvmBlock &B) {
                      return B.ColCount >= 1 && B.ColCount <= (int64_t(1) << 20);
                    });
-      R.check(Sized, "mvm attribute 'block_phase_shifts' needs blocks of 1..2^20 columns and "
-                     "1..64 input phases");
-      std::vector<int64_t> PS = R.ints("block_phase_shifts", Sized ? size_t(Reads) : 0);
-      size_t Next = 0;
-      for (MvmBlock &B : L.Blocks) {
-        size_t Count = size_t(L.InputPhases * B.ColCount);
-        if (!Sized || Next + Count > PS.size())
-          break;
-        B.PhaseShifts.assign(PS.begin() + Next, PS.begin() + Next + Count);
-        Next += Count;
+      int64_t Reads = 0;
+      for (const MvmBlock &B : L.Blocks)
+        Reads += Sized ? L.InputPhases * B.ColCount : 0;
+      std::vector<int64_t> PS = R.ints("block_phase_shifts", 0);
+      R.check(Sized && static_cast<int64_t>(PS.size()) == Reads,
+              "mvm attribute 'block_phase_shifts' must hold input_phases (1..64) x "
+              "block_col_count (1..2^20) shifts per block");
+      if (Sized && static_cast<int64_t>(PS.size()) == Reads) {
+        size_t Next = 0;
+        for (MvmBlock &B : L.Blocks) {
+          size_t Count = size_t(L.InputPhases * B.ColCount);
+          B.PhaseShifts.assign(PS.begin() + Next, PS.begin() + Next + Count);
+          Next += Count;
+        }
       }
     }
   }
