@@ -4,13 +4,17 @@
 // mismatch in the NMPU): drive known rows, read the columns, and compare the
 // codes with what the programmed levels should give. Only test reads
 // (ChipModel::testRead) and the image's levels are used, never the drawn
-// variation. For each array, patterns of rising density drive a fixed
-// pseudo-random share of the rows; each is read Repeats times so that the
+// variation. For each array, 64 patterns of 16 densities drive fixed
+// pseudo-random subsets of the rows; each is read Repeats times so that the
 // mean code averages the read noise away; per column a least-squares line
 // through the unclipped means gives the gain (slope) and the offset
 // (intercept) in ADC codes. The line absorbs what is linear in the column:
 // its read-out gain and offset, the instance's supply factor and the mean
-// programming error of its cells.
+// programming error of its cells. Nested patterns (each adding rows to the
+// last) made the rows' programming errors pile up along the line and bend
+// the intercept; independent subsets average them out (on the Fashion CNN
+// on flash: 87.6 % calibrated with nested patterns against 88.4 %
+// uncalibrated, 88.3 % with independent ones; 3 instances, 2,000 images).
 //
 //===----------------------------------------------------------------------===//
 #include "qnn/Runtime/ChipModel.h"
@@ -22,16 +26,20 @@ namespace qnn::runtime {
 
 namespace {
 
-constexpr unsigned Densities = 16, Repeats = 64;
+constexpr unsigned Patterns = 64, Repeats = 16;
 
-/// Whether test pattern \p Pattern (of Densities) drives row \p Row of
-/// array \p Array: a fixed hash, the same on every chip instance.
+/// Whether test pattern \p Pattern drives row \p Row of array \p Array: a
+/// fixed hash, the same on every chip instance. Pattern p drives about
+/// (p % 16 + 1) / 16 of the rows, each pattern its own random subset, so
+/// that the programming errors of the rows differ from point to point and
+/// average out of the fit instead of piling up along it.
 bool drives(uint32_t Array, unsigned Pattern, uint32_t Row) {
-  uint64_t X = (uint64_t(Array) << 32) ^ (uint64_t(Row) * 0x9e3779b97f4a7c15ull);
+  uint64_t X =
+      (uint64_t(Array) << 40) ^ (uint64_t(Pattern) << 24) ^ (uint64_t(Row) * 0x9e3779b97f4a7c15ull);
   X ^= X >> 31;
   X *= 0xbf58476d1ce4e5b9ull;
   X ^= X >> 29;
-  return X % Densities < Pattern + 1;
+  return X % 16 < Pattern % 16 + 1;
 }
 
 /// Gain and offset of one column from its expected codes \p Expected and
@@ -87,7 +95,7 @@ Calibration measureCalibration(const ChipModel &Chip, const image::Program &P, c
       while (-Shifts[J] < int(T.ReadGainBits) && nmpu::readsExactly(Sum, T.AdcBits, Shifts[J] - 1))
         --Shifts[J];
     }
-    for (unsigned Pattern = 0; Pattern < Densities; ++Pattern) {
+    for (unsigned Pattern = 0; Pattern < Patterns; ++Pattern) {
       for (uint32_t K = 0; K < Array.Rows; ++K)
         Drive[K] = drives(A, Pattern, K) ? DacMax : 0;
       std::vector<double> Sum(Array.Cols, 0.0);
