@@ -45,7 +45,7 @@ struct Candidate {
 };
 
 /// Sum over \p W (K x N) of the squared value each weight stores in mode
-/// \p Mode, shifts included.
+/// \p Mode, in weight units (before any common power of two is divided out).
 double storedSquares(const Tensor &W, PolarityMode Mode, int64_t Offset) {
   double Sum = 0;
   for (double D : W.Data) {
