@@ -30,9 +30,10 @@ cl::opt<std::string> TargetName("target", cl::desc("Target preset name or target
 cl::list<std::string> PassOptions("pass-option",
                                   cl::desc("Option for the mapping passes (see docs/passes.md)"),
                                   cl::value_desc("KEY=VALUE"), cl::cat(compilerOptionCategory()));
-cl::opt<std::string>
-    Polarity("polarity", cl::desc("Weight polarity mode for every layer (default: cheapest exact)"),
-             cl::value_desc("differential|offset|unipolar"), cl::cat(compilerOptionCategory()));
+cl::opt<std::string> Polarity(
+    "polarity",
+    cl::desc("Weight polarity mode for every layer (default: per layer, by --polarity-objective)"),
+    cl::value_desc("differential|offset|unipolar"), cl::cat(compilerOptionCategory()));
 cl::opt<std::string> PolarityObjective(
     "polarity-objective",
     cl::desc("What the default polarity choice minimizes: accuracy (the analog error, default) "
