@@ -34,20 +34,9 @@ namespace qnn {
 
 namespace {
 
-/// The largest gain bits g <= \p MaxGain at which \p Sum reads exactly
-/// (Sum << g within the ADC), or -1 when even g = 0 clips.
-int64_t largestGain(int64_t Sum, unsigned AdcBits, int64_t MaxGain) {
-  if (!nmpu::readsExactly(Sum, AdcBits, 0))
-    return -1;
-  int64_t G = 0;
-  while (G < MaxGain && nmpu::readsExactly(Sum, AdcBits, int(-(G + 1))))
-    ++G;
-  return G;
-}
-
 /// How many observed reads of each block column and input phase allow each
 /// gain: Counts[(read index) * Bins + g + 1] for the largest gain g of a
-/// read's sum (largestGain; -1 for a sum that clips at gain 1).
+/// read's sum (nmpu::largestExactGain; -1 for a sum that clips at gain 1).
 struct LayerSums {
   MvmLayer Layer;
   const Tensor *Levels = nullptr;
@@ -56,7 +45,7 @@ struct LayerSums {
   std::vector<uint32_t> Counts;
   uint64_t Vectors = 0;
 
-  void add(llvm::ArrayRef<int64_t> Vec, unsigned AdcBits, int64_t MaxGain) {
+  void add(llvm::ArrayRef<int64_t> Vec, unsigned AdcBits, unsigned MaxGain) {
     const MvmLayer &L = Layer;
     const int64_t C = L.physicalColumns(), Mask = (int64_t(1) << L.DacBits) - 1;
     std::vector<int64_t> Sums;
@@ -75,7 +64,7 @@ struct LayerSums {
         }
         size_t Read = FirstRead[I] + P * B.ColCount;
         for (int64_t J = 0; J < B.ColCount; ++J)
-          ++Counts[(Read + J) * Bins + largestGain(Sums[J], AdcBits, MaxGain) + 1];
+          ++Counts[(Read + J) * Bins + nmpu::largestExactGain(Sums[J], AdcBits, MaxGain) + 1];
       }
     }
     ++Vectors;
@@ -194,7 +183,6 @@ private:
   static void assignRanges(const Tensor &Levels, MvmLayer &L, const Target &T,
                            const LayerSums *Seen, double Percentile) {
     const int64_t C = L.physicalColumns(), DacMax = (int64_t(1) << L.DacBits) - 1;
-    const int64_t MaxGain = T.ReadGainBits;
     bool Differs = false;
     const size_t PerCopy = L.replica(0).size();
     for (size_t I = 0; I < L.Blocks.size(); ++I) {
@@ -204,7 +192,7 @@ private:
         int64_t Sum = 0;
         for (int64_t K = B.KBegin; K < B.KBegin + B.KCount; ++K)
           Sum += static_cast<int64_t>(Levels.Data[K * C + B.ColBegin + J]);
-        int64_t Exact = largestGain(DacMax * Sum, L.AdcBits, MaxGain);
+        int64_t Exact = nmpu::largestExactGain(DacMax * Sum, L.AdcBits, T.ReadGainBits);
         for (int64_t P = 0; P < L.InputPhases; ++P) {
           int64_t Gain = Exact;
           if (Seen && Seen->Vectors > 0) {

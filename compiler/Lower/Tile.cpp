@@ -77,9 +77,7 @@ private:
         // relative to the range in use, so they shrink with it; the
         // arrays' gain is the smallest of their blocks' (packing).
         if (ReadShift == 0)
-          while (-ReadShift < int64_t(T.ReadGainBits) &&
-                 nmpu::readsExactly(Largest, T.AdcBits, int(ReadShift) - 1))
-            --ReadShift;
+          ReadShift = -nmpu::largestExactGain(Largest, T.AdcBits, T.ReadGainBits);
         MvmBlock B;
         B.KBegin = K0;
         B.KCount = K1 - K0;

@@ -92,8 +92,8 @@ Calibration measureCalibration(const ChipModel &Chip, const image::Program &P, c
       int64_t Sum = 0;
       for (uint32_t K = 0; K < Array.Rows; ++K)
         Sum += int64_t(DacMax) * Array.Levels[size_t(K) * Array.Cols + J];
-      while (-Shifts[J] < int(T.ReadGainBits) && nmpu::readsExactly(Sum, T.AdcBits, Shifts[J] - 1))
-        --Shifts[J];
+      Shifts[J] =
+          static_cast<int8_t>(-std::max(0, nmpu::largestExactGain(Sum, T.AdcBits, T.ReadGainBits)));
     }
     for (unsigned Pattern = 0; Pattern < Patterns; ++Pattern) {
       for (uint32_t K = 0; K < Array.Rows; ++K)

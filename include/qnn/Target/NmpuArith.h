@@ -181,6 +181,18 @@ inline bool readsExactly(int64_t LargestSum, unsigned AdcBits, int ReadShift) {
   return ReadShift <= 0 && (LargestSum << -ReadShift) <= (int64_t(1) << AdcBits) - 1;
 }
 
+/// The largest gain bits g <= \p MaxGain at which column sums up to
+/// \p LargestSum read exactly (readsExactly at read shift -g), or -1 when
+/// they do not even at gain 1.
+inline int largestExactGain(int64_t LargestSum, unsigned AdcBits, unsigned MaxGain) {
+  if (!readsExactly(LargestSum, AdcBits, 0))
+    return -1;
+  int G = 0;
+  while (G < int(MaxGain) && readsExactly(LargestSum, AdcBits, -(G + 1)))
+    ++G;
+  return G;
+}
+
 /// The ideal ADC code of one array column (docs/chip-model.md, step 4):
 /// the (non-negative) column sum \p Sum with full scale (2^AdcBits - 1) *
 /// 2^ReadShift, rounded half up and clamped to the ADC range.
