@@ -132,27 +132,12 @@ Expected<PassContext> makePassContext(StringRef SourceName) {
     if (Error E = Set(Key, Value))
       return E;
   }
-  if (!Polarity.empty())
-    if (Error E = Set("polarity", Polarity))
-      return E;
-  if (!PolarityObjective.empty())
-    if (Error E = Set("polarity-objective", PolarityObjective))
-      return E;
-  if (!Readout.empty())
-    if (Error E = Set("readout", Readout))
-      return E;
-  if (!Chips.empty())
-    if (Error E = Set("chips", Chips))
-      return E;
-  if (!CalibrationData.empty())
-    if (Error E = Set("calibration-data", CalibrationData))
-      return E;
-  if (!RangePercentile.empty())
-    if (Error E = Set("range-percentile", RangePercentile))
-      return E;
-  if (!Replication.empty())
-    if (Error E = Set("replication", Replication))
-      return E;
+  // Each shorthand option sets the pass option of its own name.
+  for (cl::opt<std::string> *Shorthand : {&Polarity, &PolarityObjective, &Readout, &Chips,
+                                          &CalibrationData, &RangePercentile, &Replication})
+    if (!Shorthand->empty())
+      if (Error E = Set(Shorthand->ArgStr, *Shorthand))
+        return E;
   return Ctx;
 }
 
