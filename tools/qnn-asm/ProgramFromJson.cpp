@@ -251,7 +251,7 @@ void readMvm(JsonReader &R, const llvm::json::Object &O, MvmStep &M) {
       return R.fail("blocks[" + std::to_string(I) + "]",
                     "must be [array, row_offset, col_offset, k_begin, k_count, col_begin, "
                     "col_count]");
-    M.Blocks.push_back({B[0], B[1], B[2], B[3], B[4], B[5], B[6]});
+    M.Blocks.push_back({B[0], B[1], B[2], B[3], B[4], B[5], B[6], {}});
   }
   R.field(O, "replicas", M.Replicas);
   R.field(O, "bias", M.Bias);

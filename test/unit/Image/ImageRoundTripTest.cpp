@@ -311,7 +311,7 @@ Program mvmProgram() {
   S.Mvm.K = 3;
   S.Mvm.N = 2;
   S.Mvm.Columns = {{0, 1, 0}, {1, 1, 0}};
-  S.Mvm.Blocks = {{0, 0, 0, 0, 3, 0, 2}};
+  S.Mvm.Blocks = {{0, 0, 0, 0, 3, 0, 2, {}}};
   S.Mvm.Bias = {0, 0};
   S.Mvm.Requant = RequantMode::None;
   P.Steps.push_back(S);

@@ -53,7 +53,7 @@ Program binaryProgram() {
   M.InputShift = 1;
   M.InputStepShift = 1;
   M.Columns = {{0, 1, 0}, {1, 1, 0}};
-  M.Blocks = {{0, 0, 0, 0, 3, 0, 2}};
+  M.Blocks = {{0, 0, 0, 0, 3, 0, 2, {}}};
   M.Bias = {0, -1};
   M.Requant = RequantMode::Threshold;
   M.Threshold = {-1, 2, 2, {1, 2, -3, 0.5}, {1, -1}, 0, 1};

@@ -361,7 +361,7 @@ Program oneColumn(unsigned Rows, uint8_t Level, unsigned DacBits, unsigned AdcBi
   S.Mvm.N = 1;
   S.Mvm.InputBits = T.ActBits;
   S.Mvm.Columns = {{0, 1, 0}};
-  S.Mvm.Blocks = {{0, 0, 0, 0, Rows, 0, 1}};
+  S.Mvm.Blocks = {{0, 0, 0, 0, Rows, 0, 1, {}}};
   S.Mvm.Bias = {0};
   S.Mvm.Requant = RequantMode::None;
   P.Steps = {S};

@@ -153,7 +153,7 @@ TEST_F(ThresholdSteps, MvmThresholdReadoutWithInputStep) {
     M.Polarity = PolarityMode::Unipolar;
     for (uint32_t C = 0; C < N; ++C)
       M.Columns.push_back({C, 1, 0});
-    M.Blocks = {{0, 0, 0, 0, K, 0, N}};
+    M.Blocks = {{0, 0, 0, 0, K, 0, N, {}}};
     for (uint32_t C = 0; C < N; ++C)
       M.Bias.push_back(pick(-3, 3));
     M.Requant = RequantMode::Threshold;
