@@ -1,4 +1,4 @@
-//===- AnalogRead.cpp - Column currents and read-outs of analog mode ------===//
+//===- AnalogRead.cpp - Column sums and read-outs of the batched reads ----===//
 //
 // Built with -O3 -ffp-contract=off -fno-math-errno -fno-trapping-math
 // (CMake): loops that vectorize (no errno from sqrt, both sides of a select
@@ -10,53 +10,168 @@
 #include "qnn/Runtime/FastMath.h"
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace qnn::runtime {
 
 namespace {
 
-/// Adds the rows \p Driven (drives \p Drive) of columns [First, First +
-/// Width) to \p Currents, the sums in a local array the compiler keeps in
-/// vector registers.
+/// Adds rows \p Rows[i] (scaled by \p Drive[i], when given) of columns
+/// [First, First + Width) to \p Sums, the sums in a local array the
+/// compiler keeps in vector registers.
 template <uint32_t Width>
-void addColumnTile(const uint32_t *Driven, const float *Drive, uint32_t Count, const float *G,
-                   size_t Stride, uint32_t First, float *Currents) {
-  float Sum[Width];
-  std::copy_n(Currents + First, Width, Sum);
+QNN_CLONE_INLINE void addRowsToTile(const int32_t *const *Rows, const int32_t *Drive,
+                                    uint32_t Count, uint32_t First, int32_t *Sums) {
+  int32_t Sum[Width];
+  std::copy_n(Sums + First, Width, Sum);
   for (uint32_t I = 0; I < Count; ++I) {
-    const float *Row = G + Driven[I] * Stride + First;
+    const int32_t *Row = Rows[I] + First;
+    const int32_t Scale = Drive ? Drive[I] : 1;
     for (uint32_t J = 0; J < Width; ++J)
-      Sum[J] += Drive[I] * Row[J];
+      Sum[J] += Scale * Row[J];
   }
-  std::copy_n(Sum, Width, Currents + First);
+  std::copy_n(Sum, Width, Sums + First);
+}
+
+/// Adds rows \p Rows[i] < \p Count (each scaled by \p Drive[i], or by 1
+/// without Drive) to sums \p Sums of columns [First, Cols), in tiles of
+/// \p Width columns, then of half as many, down to single columns (each
+/// tile's sums stay in registers while it takes every row).
+template <uint32_t Width = 128>
+QNN_CLONE_INLINE void addRows(const int32_t *const *Rows, const int32_t *Drive, uint32_t Count,
+                              uint32_t First, uint32_t Cols, int32_t *Sums) {
+  for (; First + Width <= Cols; First += Width)
+    addRowsToTile<Width>(Rows, Drive, Count, First, Sums);
+  if constexpr (Width > 1)
+    addRows<Width / 2>(Rows, Drive, Count, First, Cols, Sums);
 }
 
 } // namespace
 
-void addColumnCurrents(const int32_t *X, uint32_t Rows, const float *G, size_t Stride,
-                       uint32_t Cols, float *Currents) {
+QNN_VECTOR_CLONES
+void addColumnSums(const int32_t *X, uint32_t Rows, const int32_t *G, size_t Stride, uint32_t Cols,
+                   int32_t *Sums) {
   // Rows driven with 0 add nothing (about half the rows of a one-bit
-  // phase): the driven ones are listed first, then tiles of 16 columns add
-  // them up in registers, in row order.
-  constexpr uint32_t Piece = 512, Tile = 16;
-  uint32_t Driven[Piece];
-  float Drive[Piece];
-  std::fill_n(Currents, Cols, 0.0f);
+  // phase): the driven ones are listed first.
+  constexpr uint32_t Piece = 512;
+  const int32_t *Driven[Piece];
+  int32_t Drive[Piece];
+  std::fill_n(Sums, Cols, 0);
   for (uint32_t Begin = 0; Begin < Rows; Begin += Piece) {
     uint32_t Count = 0;
     for (uint32_t K = Begin; K < std::min(Rows, Begin + Piece); ++K) {
-      Driven[Count] = K;
-      Drive[Count] = static_cast<float>(X[K]);
+      Driven[Count] = G + K * Stride;
+      Drive[Count] = X[K];
       Count += X[K] != 0;
     }
-    uint32_t First = 0;
-    for (; First + Tile <= Cols; First += Tile)
-      addColumnTile<Tile>(Driven, Drive, Count, G, Stride, First, Currents);
-    for (; First < Cols; ++First)
-      addColumnTile<1>(Driven, Drive, Count, G, Stride, First, Currents);
+    addRows(Driven, Drive, Count, 0, Cols, Sums);
   }
 }
 
+uint32_t rowTableTile(uint32_t Cols) { return Cols > 32 ? 64 : Cols > 16 ? 32 : 16; }
+
+uint32_t rowTablePadded(uint32_t Cols) {
+  const uint32_t Tile = rowTableTile(Cols);
+  return (Cols + Tile - 1) / Tile * Tile;
+}
+
+size_t rowTableSize(uint32_t Rows, uint32_t Cols) {
+  const size_t Groups = (Rows + RowsPerGroup - 1) / RowsPerGroup;
+  return size_t(rowTablePadded(Cols)) * Groups * GroupPatterns;
+}
+
+QNN_VECTOR_CLONES
+void buildRowTable(const int32_t *G, size_t Stride, uint32_t Rows, uint32_t Cols, int32_t *Table) {
+  const uint32_t Tile = rowTableTile(Cols);
+  const uint32_t Groups = (Rows + RowsPerGroup - 1) / RowsPerGroup;
+  for (uint32_t First = 0; First < Cols; First += Tile) {
+    const uint32_t Width = std::min(Tile, Cols - First);
+    for (uint32_t Group = 0; Group < Groups; ++Group, Table += GroupPatterns * Tile) {
+      std::fill_n(Table, Tile, 0);
+      // Entry m is entry m without its highest bit plus that bit's row; a
+      // row past the block's end is never driven, so it adds nothing.
+      for (uint32_t Bit = 0; Bit < RowsPerGroup; ++Bit) {
+        const uint32_t Row = Group * RowsPerGroup + Bit;
+        for (uint32_t Low = 0; Low < (1u << Bit); ++Low) {
+          const int32_t *From = Table + size_t(Low) * Tile;
+          int32_t *To = Table + size_t(Low | (1u << Bit)) * Tile;
+          std::copy_n(From, Tile, To);
+          if (Row >= Rows)
+            continue;
+          const int32_t *Cells = G + Row * Stride + First;
+          for (uint32_t J = 0; J < Width; ++J)
+            To[J] += Cells[J];
+        }
+      }
+    }
+  }
+}
+
+namespace {
+
+/// Sixteen int32 lanes: one AVX-512 register, two AVX2 or four SSE ones
+/// (GCC and clang vector extensions), explicit so that the table loop
+/// below vectorizes whatever the compiler makes of its short trip counts.
+typedef int32_t Int32x16 __attribute__((vector_size(64)));
+
+/// Unaligned loads and stores (by reference: a vector argument or result
+/// would change the ABI by ISA).
+QNN_CLONE_INLINE void load16(Int32x16 &V, const int32_t *P) { std::memcpy(&V, P, sizeof V); }
+QNN_CLONE_INLINE void addLoad16(Int32x16 &V, const int32_t *P) {
+  Int32x16 W;
+  std::memcpy(&W, P, sizeof W);
+  V += W;
+}
+QNN_CLONE_INLINE void store16(int32_t *P, const Int32x16 &V) { std::memcpy(P, &V, sizeof V); }
+
+/// addTableSums for tiles of \p Tile columns: per tile, groups a chunk at
+/// a time (32 KiB of table, which stays in the first-level cache), every
+/// read's sums of the tile in registers while it adds the chunk's entries.
+template <uint32_t Tile>
+QNN_CLONE_INLINE void addTableSumsOf(const uint8_t *Patterns, size_t Reads, uint32_t Groups,
+                                     const int32_t *Table, uint32_t Cols, int32_t *Sums) {
+  constexpr uint32_t Lanes = 16, Vectors = Tile / Lanes;
+  constexpr uint32_t ChunkGroups = 32768 / (GroupPatterns * Tile * sizeof(int32_t));
+  const uint32_t Padded = rowTablePadded(Cols);
+  for (uint32_t First = 0; First < Cols; First += Tile) {
+    for (uint32_t Begin = 0; Begin < Groups; Begin += ChunkGroups) {
+      const uint32_t End = std::min(Groups, Begin + ChunkGroups);
+      for (size_t R = 0; R < Reads; ++R) {
+        const uint8_t *Pattern = Patterns + R * Groups;
+        int32_t *Out = Sums + R * Padded + First;
+        Int32x16 Acc[Vectors] = {};
+        if (Begin > 0)
+          for (uint32_t V = 0; V < Vectors; ++V)
+            load16(Acc[V], Out + V * Lanes);
+        for (uint32_t G = Begin; G < End; ++G) {
+          const int32_t *Entry = Table + (size_t(G) * GroupPatterns + Pattern[G]) * Tile;
+          for (uint32_t V = 0; V < Vectors; ++V)
+            addLoad16(Acc[V], Entry + V * Lanes);
+        }
+        for (uint32_t V = 0; V < Vectors; ++V)
+          store16(Out + V * Lanes, Acc[V]);
+      }
+    }
+    Table += size_t(Groups) * GroupPatterns * Tile;
+  }
+}
+
+} // namespace
+
+QNN_VECTOR_CLONES
+void addTableSums(const uint8_t *Patterns, size_t Reads, uint32_t Groups, const int32_t *Table,
+                  uint32_t Cols, int32_t *Sums) {
+  switch (rowTableTile(Cols)) {
+  case 64:
+    return addTableSumsOf<64>(Patterns, Reads, Groups, Table, Cols, Sums);
+  case 32:
+    return addTableSumsOf<32>(Patterns, Reads, Groups, Table, Cols, Sums);
+  default:
+    return addTableSumsOf<16>(Patterns, Reads, Groups, Table, Cols, Sums);
+  }
+}
+
+QNN_VECTOR_CLONES
 void boxMuller(const uint32_t *Bits, size_t Pairs, float *Z) {
   constexpr float Two24 = 1.0f / 16777216.0f, QuarterTurn = 1.57079632679489662f;
   const uint32_t *RadiusBits = Bits, *AngleBits = Bits + Pairs;
@@ -83,33 +198,91 @@ void boxMuller(const uint32_t *Bits, size_t Pairs, float *Z) {
 
 namespace {
 
-/// adcCodes for a read-out with (\p Nonlinear) or without the tanh: two
-/// loops without a branch, so that both vectorize.
-template <bool Nonlinear>
-void adcCodesOf(const ColumnReadouts &R, const float *Currents, const float *Z, uint32_t Cols,
-                int32_t *Codes) {
+/// The read-out's current-mode stage.
+enum class Stage { Linear, SmallTanh, Tanh };
+
+/// Whether every column of a read takes tanh's small branch
+/// (fastmath::tanhSmall), the common case: the compression is mild.
+QNN_CLONE_INLINE bool smallTanhArguments(const ColumnReadouts &R, const int32_t *__restrict Sums,
+                                         uint32_t Cols) {
+  // The largest |argument| as bits (ordered as the values are), an integer
+  // maximum that vectorizes where a float comparison's would not.
+  const float *__restrict NonlinIn = R.NonlinIn;
+  uint32_t Largest = 0;
+  for (uint32_t J = 0; J < Cols; ++J) {
+    const float X = NonlinIn[J] * (static_cast<float>(Sums[J]) * R.Supply);
+    Largest = std::max(Largest, fastmath::floatToBits(X) & 0x7fffffffu);
+  }
+  return Largest < fastmath::floatToBits(0.625f);
+}
+
+/// adcCodes for one read-out stage: loops without a branch, so that each
+/// vectorizes.
+template <Stage Current>
+QNN_CLONE_INLINE void adcCodesOf(const ColumnReadouts &R, const int32_t *__restrict Sums,
+                                 const float *__restrict Z, uint32_t Cols,
+                                 int32_t *__restrict Codes) {
+  const float *__restrict Gain = R.Gain, *__restrict OffsetFS = R.OffsetFS;
+  const float *__restrict NoiseFS = R.NoiseFS, *__restrict CodeScale = R.CodeScale;
+  const float *__restrict NonlinIn = R.NonlinIn, *__restrict NonlinOut = R.NonlinOut;
+  const float Supply = R.Supply, MaxCode = R.MaxCode;
   // floor(I * A / FS + 1/2) clamped to [0, A]: clamping first, truncation
   // is the floor.
   for (uint32_t J = 0; J < Cols; ++J) {
-    float I = Currents[J] * R.Supply;
-    if constexpr (Nonlinear)
-      I = R.NonlinOut[J] * fastmath::tanh(R.NonlinIn[J] * I);
-    I = R.Gain[J] * I + R.OffsetFS[J];
-    I += R.NoiseFS[J] * Z[J];
-    const float Code = std::min(std::max(I * R.CodeScale[J] + 0.5f, 0.0f), R.MaxCode);
+    float I = static_cast<float>(Sums[J]) * Supply;
+    if constexpr (Current == Stage::SmallTanh)
+      I = NonlinOut[J] * fastmath::tanhSmall(NonlinIn[J] * I);
+    if constexpr (Current == Stage::Tanh)
+      I = NonlinOut[J] * fastmath::tanh(NonlinIn[J] * I);
+    I = Gain[J] * I + OffsetFS[J];
+    I += NoiseFS[J] * Z[J];
+    const float Code = std::min(std::max(I * CodeScale[J] + 0.5f, 0.0f), MaxCode);
     Codes[J] = static_cast<int32_t>(Code);
   }
 }
 
 } // namespace
 
-void adcCodes(const ColumnReadouts &R, const float *Currents, const float *Z, uint32_t Cols,
-              size_t Vectors, int32_t *Codes) {
-  for (size_t V = 0; V < Vectors; ++V, Currents += Cols, Z += Cols, Codes += Cols)
-    if (R.Nonlinear)
-      adcCodesOf<true>(R, Currents, Z, Cols, Codes);
+QNN_VECTOR_CLONES
+void adcCodes(const ColumnReadouts *const *Readouts, const int32_t *Sums, size_t SumsStride,
+              const float *Z, uint32_t Cols, size_t Reads, int32_t *Codes) {
+  for (size_t R = 0; R < Reads; ++R, Sums += SumsStride, Z += Cols, Codes += Cols) {
+    const ColumnReadouts &Read = *Readouts[R];
+    if (!Read.Nonlinear)
+      adcCodesOf<Stage::Linear>(Read, Sums, Z, Cols, Codes);
+    else if (smallTanhArguments(Read, Sums, Cols))
+      adcCodesOf<Stage::SmallTanh>(Read, Sums, Z, Cols, Codes);
     else
-      adcCodesOf<false>(R, Currents, Z, Cols, Codes);
+      adcCodesOf<Stage::Tanh>(Read, Sums, Z, Cols, Codes);
+  }
+}
+
+QNN_VECTOR_CLONES
+void idealCodes(const int32_t *Sums, const int8_t *Shifts, unsigned AdcBits, uint32_t Cols,
+                int32_t *Codes) {
+  // nmpu::idealCode without a branch: a positive shift rounds half up, a
+  // negative one amplifies.
+  const int64_t MaxCode = (int64_t(1) << AdcBits) - 1;
+  for (uint32_t J = 0; J < Cols; ++J) {
+    const int64_t Right = std::max<int64_t>(Shifts[J], 0), Left = std::max<int64_t>(-Shifts[J], 0);
+    const int64_t Code = ((int64_t(Sums[J]) + ((int64_t(1) << Right) >> 1)) >> Right) << Left;
+    Codes[J] = static_cast<int32_t>(std::clamp<int64_t>(Code, 0, MaxCode));
+  }
+}
+
+QNN_VECTOR_CLONES
+void addReadouts(const int32_t *Codes, const int8_t *Shifts, unsigned PhaseShift, uint32_t Cols,
+                 int64_t *Acc) {
+  // nmpu::readoutValue without a branch: a gain (negative shift) divides
+  // rounding half up, a positive shift multiplies.
+  // Codes are never negative: unsigned arithmetic, whose shifts by a
+  // count per lane every vector ISA has.
+  for (uint32_t J = 0; J < Cols; ++J) {
+    const uint32_t Right = static_cast<uint32_t>(std::max(-Shifts[J], 0));
+    const uint64_t Left = static_cast<uint64_t>(std::max<int>(Shifts[J], 0)) + PhaseShift;
+    const uint32_t Value = (static_cast<uint32_t>(Codes[J]) + ((1u << Right) >> 1)) >> Right;
+    Acc[J] += static_cast<int64_t>(static_cast<uint64_t>(Value) << Left);
+  }
 }
 
 } // namespace qnn::runtime

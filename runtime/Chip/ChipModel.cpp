@@ -19,6 +19,25 @@ namespace qnn::runtime {
 
 using namespace qnn::image;
 
+namespace {
+
+/// The fraction bits of an array's cell currents \p G (\p Cols per row):
+/// as many as keep every column's largest sum, all rows driven with
+/// \p MaxDrive, below 2^30 (rounding adds at most a unit per row), at most
+/// 24 (beyond, a unit is far below any noise).
+int currentFractionBits(llvm::ArrayRef<double> G, uint32_t Cols, double MaxDrive) {
+  std::vector<double> ColumnSum(Cols, 0.0);
+  for (size_t I = 0; I < G.size(); ++I)
+    ColumnSum[I % Cols] += G[I];
+  const double Largest = MaxDrive * *std::max_element(ColumnSum.begin(), ColumnSum.end());
+  int Bits = 24;
+  while (Bits > 0 && std::ldexp(Largest + double(G.size() / Cols), Bits) >= std::ldexp(1.0, 30))
+    --Bits;
+  return Bits;
+}
+
+} // namespace
+
 ChipModel::ChipModel(const Target &T, const Program &P, NmpuMode Nmpu,
                      std::optional<AnalogParams> Analog, uint64_t Seed)
     : T(T), P(P), Nmpu(Nmpu), Analog(Analog), Noise(Seed) {
@@ -36,11 +55,16 @@ ChipModel::ChipModel(const Target &T, const Program &P, NmpuMode Nmpu,
   if (Analog->DriftPerDecade > 0)
     Drift = std::max(0.0, 1 - Analog->DriftPerDecade * std::log10(1 + Analog->DriftSeconds));
   const double MaxCode = T.maxAdcCode();
+  const double MaxDrive = double((1u << T.DacBits) - 1);
   for (const ArrayImage &A : P.Arrays) {
-    std::vector<float> G(A.Levels.size());
+    std::vector<double> G(A.Levels.size());
     for (size_t I = 0; I < G.size(); ++I)
-      G[I] = static_cast<float>(A.Levels[I] * std::exp(Analog->SigmaProgram * Normal(Rng)) * Drift);
-    Conductance.push_back(std::move(G));
+      G[I] = A.Levels[I] * std::exp(Analog->SigmaProgram * Normal(Rng)) * Drift;
+    CurrentBits.push_back(currentFractionBits(G, A.Cols, MaxDrive));
+    std::vector<int32_t> Currents(G.size());
+    for (size_t I = 0; I < G.size(); ++I)
+      Currents[I] = static_cast<int32_t>(std::llround(std::ldexp(G[I], CurrentBits.back())));
+    CellCurrents.push_back(std::move(Currents));
     std::vector<float> Gain(A.Cols);
     std::vector<double> Offset(A.Cols);
     for (unsigned J = 0; J < A.Cols; ++J) {
@@ -142,13 +166,16 @@ std::vector<int32_t> ChipModel::testRead(uint32_t Array, llvm::ArrayRef<int32_t>
     }
     return Codes;
   }
-  std::vector<float> Currents(A.Cols), Z(A.Cols, 0.0f);
-  addColumnCurrents(Drive.data(), A.Rows, Conductance[Array].data(), A.Cols, A.Cols,
-                    Currents.data());
+  std::vector<int32_t> Sums(A.Cols);
+  std::vector<float> Z(A.Cols, 0.0f);
+  addColumnSums(Drive.data(), A.Rows, CellCurrents[Array].data(), A.Cols, A.Cols, Sums.data());
   // Test reads draw their noise at a step number no image step has.
   if (Analog->SigmaRead > 0 || Analog->SigmaReadFloor > 0) {
+    ReadNoise::Scratch NoiseScratch;
     const uint64_t Vector[] = {Index};
-    Noise.normals(static_cast<uint32_t>(P.Steps.size()), 0, Vector, Array, 0, A.Cols, Z.data());
+    const uint8_t Phase[] = {0};
+    Noise.normals(static_cast<uint32_t>(P.Steps.size()), Array, Vector, Phase, 0, A.Cols, Z.data(),
+                  NoiseScratch);
   }
   Block Whole;
   Whole.Array = Array;
@@ -156,7 +183,9 @@ std::vector<int32_t> ChipModel::testRead(uint32_t Array, llvm::ArrayRef<int32_t>
   Whole.ColCount = A.Cols;
   Whole.PhaseShifts.assign(Shifts.begin(), Shifts.end());
   ReadConstants Scratch;
-  adcCodes(readConstants(Whole, 0, Scratch), Currents.data(), Z.data(), A.Cols, 1, Codes.data());
+  const ColumnReadouts Readouts = readConstants(Whole, 0, Scratch);
+  const ColumnReadouts *Read[] = {&Readouts};
+  adcCodes(Read, Sums.data(), A.Cols, Z.data(), A.Cols, 1, Codes.data());
   return Codes;
 }
 
@@ -171,25 +200,15 @@ int64_t ChipModel::requantize(const MvmStep &S, unsigned N, int64_t Acc) const {
                           S.OutZeroPoint, S.ClampMin, S.ClampMax);
 }
 
-namespace {
-
-/// The blocks of copy \p Copy of a replicated layer (all of them otherwise).
-llvm::ArrayRef<Block> copyBlocks(const MvmStep &S, uint32_t Copy) {
-  size_t PerCopy = S.Blocks.size() / S.Replicas;
-  return llvm::ArrayRef<Block>(S.Blocks).slice(Copy * PerCopy, PerCopy);
-}
-
-} // namespace
-
 void ChipModel::mvm(const MvmStep &S, llvm::ArrayRef<int64_t> X, llvm::MutableArrayRef<int64_t> Out,
                     StepStats &Stats, uint64_t *FixedDiffs, uint32_t Copy, uint64_t Vector) {
   countMvm(S, Copy, Stats);
   if (Analog) {
-    mvmAnalog(S, X.data(), 1, Vector, &Copy, Out.data(), FixedDiffs);
+    mvmBlocks(S, X.data(), 1, Vector, &Copy, Out.data(), FixedDiffs);
     return;
   }
   const unsigned Phases = inputPhases(S);
-  const llvm::ArrayRef<Block> Blocks = copyBlocks(S, Copy);
+  const llvm::ArrayRef<Block> Blocks = S.copyBlocks(Copy);
   const int64_t DacMask = (int64_t(1) << T.DacBits) - 1;
   std::vector<int64_t> Acc(S.N, 0), Xp(S.K), Readout;
   std::vector<double> Currents;
@@ -220,73 +239,6 @@ void ChipModel::subtractOffset(const MvmStep &S, const int64_t *X, int64_t *Acc)
     Acc[N] -= S.Offset * SumX;
 }
 
-void ChipModel::mvmAnalog(const MvmStep &S, const int64_t *X, int64_t Vectors, uint64_t FirstVector,
-                          const uint32_t *Copies, int64_t *Out, uint64_t *FixedDiffs) const {
-  const unsigned Phases = inputPhases(S);
-  const int64_t DacMask = (int64_t(1) << T.DacBits) - 1;
-  // The numbers of the vectors each copy of the weights reads (vector v of
-  // the call is number FirstVector + v).
-  std::vector<std::vector<uint64_t>> ByCopy(S.Replicas);
-  for (int64_t V = 0; V < Vectors; ++V)
-    ByCopy[Copies ? Copies[V] : 0].push_back(FirstVector + V);
-  std::vector<int64_t> Acc(size_t(Vectors) * S.N, 0);
-  std::vector<int32_t> Xp(size_t(Vectors) * S.K), Codes;
-  std::vector<float> Currents, Z;
-  ReadConstants Constants;
-  const uint32_t Step = StepIndex.lookup(&S);
-  const bool Noisy = Analog->SigmaRead > 0 || Analog->SigmaReadFloor > 0;
-  for (unsigned Phase = 0; Phase < Phases; ++Phase) {
-    const unsigned PhaseShift = Phase * T.DacBits;
-    for (size_t I = 0; I < Xp.size(); ++I)
-      Xp[I] = static_cast<int32_t>((X[I] >> PhaseShift) & DacMask);
-    // Block by block over all the vectors, so that a block's conductances
-    // stay in cache and each loop runs long.
-    for (uint32_t Copy = 0; Copy < S.Replicas; ++Copy) {
-      const std::vector<uint64_t> &Read = ByCopy[Copy];
-      for (const Block &B : copyBlocks(S, Copy)) {
-        const ArrayImage &A = P.Arrays[B.Array];
-        const float *G = Conductance[B.Array].data() + size_t(B.RowOffset) * A.Cols + B.ColOffset;
-        const size_t Cells = Read.size() * B.ColCount;
-        Currents.resize(Cells);
-        Codes.resize(Cells);
-        for (size_t I = 0; I < Read.size(); ++I)
-          addColumnCurrents(Xp.data() + (Read[I] - FirstVector) * S.K + B.KBegin, B.KCount, G,
-                            A.Cols, B.ColCount, Currents.data() + I * B.ColCount);
-        if (Noisy) {
-          Z.resize(Cells);
-          Noise.normals(Step, Phase, Read, B.Array, B.ColOffset, B.ColCount, Z.data());
-        } else {
-          Z.assign(Cells, 0.0f);
-        }
-        adcCodes(readConstants(B, Phase, Constants), Currents.data(), Z.data(), B.ColCount,
-                 Read.size(), Codes.data());
-        const bool Calibrated = calibrated(B.Array);
-        for (size_t I = 0; I < Read.size(); ++I) {
-          // A phase that drives none of the block's rows is not read: the
-          // NMPU knows its inputs and adds nothing (no noise, no offset).
-          const int32_t *Driven = Xp.data() + (Read[I] - FirstVector) * S.K + B.KBegin;
-          if (std::all_of(Driven, Driven + B.KCount, [](int32_t V) { return V == 0; }))
-            continue;
-          int64_t *VectorAcc = Acc.data() + (Read[I] - FirstVector) * S.N;
-          const int32_t *VectorCodes = Codes.data() + I * B.ColCount;
-          for (uint32_t J = 0; J < B.ColCount; ++J) {
-            const PhysColumn &C = S.Columns[B.ColBegin + J];
-            const int Shift = B.readShift(A, Phase, J);
-            const int64_t Readout =
-                Calibrated ? calibratedReadout(B.Array, B.ColOffset + J, VectorCodes[J], Shift)
-                           : nmpu::readoutValue(VectorCodes[J], Shift);
-            VectorAcc[C.Output] += C.Sign * Readout * (int64_t(1) << (C.Shift + PhaseShift));
-          }
-        }
-      }
-    }
-  }
-  for (int64_t V = 0; V < Vectors; ++V) {
-    subtractOffset(S, X + V * S.K, Acc.data() + V * S.N);
-    nmpuOutputs(S, Acc.data() + V * S.N, Out + V * S.N, FixedDiffs);
-  }
-}
-
 ColumnReadouts ChipModel::readConstants(const Block &B, unsigned Phase,
                                         ReadConstants &Scratch) const {
   const ArrayImage &A = P.Arrays[B.Array];
@@ -305,7 +257,8 @@ ColumnReadouts ChipModel::readConstants(const Block &B, unsigned Phase,
     Scratch.NonlinOut[J] = R.NonlinOut;
   }
   ColumnReadouts C;
-  C.Supply = SupplyFactor;
+  // Sums come in units of 2^-CurrentBits of a level's current.
+  C.Supply = std::ldexp(SupplyFactor, -CurrentBits[B.Array]);
   C.MaxCode = static_cast<float>(T.maxAdcCode());
   C.Nonlinear = Analog->Nonlinearity > 0;
   C.Gain = ColumnGain[B.Array].data() + B.ColOffset;
@@ -425,7 +378,7 @@ void ChipModel::countMvm(const MvmStep &S, uint32_t Copy, StepStats &Stats) cons
   uint64_t Groups = 0, Converted = 0, Driven = 0;
   const uint32_t LayerTile = S.Blocks.empty() ? 0 : P.Arrays[S.Blocks.front().Array].Tile;
   llvm::SmallDenseSet<uint32_t, 8> OtherTiles;
-  for (const Block &B : copyBlocks(S, Copy)) {
+  for (const Block &B : S.copyBlocks(Copy)) {
     Groups += (B.ColCount + T.Neurons - 1) / T.Neurons;
     Converted += B.ColCount;
     Driven += B.KCount;

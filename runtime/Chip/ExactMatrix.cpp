@@ -61,11 +61,9 @@ std::optional<ExactMatrix> ExactMatrix::build(const Target &T, const Program &P,
   // K * 255 * 128 must stay within the int32 sums.
   if (S.K == 0 || S.N == 0 || S.Replicas == 0 || S.K > 65000 || !int8GemmIsExact())
     return std::nullopt;
-  const size_t PerCopy = S.Blocks.size() / S.Replicas;
   std::optional<std::vector<int32_t>> Weff;
   for (uint32_t Copy = 0; Copy < S.Replicas; ++Copy) {
-    auto Blocks = llvm::ArrayRef<Block>(S.Blocks).slice(Copy * PerCopy, PerCopy);
-    std::optional<std::vector<int32_t>> M = copyMatrix(T, P, S, Blocks);
+    std::optional<std::vector<int32_t>> M = copyMatrix(T, P, S, S.copyBlocks(Copy));
     if (!M || (Weff && *M != *Weff))
       return std::nullopt;
     Weff = std::move(M);

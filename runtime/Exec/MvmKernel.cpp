@@ -1,12 +1,12 @@
 //===- MvmKernel.cpp - Gathers input vectors for the chip's MVMs ----------===//
 //
-// In ideal mode a step runs through the chip model vector by vector, or,
-// when its exact matrix exists (ExactMatrix.h), as GEMMs over chunks of the
-// batch's vectors. The batched form gives the same outputs and counts the
-// same statistics; an input outside the matrix's range sends the whole step
-// back to the step-by-step model. In analog mode chunks of vectors go
-// through the chip model block by block (ChipModel::mvmAnalog), which gives
-// each vector what it gets alone.
+// In ideal mode a step whose exact matrix exists (ExactMatrix.h) runs as
+// GEMMs over chunks of the batch's vectors; an input outside the matrix's
+// range, or a step without one (lossy read-outs, calibrated read-outs),
+// runs through the chip model block by block (ChipModel::mvmBlocks), as
+// every step does in analog mode. Both give the outputs and count the
+// statistics of the step-by-step model, which --step-by-step runs vector
+// by vector.
 //
 //===----------------------------------------------------------------------===//
 #include "Kernels.h"
@@ -93,13 +93,13 @@ bool batched(const MvmStep &S, const ExactMatrix &M, int64_t Vectors, KernelEnv 
   return true;
 }
 
-/// Analog mode: the MVMs of \p Vectors vectors, the first being vector
-/// \p FirstVector of the session, in chunks: Gather(v, Row) fills vector
-/// v's K inputs, CopyOf(v) names the copy of the weights that reads it and
-/// Store(First, Count, Outputs) takes the N outputs of each vector of a
-/// chunk.
+/// The MVMs of \p Vectors vectors through ChipModel::mvmBlocks, the first
+/// being vector \p FirstVector of the session, in chunks: Gather(v, Row)
+/// fills vector v's K inputs, CopyOf(v) names the copy of the weights that
+/// reads it and Store(First, Count, Outputs) takes the N outputs of each
+/// vector of a chunk.
 template <typename GatherFn, typename CopyFn, typename StoreFn>
-void analogBatched(const MvmStep &S, int64_t Vectors, uint64_t FirstVector, KernelEnv &Env,
+void blocksBatched(const MvmStep &S, int64_t Vectors, uint64_t FirstVector, KernelEnv &Env,
                    GatherFn &&Gather, CopyFn &&CopyOf, StoreFn &&Store) {
   // About 2 MiB of gathered inputs per chunk.
   const int64_t Chunk =
@@ -112,7 +112,7 @@ void analogBatched(const MvmStep &S, int64_t Vectors, uint64_t FirstVector, Kern
       Gather(First + V, X.data() + V * S.K);
       Copies[V] = CopyOf(First + V);
     }
-    Env.Chip.mvmAnalog(S, X.data(), Count, FirstVector + First, Copies.data(), Y.data(),
+    Env.Chip.mvmBlocks(S, X.data(), Count, FirstVector + First, Copies.data(), Y.data(),
                        Env.FixedDiffs);
     Store(First, Count, Y.data());
   }
@@ -158,18 +158,6 @@ llvm::Error runConv(const MvmStep &S, const Tensor &In, Tensor &Out, KernelEnv &
     }
   };
 
-  if (Env.Chip.isAnalog() && !Env.StepByStep) {
-    analogBatched(
-        S, Samples * Pixels, Env.FirstSample * Pixels, Env,
-        [&](int64_t V, int64_t *Row) {
-          gatherPixel(S, source(V / Pixels), V % Pixels / S.OutW, V % Pixels % S.OutW,
-                      [&](size_t K, int64_t X) { Row[K] = X; });
-        },
-        [&](int64_t V) { return static_cast<uint32_t>(V % Pixels % S.Replicas); }, outputChunk);
-    countConvMvms(S, Samples, Pixels, Env, Stats);
-    return llvm::Error::success();
-  }
-
   if (const ExactMatrix *M = Env.Chip.exactMatrix(S)) {
     // Each sample's inputs as the arrays see them, once, then the pixels'
     // windows copied out of it.
@@ -206,6 +194,19 @@ llvm::Error runConv(const MvmStep &S, const Tensor &In, Tensor &Out, KernelEnv &
     }
   }
 
+  if (!Env.StepByStep) {
+    blocksBatched(
+        S, Samples * Pixels, Env.FirstSample * Pixels, Env,
+        [&](int64_t V, int64_t *Row) {
+          gatherPixel(S, source(V / Pixels), V % Pixels / S.OutW, V % Pixels % S.OutW,
+                      [&](size_t K, int64_t X) { Row[K] = X; });
+        },
+        [&](int64_t V) { return static_cast<uint32_t>(V % Pixels % S.Replicas); }, outputChunk);
+    countConvMvms(S, Samples, Pixels, Env, Stats);
+    ++Env.BatchedMvmRuns;
+    return llvm::Error::success();
+  }
+
   std::vector<int64_t> X(S.K), Y(S.N);
   for (int64_t B = 0; B < Samples; ++B)
     for (int64_t Pixel = 0; Pixel < Pixels; ++Pixel) {
@@ -232,18 +233,6 @@ llvm::Error runRows(const MvmStep &S, const Tensor &In, Tensor &Out, KernelEnv &
 
   // Rows of one sample follow each other (the batch is the first dimension).
   const uint64_t FirstRow = Env.FirstSample * uint64_t(Rows / std::max<int64_t>(Env.Samples, 1));
-  if (Env.Chip.isAnalog() && !Env.StepByStep) {
-    analogBatched(
-        S, Rows, FirstRow, Env,
-        [&](int64_t R, int64_t *Row) {
-          for (uint32_t K = 0; K < S.K; ++K)
-            Row[K] = arrayInput(S, In.Data[R * S.K + K]);
-        },
-        [](int64_t) { return 0u; }, output);
-    Env.Chip.countMvms(S, 0, static_cast<uint64_t>(Rows), Stats);
-    return llvm::Error::success();
-  }
-
   if (const ExactMatrix *M = Env.Chip.exactMatrix(S)) {
     const int64_t Max = M->maxInput();
     bool Done = batched(
@@ -263,6 +252,19 @@ llvm::Error runRows(const MvmStep &S, const Tensor &In, Tensor &Out, KernelEnv &
       ++Env.BatchedMvmRuns;
       return llvm::Error::success();
     }
+  }
+
+  if (!Env.StepByStep) {
+    blocksBatched(
+        S, Rows, FirstRow, Env,
+        [&](int64_t R, int64_t *Row) {
+          for (uint32_t K = 0; K < S.K; ++K)
+            Row[K] = arrayInput(S, In.Data[R * S.K + K]);
+        },
+        [](int64_t) { return 0u; }, output);
+    Env.Chip.countMvms(S, 0, static_cast<uint64_t>(Rows), Stats);
+    ++Env.BatchedMvmRuns;
+    return llvm::Error::success();
   }
 
   std::vector<int64_t> X(S.K), Y(S.N);

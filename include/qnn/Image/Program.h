@@ -14,6 +14,7 @@
 #define QNN_IMAGE_PROGRAM_H
 
 #include "qnn/Support/DType.h"
+#include "llvm/ADT/ArrayRef.h"
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -139,6 +140,11 @@ struct MvmStep {
   /// block set, copy r at [r * n, (r + 1) * n); output pixel v of a sample
   /// is read by copy v % Replicas.
   uint32_t Replicas = 1;
+  /// The blocks of copy \p Copy of the weights.
+  llvm::ArrayRef<Block> copyBlocks(uint32_t Copy) const {
+    const size_t PerCopy = Blocks.size() / Replicas;
+    return llvm::ArrayRef<Block>(Blocks).slice(Copy * PerCopy, PerCopy);
+  }
 
   // NMPU post-processing per output n:
   //   acc = sum_cols Sign * readout << Shift  (- Offset * sum(x))  + Bias[n]

@@ -1,27 +1,51 @@
-//===- AnalogRead.h - Column currents and read-outs of analog mode -*- C++ -*-===//
+//===- AnalogRead.h - Column sums and read-outs of the batched reads -*- C++ -*-===//
 ///
 /// \file
-/// The inner loops of analog mode (docs/analog-model.md): a block's column
-/// currents, the normal draws of the read noise, and the read-out chain up
-/// to the ADC code. Each works on whole rows of columns with float
-/// arithmetic that vectorizes and rounds the same on every CPU (built
-/// without fused multiply-adds), so a vector gets the same codes alone or
-/// in a batch.
+/// The inner loops of the chip model's batched reads (BlockReader.h): a
+/// block's column sums, the normal draws of the read noise, and the
+/// read-out chain up to the ADC code. Column sums are integers (the cells'
+/// currents in fixed point), so they come out the same in any order and
+/// grouping; the read-out is float arithmetic that rounds the same on
+/// every CPU (built without fused multiply-adds). Each loop is compiled
+/// for AVX-512, AVX2 and the baseline, picked at run time
+/// (QNN_VECTOR_CLONES): every version computes the same bits.
 ///
 //===----------------------------------------------------------------------===//
 #ifndef QNN_RUNTIME_ANALOGREAD_H
 #define QNN_RUNTIME_ANALOGREAD_H
 
+#include "qnn/Runtime/VectorClones.h"
 #include <cstddef>
 #include <cstdint>
 
 namespace qnn::runtime {
 
-/// \p Currents[j] = sum over k < \p Rows of X[k] * G[k * Stride + j], for
-/// j < \p Cols: the column currents of a block whose first cell is \p G.
-/// Rows add in order.
-void addColumnCurrents(const int32_t *X, uint32_t Rows, const float *G, size_t Stride,
-                       uint32_t Cols, float *Currents);
+/// \p Sums[j] = sum over k < \p Rows of X[k] * G[k * Stride + j], for
+/// j < \p Cols: the column sums of a block whose first cell is \p G.
+void addColumnSums(const int32_t *X, uint32_t Rows, const int32_t *G, size_t Stride, uint32_t Cols,
+                   int32_t *Sums);
+
+/// Rows of a block taken four at a time, for inputs of one bit: the table
+/// holds, for each group g of four rows and pattern m < 16, the column
+/// sums of the rows 4 g + i whose bit i is set in m. A read of R rows then
+/// adds R / 4 table rows instead of up to R cell rows. The table lies in
+/// tiles of rowTableTile(Cols) columns (the last one padded with zeros),
+/// each tile's groups together, so that the part a read loop walks stays in
+/// the first-level cache.
+constexpr uint32_t RowsPerGroup = 4, GroupPatterns = 16;
+uint32_t rowTableTile(uint32_t Cols);
+/// \p Cols rounded up to whole tiles.
+uint32_t rowTablePadded(uint32_t Cols);
+/// The table's size in entries.
+size_t rowTableSize(uint32_t Rows, uint32_t Cols);
+void buildRowTable(const int32_t *G, size_t Stride, uint32_t Rows, uint32_t Cols, int32_t *Table);
+
+/// \p Sums[r * P + j] = sum over groups g < \p Groups of the table's
+/// entry (g, Patterns[r * Groups + g]) of column j, for j < P =
+/// rowTablePadded(\p Cols) (columns past Cols sum to 0) and r < \p Reads:
+/// the column sums of one-bit reads through a row table.
+void addTableSums(const uint8_t *Patterns, size_t Reads, uint32_t Groups, const int32_t *Table,
+                  uint32_t Cols, int32_t *Sums);
 
 /// \p Z[p] and \p Z[Pairs + p], p < \p Pairs: two standard normals from
 /// the random words \p Bits[p] (radius) and \p Bits[Pairs + p] (angle), by
@@ -33,7 +57,7 @@ void boxMuller(const uint32_t *Bits, size_t Pairs, float *Z);
 /// may differ from column to column (a block's read shifts per phase and
 /// column), so each is given per column.
 struct ColumnReadouts {
-  float Supply = 1;                 ///< the instance's supply factor
+  float Supply = 1;                 ///< the instance's supply factor x the sums' unit
   float MaxCode = 0;                ///< A
   bool Nonlinear = false;           ///< whether NonlinIn/NonlinOut apply
   const float *Gain = nullptr;      ///< the column's gain
@@ -43,11 +67,22 @@ struct ColumnReadouts {
   const float *NonlinIn = nullptr, *NonlinOut = nullptr; ///< a / FS0 and FS0 / tanh(a)
 };
 
-/// \p Codes[v * Cols + j], j < \p Cols, v < \p Vectors: the ADC codes of
-/// currents \p Currents with read-noise draws \p Z (both laid out as the
-/// codes) through the read-outs \p R of the columns.
-void adcCodes(const ColumnReadouts &R, const float *Currents, const float *Z, uint32_t Cols,
-              size_t Vectors, int32_t *Codes);
+/// \p Codes[r * Cols + j], j < \p Cols, r < \p Reads: the ADC codes of
+/// the column sums \p Sums[r * SumsStride + j] (currents in units of
+/// R.Supply / supply factor) with read-noise draws \p Z (laid out as the
+/// codes), read r through the read-outs *\p Readouts[r] of the columns.
+void adcCodes(const ColumnReadouts *const *Readouts, const int32_t *Sums, size_t SumsStride,
+              const float *Z, uint32_t Cols, size_t Reads, int32_t *Codes);
+
+/// \p Codes[j] = nmpu::idealCode(Sums[j], \p AdcBits, \p Shifts[j]), j <
+/// \p Cols: the ideal chip's read-out.
+void idealCodes(const int32_t *Sums, const int8_t *Shifts, unsigned AdcBits, uint32_t Cols,
+                int32_t *Codes);
+
+/// \p Acc[j] += nmpu::readoutValue(Codes[j], Shifts[j]) * 2^\p PhaseShift,
+/// j < \p Cols: the NMPU's shift-add of one input phase's read-outs.
+void addReadouts(const int32_t *Codes, const int8_t *Shifts, unsigned PhaseShift, uint32_t Cols,
+                 int64_t *Acc);
 
 } // namespace qnn::runtime
 

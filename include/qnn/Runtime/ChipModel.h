@@ -79,13 +79,13 @@ public:
   /// calibration routine sees of the chip.
   std::vector<int32_t> testRead(uint32_t Array, llvm::ArrayRef<int32_t> Drive,
                                 llvm::ArrayRef<int8_t> Shifts, uint64_t Index) const;
-  /// Analog mode: the MVMs of \p Vectors vectors \p X (row-major, K
-  /// inputs each) of step \p S, block by block over all the vectors.
-  /// Vector v is read by copy \p Copies[v] of the weights (all copy 0 when
-  /// null) and is vector \p FirstVector + v of the session. \p Out receives
-  /// Vectors x N outputs: for each vector what mvm() gives, bit for bit.
-  /// Counts no statistics (countMvms does).
-  void mvmAnalog(const image::MvmStep &S, const int64_t *X, int64_t Vectors, uint64_t FirstVector,
+  /// The MVMs of \p Vectors vectors \p X (row-major, K inputs each) of step
+  /// \p S, block by block over all the vectors (BlockReads.cpp), in either
+  /// mode. Vector v is read by copy \p Copies[v] of the weights (all copy 0
+  /// when null) and is vector \p FirstVector + v of the session. \p Out
+  /// receives Vectors x N outputs: for each vector what mvm() gives, bit for
+  /// bit. Counts no statistics (countMvms does).
+  void mvmBlocks(const image::MvmStep &S, const int64_t *X, int64_t Vectors, uint64_t FirstVector,
                  const uint32_t *Copies, int64_t *Out, uint64_t *FixedDiffs = nullptr) const;
 
   /// Builds the whole-batch form (ExactMatrix.h) of every MVM step that has
@@ -115,6 +115,40 @@ private:
   /// Analog mode: the read-out of each column of block \p B in input phase
   /// \p Phase, at the column's range, in \p Scratch.
   ColumnReadouts readConstants(const image::Block &B, unsigned Phase, ReadConstants &Scratch) const;
+  /// What mvmBlocks keeps of one block while it reads it for many vectors.
+  struct BlockScratch {
+    std::vector<int8_t> Shifts;           ///< read shift per phase and column
+    std::vector<ColumnReadouts> Readouts; ///< analog: per phase
+    std::vector<ReadConstants> Constants; ///< analog: what Readouts point to
+    const int32_t *Cells = nullptr;       ///< the block's first cell current
+    size_t Stride = 0;                    ///< between rows of Cells
+    std::vector<int32_t> IdealCells;      ///< ideal: the block's levels
+    bool UseTable = false;                ///< one-bit reads through Table
+    uint32_t Groups = 0;                  ///< row groups of the table
+    std::vector<int32_t> Table;           ///< buildRowTable of Cells
+    std::vector<uint32_t> Packed;         ///< a vector's inputs, a byte each
+    std::vector<uint8_t> Patterns;        ///< per read, its row groups' patterns
+    /// Per read of readBlockVectors: its vector (of the call, and of the
+    /// session), phase and read-out.
+    std::vector<uint32_t> ReadOf;
+    std::vector<uint64_t> ReadVector;
+    std::vector<uint8_t> ReadPhase;
+    std::vector<const ColumnReadouts *> ReadReadouts;
+    std::vector<int32_t> Drive, Sums, Codes; ///< Sums, Codes: per read
+    std::vector<float> Z;                    ///< per read
+    ReadNoise::Scratch NoiseScratch;
+  };
+  /// Sets \p Scratch up for reading block \p B of \p S for \p Vectors
+  /// vectors.
+  void prepareBlockReads(const image::MvmStep &S, const image::Block &B, size_t Vectors,
+                         BlockScratch &Scratch) const;
+  /// \p ColAcc[v * B.ColCount + j], j < B.ColCount, v < \p Count: the
+  /// shift-added read-outs of column j of block \p B (of step number
+  /// \p Step) over the input phases of vector \p Vectors[v] of the
+  /// session, whose inputs to the block are \p X[v].
+  void readBlockVectors(const image::MvmStep &S, const image::Block &B, uint32_t Step,
+                        const int64_t *const *X, const uint64_t *Vectors, size_t Count,
+                        BlockScratch &Scratch, int64_t *ColAcc) const;
   /// Whether the NMPU corrects the read-outs of array \p Array.
   bool calibrated(uint32_t Array) const;
   /// The read-out of ADC code \p Code of column \p Col of a calibrated
@@ -148,9 +182,11 @@ private:
   };
   static constexpr int CorrectionBits = 16;
   std::vector<std::vector<ColumnCorrection>> Corrections; ///< empty: none
-  /// Analog mode: every cell's conductance (level x variation x drift),
-  /// every column's gain and offset, the instance's supply factor.
-  std::vector<std::vector<float>> Conductance;
+  /// Analog mode, per array: every cell's current (level x variation x
+  /// drift) in fixed point with CurrentBits[array] fraction bits, as few as
+  /// keep every column's sum below 2^30 (AnalogRead.h: integer sums).
+  std::vector<std::vector<int32_t>> CellCurrents;
+  std::vector<int> CurrentBits;
   /// Analog mode, per array: every column's gain and offset (relative to
   /// the range in use).
   std::vector<std::vector<float>> ColumnGain;

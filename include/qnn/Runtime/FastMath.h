@@ -11,25 +11,26 @@
 #ifndef QNN_RUNTIME_FASTMATH_H
 #define QNN_RUNTIME_FASTMATH_H
 
+#include "qnn/Runtime/VectorClones.h"
 #include <cstdint>
 #include <cstring>
 
 namespace qnn::runtime::fastmath {
 
-inline float bitsToFloat(uint32_t Bits) {
+QNN_CLONE_INLINE float bitsToFloat(uint32_t Bits) {
   float F;
   std::memcpy(&F, &Bits, sizeof F);
   return F;
 }
 
-inline uint32_t floatToBits(float F) {
+QNN_CLONE_INLINE uint32_t floatToBits(float F) {
   uint32_t Bits;
   std::memcpy(&Bits, &F, sizeof Bits);
   return Bits;
 }
 
 /// Natural logarithm of a normal positive float.
-inline float log(float X) {
+QNN_CLONE_INLINE float log(float X) {
   const uint32_t Bits = floatToBits(X);
   // X = M * 2^E with M in [1/2, 1), then M in [sqrt(1/2), sqrt(2)).
   int32_t E = int32_t(Bits >> 23) - 126;
@@ -55,7 +56,7 @@ inline float log(float X) {
 }
 
 /// Sine and cosine of \p A in [-pi/4, pi/4].
-inline void sinCosQuarter(float A, float &Sin, float &Cos) {
+QNN_CLONE_INLINE void sinCosQuarter(float A, float &Sin, float &Cos) {
   const float Z = A * A;
   Sin = ((-1.9515295891e-4f * Z + 8.3321608736e-3f) * Z - 1.6666654611e-1f) * Z * A + A;
   Cos = ((2.443315711809948e-5f * Z - 1.388731625493765e-3f) * Z + 4.166664568298827e-2f) * Z * Z -
@@ -63,7 +64,7 @@ inline void sinCosQuarter(float A, float &Sin, float &Cos) {
 }
 
 /// e^X for X in [0, 88].
-inline float expNonNegative(float X) {
+QNN_CLONE_INLINE float expNonNegative(float X) {
   // X = N ln 2 + R, |R| <= ln 2 / 2; e^R by polynomial, 2^N in the
   // exponent bits.
   const int32_t N = static_cast<int32_t>(X * 1.44269504088896341f + 0.5f);
@@ -81,21 +82,36 @@ inline float expNonNegative(float X) {
   return Y * bitsToFloat(uint32_t(N + 127) << 23);
 }
 
-/// Hyperbolic tangent.
-inline float tanh(float X) {
-  const uint32_t Sign = floatToBits(X) & 0x80000000u;
-  float A = bitsToFloat(floatToBits(X) ^ Sign);
-  A = A < 44.0f ? A : 44.0f; // tanh is 1 in float far before
-  // Small arguments by an odd polynomial (1 - 2 / (e^2x + 1) would cancel).
+/// tanh of \p A in [0, 0.625) by an odd polynomial (1 - 2 / (e^2x + 1)
+/// would cancel).
+QNN_CLONE_INLINE float tanhSmallNonNegative(float A) {
   const float Z = A * A;
   float Small = -5.70498872745e-3f;
   Small = Small * Z + 2.06390887954e-2f;
   Small = Small * Z - 5.37397155531e-2f;
   Small = Small * Z + 1.33314422036e-1f;
   Small = Small * Z - 3.33332819422e-1f;
-  Small = Small * Z * A + A;
+  return Small * Z * A + A;
+}
+
+/// Hyperbolic tangent.
+QNN_CLONE_INLINE float tanh(float X) {
+  const uint32_t Sign = floatToBits(X) & 0x80000000u;
+  float A = bitsToFloat(floatToBits(X) ^ Sign);
+  A = A < 44.0f ? A : 44.0f; // tanh is 1 in float far before
+  const float Small = tanhSmallNonNegative(A);
   const float Large = 1.0f - 2.0f / (expNonNegative(A + A) + 1.0f);
-  return bitsToFloat(floatToBits(A < 0.625f ? Small : Large) | Sign);
+  // A select of the bits: GCC turns a float ?: here into a branch, which
+  // stops the loop around from vectorizing.
+  const uint32_t UseSmall = 0u - static_cast<uint32_t>(A < 0.625f);
+  return bitsToFloat((floatToBits(Small) & UseSmall) | (floatToBits(Large) & ~UseSmall) | Sign);
+}
+
+/// tanh of \p X in (-0.625, 0.625): what tanh() computes there, without
+/// its large-argument branch.
+QNN_CLONE_INLINE float tanhSmall(float X) {
+  const uint32_t Sign = floatToBits(X) & 0x80000000u;
+  return bitsToFloat(floatToBits(tanhSmallNonNegative(bitsToFloat(floatToBits(X) ^ Sign))) | Sign);
 }
 
 } // namespace qnn::runtime::fastmath

@@ -4,11 +4,12 @@
 /// The read-noise draws of analog mode (docs/analog-model.md). Each draw is
 /// a function of the chip instance's seed and of the read alone: the step,
 /// the input phase, the vector, and the physical column (array and column
-/// of the array). Random123's Philox4x64-10 maps that position to random
-/// bits and a Box-Muller transform (AnalogRead.h) to a normal. So the
-/// noise does not depend on the order in which reads happen, on how a
-/// batch is chunked or on the thread count, and a vector read step by step
-/// gets exactly the noise it gets in a batch.
+/// of the array). Random123's Threefry4x32-20 maps that position to random
+/// bits (a loop over positions that compilers vectorize) and a Box-Muller
+/// transform (AnalogRead.h) to a normal. So the noise does not depend on
+/// the order in which reads happen, on how a batch is chunked or on the
+/// thread count, and a vector read step by step gets exactly the noise it
+/// gets in a batch.
 ///
 //===----------------------------------------------------------------------===//
 #ifndef QNN_RUNTIME_READNOISE_H
@@ -16,23 +17,32 @@
 
 #include "llvm/ADT/ArrayRef.h"
 #include <cstdint>
+#include <vector>
 
 namespace qnn::runtime {
 
-/// A read happens at step Step of the image (below 2^56), input phase Phase
-/// (below 256) and vector Vector of the session (samples count on across a
-/// session's runs), on a column of an array of the image. The blocks of one
-/// layer never share an array's column, so no two reads of a vector and
-/// phase share a position.
+/// A read happens at step Step of the image, input phase Phase (below 256)
+/// and vector Vector of the session (samples count on across a session's
+/// runs; the position holds its low 38 bits), on a column of an array of
+/// the image (columns below 2^20). The blocks of one layer never share an
+/// array's column, so no two reads of a vector and phase share a position.
 class ReadNoise {
 public:
   explicit ReadNoise(uint64_t Seed) : Seed(Seed) {}
 
-  /// \p Z[v * Count + i] = the standard normal draw of column
-  /// \p FirstColumn + i of array \p Array for vector \p Vectors[v], for
-  /// i < \p Count.
-  void normals(uint32_t Step, uint32_t Phase, llvm::ArrayRef<uint64_t> Vectors, uint32_t Array,
-               uint32_t FirstColumn, uint32_t Count, float *Z) const;
+  /// The buffers of normals(), kept by its caller between calls.
+  struct Scratch {
+    std::vector<uint32_t> Words;
+    std::vector<float> Draws;
+  };
+
+  /// \p Z[i * Count + c] = the standard normal draw of column
+  /// \p FirstColumn + c of array \p Array in phase \p Phases[i] of step
+  /// \p Step for vector \p Vectors[i], for c < \p Count: read i of the
+  /// array's columns is that of vector Vectors[i] in phase Phases[i].
+  void normals(uint32_t Step, uint32_t Array, llvm::ArrayRef<uint64_t> Vectors,
+               llvm::ArrayRef<uint8_t> Phases, uint32_t FirstColumn, uint32_t Count, float *Z,
+               Scratch &S) const;
 
 private:
   uint64_t Seed;

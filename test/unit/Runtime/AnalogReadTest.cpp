@@ -1,16 +1,20 @@
 //===- AnalogReadTest.cpp - Analog mode's vectorized math and read noise --===//
 //
-// The float functions of FastMath.h against the C library, and the read
-// noise of ReadNoise.h: standard normal moments and tails, and draws that
-// depend only on where they are read (not on how the reads are grouped).
+// The float functions of FastMath.h against the C library; the read noise
+// of ReadNoise.h: standard normal moments and tails, no correlation between
+// neighbours, and draws that depend only on where they are read (not on
+// how the reads are grouped); the inner loops of AnalogRead.h against
+// their scalar definitions.
 //
 //===----------------------------------------------------------------------===//
 #include "qnn/Runtime/AnalogRead.h"
 #include "qnn/Runtime/FastMath.h"
 #include "qnn/Runtime/ReadNoise.h"
+#include "qnn/Target/NmpuArith.h"
 #include "gtest/gtest.h"
 #include <cmath>
 #include <numeric>
+#include <random>
 #include <vector>
 
 using namespace qnn::runtime;
@@ -46,14 +50,19 @@ TEST(FastMath, TanhMatchesTheCLibrary) {
   }
   EXPECT_EQ(fastmath::tanh(1e6f), 1.0f);
   EXPECT_EQ(fastmath::tanh(-1e6f), -1.0f);
+  // Below the branch point tanhSmall is tanh, bit for bit.
+  for (int I = -6249; I <= 6249; ++I)
+    EXPECT_EQ(fastmath::tanhSmall(I / 10000.0f), fastmath::tanh(I / 10000.0f)) << I;
 }
 
 /// \p Columns draws for each of \p Vectors vectors of step 3, phase 1.
 std::vector<float> draws(const ReadNoise &Noise, uint64_t Vectors, uint32_t Columns) {
   std::vector<uint64_t> Numbers(Vectors);
   std::iota(Numbers.begin(), Numbers.end(), 0);
+  const std::vector<uint8_t> Phases(Vectors, 1);
   std::vector<float> Z(Vectors * Columns);
-  Noise.normals(3, 1, Numbers, 6, 0, Columns, Z.data());
+  ReadNoise::Scratch Scratch;
+  Noise.normals(3, 6, Numbers, Phases, 0, Columns, Z.data(), Scratch);
   return Z;
 }
 
@@ -75,18 +84,56 @@ TEST(ReadNoise, DrawsAreStandardNormal) {
   EXPECT_NEAR(Beyond3 / N, 0.0027, 0.0006);
 }
 
+TEST(ReadNoise, NeighbouringColumnsAndReadsAreUncorrelated) {
+  // The four columns of one generator call, and the same column in two
+  // phases or two vectors, must not move together.
+  const ReadNoise Noise(5);
+  ReadNoise::Scratch Scratch;
+  const uint32_t Columns = 8, Reads = 20000;
+  std::vector<uint64_t> Vectors(Reads);
+  std::vector<uint8_t> Phases(Reads);
+  for (uint32_t R = 0; R < Reads; ++R)
+    Vectors[R] = R / 2, Phases[R] = R % 2;
+  std::vector<float> Z(size_t(Reads) * Columns);
+  Noise.normals(1, 2, Vectors, Phases, 0, Columns, Z.data(), Scratch);
+  auto correlation = [&](auto Pair) {
+    double Sum = 0;
+    size_t N = 0;
+    for (uint32_t R = 0; R + 1 < Reads; R += 2)
+      for (uint32_t C = 0; C + 1 < Columns; ++C, ++N)
+        Sum += Pair(R, C);
+    return Sum / N;
+  };
+  // 70,000 products of independent normals: standard error 0.004.
+  EXPECT_NEAR(correlation([&](uint32_t R, uint32_t C) {
+                return double(Z[R * Columns + C]) * Z[R * Columns + C + 1];
+              }),
+              0.0, 0.02);
+  EXPECT_NEAR(correlation([&](uint32_t R, uint32_t C) {
+                return double(Z[R * Columns + C]) * Z[(R + 1) * Columns + C];
+              }),
+              0.0, 0.02);
+  EXPECT_NEAR(correlation([&](uint32_t R, uint32_t C) {
+                return R + 2 < Reads ? double(Z[R * Columns + C]) * Z[(R + 2) * Columns + C] : 0.0;
+              }),
+              0.0, 0.02);
+}
+
 TEST(ReadNoise, ADrawDependsOnlyOnWhereItIsRead) {
   const ReadNoise Noise(7);
-  // Columns 5..37 of vectors 9 and 1000000000000, asked for together...
-  const std::vector<uint64_t> Both = {9, 1000000000000};
+  ReadNoise::Scratch Scratch;
+  // Columns 5..37 of vectors 9 and 200000000000 in phases 4 and 2, asked
+  // for together...
+  const std::vector<uint64_t> Both = {9, 200000000000};
+  const std::vector<uint8_t> Phases = {4, 2};
   std::vector<float> Together(2 * 33);
-  Noise.normals(2, 4, Both, 9, 5, 33, Together.data());
-  // ... one vector and one column range at a time.
+  Noise.normals(2, 9, Both, Phases, 5, 33, Together.data(), Scratch);
+  // ... one read and one column range at a time.
   for (size_t V = 0; V < Both.size(); ++V)
     for (uint32_t First : {5u, 6u, 19u}) {
       const uint32_t Count = 38 - First;
       std::vector<float> Alone(Count);
-      Noise.normals(2, 4, {Both[V]}, 9, First, Count, Alone.data());
+      Noise.normals(2, 9, {Both[V]}, {Phases[V]}, First, Count, Alone.data(), Scratch);
       for (uint32_t C = 0; C < Count; ++C)
         EXPECT_EQ(Alone[C], Together[V * 33 + First - 5 + C])
             << "vector " << Both[V] << " column " << First + C;
@@ -95,14 +142,16 @@ TEST(ReadNoise, ADrawDependsOnlyOnWhereItIsRead) {
 
 TEST(ReadNoise, EveryPartOfThePositionChangesTheDraw) {
   const ReadNoise Noise(7);
-  auto draw = [](const ReadNoise &N, uint32_t Step, uint32_t Phase, uint64_t Vector, uint32_t Array,
+  auto draw = [](const ReadNoise &N, uint32_t Step, uint8_t Phase, uint64_t Vector, uint32_t Array,
                  uint32_t Column) {
     float Z;
-    N.normals(Step, Phase, {Vector}, Array, Column, 1, &Z);
+    ReadNoise::Scratch Scratch;
+    N.normals(Step, Array, {Vector}, {Phase}, Column, 1, &Z, Scratch);
     return Z;
   };
   const float Base = draw(Noise, 2, 3, 4, 5, 6);
   EXPECT_NE(Base, draw(ReadNoise(8), 2, 3, 4, 5, 6));
+  EXPECT_NE(Base, draw(ReadNoise(7 + (1ull << 32)), 2, 3, 4, 5, 6));
   EXPECT_NE(Base, draw(Noise, 1, 3, 4, 5, 6));
   EXPECT_NE(Base, draw(Noise, 2, 2, 4, 5, 6));
   EXPECT_NE(Base, draw(Noise, 2, 3, 5, 5, 6));
@@ -112,40 +161,120 @@ TEST(ReadNoise, EveryPartOfThePositionChangesTheDraw) {
   // coherently (it once did).
   EXPECT_NE(Base, draw(Noise, 2, 3, 4, 4, 6));
   EXPECT_NE(Base, draw(Noise, 2, 3, 4, 5, 7));
+  EXPECT_NE(Base, draw(Noise, 2, 3, 4, 5, 6 + 4 * 1024));
   EXPECT_EQ(Base, draw(Noise, 2, 3, 4, 5, 6));
 }
 
 TEST(AnalogRead, CodesFollowTheReadOutChain) {
-  // Without noise, gain 1 and offset 0: the rounded, clamped current.
+  // Without noise, gain 1 and offset 0: the rounded, clamped current. The
+  // sums are in quarters (Supply 1/4).
   std::vector<float> Gain(6, 1.0f), Offset(6, 0.0f), Z(6, 0.0f), Noise(6, 0.0f), CodeScale(6, 1.0f),
       NonlinIn(6, 0.0f), NonlinOut(6, 0.0f);
   ColumnReadouts R;
+  R.Supply = 0.25f;
   R.MaxCode = 15;
   R.Gain = Gain.data(), R.OffsetFS = Offset.data(), R.NoiseFS = Noise.data();
   R.CodeScale = CodeScale.data(), R.NonlinIn = NonlinIn.data(), R.NonlinOut = NonlinOut.data();
-  const std::vector<float> Currents = {-3.0f, 0.49f, 0.5f, 7.6f, 15.4f, 99.0f};
+  const ColumnReadouts *Read[] = {&R};
+  const std::vector<int32_t> Sums = {-12, 1, 2, 30, 61, 396}; // -3, 0.25, 0.5, 7.5, 15.25, 99
   std::vector<int32_t> Codes(6);
-  adcCodes(R, Currents.data(), Z.data(), 6, 1, Codes.data());
+  adcCodes(Read, Sums.data(), 6, Z.data(), 6, 1, Codes.data());
   EXPECT_EQ(Codes, (std::vector<int32_t>{0, 0, 1, 8, 15, 15}));
   // A read noise of one code moves every read by its draw.
   std::fill(Noise.begin(), Noise.end(), 1.0f);
   const std::vector<float> Ones(6, 1.0f);
-  adcCodes(R, Currents.data(), Ones.data(), 6, 1, Codes.data());
+  adcCodes(Read, Sums.data(), 6, Ones.data(), 6, 1, Codes.data());
   EXPECT_EQ(Codes, (std::vector<int32_t>{0, 1, 2, 9, 15, 15}));
   // Each column reads at its own range: twice the code scale, twice the code.
   std::fill(Noise.begin(), Noise.end(), 0.0f);
   CodeScale[3] = 2;
-  adcCodes(R, Currents.data(), Z.data(), 6, 1, Codes.data());
+  adcCodes(Read, Sums.data(), 6, Z.data(), 6, 1, Codes.data());
   EXPECT_EQ(Codes, (std::vector<int32_t>{0, 0, 1, 15, 15, 15}));
   CodeScale[2] = 2;
-  adcCodes(R, Currents.data(), Z.data(), 3, 1, Codes.data());
+  adcCodes(Read, Sums.data(), 6, Z.data(), 3, 1, Codes.data());
   EXPECT_EQ(Codes[2], 1); // 0.5 * 2 + 0.5 rounds down to 1
-  // The non-linearity compresses: tanh(a u) / tanh(a) >= u on [0, 1].
-  R.Nonlinear = true, R.MaxCode = 1023;
+  // Two reads with their own read-outs, the sums in rows of 6.
+  ColumnReadouts Doubled = R;
+  Doubled.Supply = 0.5f;
+  const ColumnReadouts *Two[] = {&R, &Doubled};
+  std::vector<int32_t> TwoSums(12, 0), TwoCodes(4);
+  TwoSums[1] = 8, TwoSums[7] = 8;
+  const std::vector<float> TwoZ(4, 0.0f);
+  adcCodes(Two, TwoSums.data(), 6, TwoZ.data(), 2, 2, TwoCodes.data());
+  EXPECT_EQ(TwoCodes, (std::vector<int32_t>{0, 2, 0, 4}));
+  // The non-linearity compresses: tanh(a u) / tanh(a) >= u on [0, 1], and
+  // a read whose arguments all lie below tanh's branch point reads as one
+  // that does not.
+  R.Nonlinear = true, R.MaxCode = 1023, R.Supply = 1.0f;
   CodeScale[0] = 1.0f / 16, NonlinIn[0] = 0.5f / 1023, NonlinOut[0] = 1023 / std::tanh(0.5f);
-  const std::vector<float> Mid = {511.5f * 16};
-  adcCodes(R, Mid.data(), Z.data(), 1, 1, Codes.data());
-  EXPECT_EQ(Codes[0], std::lround(1023 * std::tanh(0.5 * 511.5 * 16 / 1023) / std::tanh(0.5) / 16));
+  for (double U : {0.3, 0.9, 2.0}) {
+    const int32_t Mid[] = {static_cast<int32_t>(1023 * 16 * U)};
+    adcCodes(Read, Mid, 1, Z.data(), 1, 1, Codes.data());
+    EXPECT_NEAR(Codes[0],
+                std::min(1023.0, 1023 * std::tanh(0.5 * Mid[0] / 1023) / std::tanh(0.5) / 16),
+                0.5 + 1e-3)
+        << "u = " << U;
+  }
+}
+
+TEST(AnalogRead, RowTableSumsEqualDirectSums) {
+  // Random cells and one-bit inputs: sums through a row table equal those
+  // row by row, for block widths on and off the table's tiles and row
+  // counts on and off its groups.
+  std::mt19937 Rng(3);
+  for (uint32_t Cols : {1u, 7u, 16u, 17u, 40u, 64u, 100u})
+    for (uint32_t Rows : {1u, 4u, 9u, 130u}) {
+      const size_t Stride = Cols + 3;
+      std::vector<int32_t> G(Rows * Stride);
+      for (int32_t &Cell : G)
+        Cell = static_cast<int32_t>(Rng() % 100000);
+      std::vector<int32_t> Table(rowTableSize(Rows, Cols));
+      buildRowTable(G.data(), Stride, Rows, Cols, Table.data());
+      const uint32_t Groups = (Rows + RowsPerGroup - 1) / RowsPerGroup, Reads = 5;
+      std::vector<int32_t> Drive(Rows * Reads);
+      std::vector<uint8_t> Patterns(Groups * Reads, 0);
+      for (uint32_t R = 0; R < Reads; ++R)
+        for (uint32_t K = 0; K < Rows; ++K) {
+          Drive[R * Rows + K] = static_cast<int32_t>(Rng() % 2);
+          Patterns[R * Groups + K / RowsPerGroup] |= Drive[R * Rows + K] << (K % RowsPerGroup);
+        }
+      const uint32_t Padded = rowTablePadded(Cols);
+      std::vector<int32_t> Sums(Reads * Padded, -1), Direct(Cols);
+      addTableSums(Patterns.data(), Reads, Groups, Table.data(), Cols, Sums.data());
+      for (uint32_t R = 0; R < Reads; ++R) {
+        addColumnSums(Drive.data() + R * Rows, Rows, G.data(), Stride, Cols, Direct.data());
+        for (uint32_t J = 0; J < Cols; ++J) {
+          int64_t Expected = 0;
+          for (uint32_t K = 0; K < Rows; ++K)
+            Expected += int64_t(Drive[R * Rows + K]) * G[K * Stride + J];
+          ASSERT_EQ(Direct[J], Expected) << Rows << "x" << Cols << " read " << R << " column " << J;
+          ASSERT_EQ(Sums[R * Padded + J], Expected)
+              << Rows << "x" << Cols << " read " << R << " column " << J;
+        }
+      }
+    }
+}
+
+TEST(AnalogRead, IdealCodesAndReadoutsFollowTheNmpuArithmetic) {
+  // Every shift from a gain of 16 to a range of 2^5, on sums around each
+  // rounding point: the vector loops against nmpu::idealCode and
+  // nmpu::readoutValue.
+  std::vector<int32_t> Sums;
+  std::vector<int8_t> Shifts;
+  for (int Shift = -4; Shift <= 5; ++Shift)
+    for (int32_t Sum : {0, 1, 2, 3, 15, 16, 17, 31, 32, 33, 63, 64, 1000, 1023, 1024, 40000})
+      Sums.push_back(Sum), Shifts.push_back(static_cast<int8_t>(Shift));
+  const uint32_t Cols = static_cast<uint32_t>(Sums.size());
+  std::vector<int32_t> Codes(Cols);
+  idealCodes(Sums.data(), Shifts.data(), 10, Cols, Codes.data());
+  std::vector<int64_t> Acc(Cols, 7);
+  addReadouts(Codes.data(), Shifts.data(), 3, Cols, Acc.data());
+  for (uint32_t J = 0; J < Cols; ++J) {
+    const int64_t Code = qnn::nmpu::idealCode(Sums[J], 10, Shifts[J]);
+    EXPECT_EQ(Codes[J], Code) << "sum " << Sums[J] << " shift " << int(Shifts[J]);
+    EXPECT_EQ(Acc[J], 7 + qnn::nmpu::readoutValue(Code, Shifts[J]) * 8)
+        << "sum " << Sums[J] << " shift " << int(Shifts[J]);
+  }
 }
 
 } // namespace

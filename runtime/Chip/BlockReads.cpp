@@ -1,0 +1,212 @@
+//===- BlockReads.cpp - The chip model's reads over batches of vectors ----===//
+//
+// ChipModel::mvmBlocks: an MVM step's blocks read for many vectors at once,
+// in ideal and analog mode, block by block so that a block's cells stay in
+// cache. Per vector and block only the input phases that drive a row are
+// read; each read's column sums are integers (AnalogRead.h), so a vector
+// gets the same sums, noise and codes alone (the step-by-step form of
+// analog mode) as in any batch.
+//
+//===----------------------------------------------------------------------===//
+#include "qnn/Runtime/ChipModel.h"
+#include <algorithm>
+
+namespace qnn::runtime {
+
+using namespace qnn::image;
+
+namespace {
+
+/// Reads per block from which a row table (AnalogRead.h) costs less than
+/// it saves: building it adds 16 cell rows per 4 block rows, a one-bit read
+/// through it up to 3 fewer rows per 4.
+constexpr size_t TableReads = 16;
+
+/// Vectors whose reads of a block go through the inner loops together:
+/// enough that each loop runs long (their noise is one batch of counters),
+/// few enough that the sums and codes stay in the first-level cache.
+constexpr size_t VectorsPerRead = 8;
+
+} // namespace
+
+void ChipModel::prepareBlockReads(const MvmStep &S, const Block &B, size_t Vectors,
+                                  BlockScratch &Scratch) const {
+  const ArrayImage &A = P.Arrays[B.Array];
+  const unsigned Phases = inputPhases(S);
+  const uint32_t Cols = B.ColCount;
+  Scratch.Shifts.resize(size_t(Phases) * Cols);
+  for (unsigned Phase = 0; Phase < Phases; ++Phase)
+    for (uint32_t J = 0; J < Cols; ++J)
+      Scratch.Shifts[Phase * Cols + J] = static_cast<int8_t>(B.readShift(A, Phase, J));
+  if (Analog) {
+    Scratch.Cells = CellCurrents[B.Array].data() + size_t(B.RowOffset) * A.Cols + B.ColOffset;
+    Scratch.Stride = A.Cols;
+    Scratch.Readouts.resize(Phases);
+    Scratch.Constants.resize(Phases);
+    for (unsigned Phase = 0; Phase < Phases; ++Phase)
+      Scratch.Readouts[Phase] = readConstants(B, Phase, Scratch.Constants[Phase]);
+  } else {
+    // The ideal chip's cell currents are its levels.
+    Scratch.IdealCells.resize(size_t(B.KCount) * Cols);
+    for (uint32_t K = 0; K < B.KCount; ++K)
+      std::copy_n(A.Levels.data() + size_t(B.RowOffset + K) * A.Cols + B.ColOffset, Cols,
+                  Scratch.IdealCells.data() + size_t(K) * Cols);
+    Scratch.Cells = Scratch.IdealCells.data();
+    Scratch.Stride = Cols;
+  }
+  Scratch.Groups = (B.KCount + RowsPerGroup - 1) / RowsPerGroup;
+  // Tables take inputs of one bit in at most 8 phases (a byte per row).
+  Scratch.UseTable = T.DacBits == 1 && Phases <= 8 && Vectors * Phases >= TableReads;
+  if (Scratch.UseTable) {
+    Scratch.Table.resize(rowTableSize(B.KCount, Cols));
+    buildRowTable(Scratch.Cells, Scratch.Stride, B.KCount, Cols, Scratch.Table.data());
+  }
+  Scratch.Drive.resize(B.KCount);
+  Scratch.Packed.resize(Scratch.Groups);
+}
+
+void ChipModel::readBlockVectors(const MvmStep &S, const Block &B, uint32_t Step,
+                                 const int64_t *const *X, const uint64_t *Vectors, size_t Count,
+                                 BlockScratch &Scratch, int64_t *ColAcc) const {
+  const unsigned Phases = inputPhases(S);
+  const uint32_t Cols = B.ColCount;
+  const int64_t DacMask = (int64_t(1) << T.DacBits) - 1;
+  // The reads: each vector's phases that drive a row of the block. A
+  // phase that drives none is not read: the NMPU knows its inputs and adds
+  // nothing (no noise, no offset).
+  Scratch.ReadOf.clear();
+  Scratch.ReadPhase.clear();
+  Scratch.ReadVector.clear();
+  for (size_t V = 0; V < Count; ++V) {
+    int64_t Driven = 0;
+    for (uint32_t K = 0; K < B.KCount; ++K)
+      Driven |= X[V][K];
+    for (unsigned Phase = 0; Phase < Phases; ++Phase)
+      if ((Driven >> (Phase * T.DacBits)) & DacMask) {
+        Scratch.ReadOf.push_back(static_cast<uint32_t>(V));
+        Scratch.ReadPhase.push_back(static_cast<uint8_t>(Phase));
+        Scratch.ReadVector.push_back(Vectors[V]);
+      }
+  }
+  std::fill_n(ColAcc, Count * Cols, 0);
+  const size_t Reads = Scratch.ReadOf.size();
+  if (Reads == 0)
+    return;
+  // Table sums come in rows of whole table tiles.
+  const size_t SumsStride = Scratch.UseTable ? rowTablePadded(Cols) : Cols;
+  Scratch.Sums.resize(Reads * SumsStride);
+  Scratch.Codes.resize(Reads * Cols);
+
+  if (Scratch.UseTable) {
+    // Four one-byte inputs to a word; the bits of phase p of a group are
+    // then bits p, p + 8, p + 16 and p + 24 of it, which one product
+    // gathers into bits 24..27.
+    Scratch.Patterns.resize(Reads * Scratch.Groups);
+    uint32_t Packed = UINT32_MAX; // the vector whose inputs Scratch.Packed holds
+    for (size_t R = 0; R < Reads; ++R) {
+      if (Packed != Scratch.ReadOf[R]) {
+        const int64_t *In = X[Scratch.ReadOf[R]];
+        for (uint32_t G = 0; G < Scratch.Groups; ++G) {
+          uint32_t Word = 0;
+          for (uint32_t I = 0; I < RowsPerGroup && G * RowsPerGroup + I < B.KCount; ++I)
+            Word |= static_cast<uint32_t>(In[G * RowsPerGroup + I] & 0xff) << (8 * I);
+          Scratch.Packed[G] = Word;
+        }
+        Packed = Scratch.ReadOf[R];
+      }
+      uint8_t *Patterns = Scratch.Patterns.data() + R * Scratch.Groups;
+      for (uint32_t G = 0; G < Scratch.Groups; ++G)
+        Patterns[G] = static_cast<uint8_t>(
+            (((Scratch.Packed[G] >> Scratch.ReadPhase[R]) & 0x01010101u) * 0x01020408u) >> 24);
+    }
+    addTableSums(Scratch.Patterns.data(), Reads, Scratch.Groups, Scratch.Table.data(), Cols,
+                 Scratch.Sums.data());
+  } else {
+    for (size_t R = 0; R < Reads; ++R) {
+      const int64_t *In = X[Scratch.ReadOf[R]];
+      const unsigned Shift = Scratch.ReadPhase[R] * T.DacBits;
+      for (uint32_t K = 0; K < B.KCount; ++K)
+        Scratch.Drive[K] = static_cast<int32_t>((In[K] >> Shift) & DacMask);
+      addColumnSums(Scratch.Drive.data(), B.KCount, Scratch.Cells, Scratch.Stride, Cols,
+                    Scratch.Sums.data() + R * SumsStride);
+    }
+  }
+
+  if (Analog) {
+    Scratch.Z.resize(Reads * Cols);
+    if (Analog->SigmaRead > 0 || Analog->SigmaReadFloor > 0)
+      Noise.normals(Step, B.Array, Scratch.ReadVector, Scratch.ReadPhase, B.ColOffset, Cols,
+                    Scratch.Z.data(), Scratch.NoiseScratch);
+    else
+      std::fill(Scratch.Z.begin(), Scratch.Z.end(), 0.0f);
+    Scratch.ReadReadouts.resize(Reads);
+    for (size_t R = 0; R < Reads; ++R)
+      Scratch.ReadReadouts[R] = &Scratch.Readouts[Scratch.ReadPhase[R]];
+    adcCodes(Scratch.ReadReadouts.data(), Scratch.Sums.data(), SumsStride, Scratch.Z.data(), Cols,
+             Reads, Scratch.Codes.data());
+  } else {
+    for (size_t R = 0; R < Reads; ++R)
+      idealCodes(Scratch.Sums.data() + R * SumsStride,
+                 Scratch.Shifts.data() + size_t(Scratch.ReadPhase[R]) * Cols, T.AdcBits, Cols,
+                 Scratch.Codes.data() + R * Cols);
+  }
+
+  const bool Calibrated = calibrated(B.Array);
+  for (size_t R = 0; R < Reads; ++R) {
+    const unsigned Phase = Scratch.ReadPhase[R];
+    const int32_t *Codes = Scratch.Codes.data() + R * Cols;
+    const int8_t *Shifts = Scratch.Shifts.data() + size_t(Phase) * Cols;
+    int64_t *Acc = ColAcc + size_t(Scratch.ReadOf[R]) * Cols;
+    if (!Calibrated) {
+      addReadouts(Codes, Shifts, Phase * T.DacBits, Cols, Acc);
+      continue;
+    }
+    for (uint32_t J = 0; J < Cols; ++J)
+      Acc[J] += calibratedReadout(B.Array, B.ColOffset + J, Codes[J], Shifts[J]) *
+                (int64_t(1) << (Phase * T.DacBits));
+  }
+}
+
+void ChipModel::mvmBlocks(const MvmStep &S, const int64_t *X, int64_t Vectors, uint64_t FirstVector,
+                          const uint32_t *Copies, int64_t *Out, uint64_t *FixedDiffs) const {
+  // The vectors each copy of the weights reads (vector v of the call is
+  // number FirstVector + v).
+  std::vector<std::vector<int64_t>> ByCopy(S.Replicas);
+  for (int64_t V = 0; V < Vectors; ++V)
+    ByCopy[Copies ? Copies[V] : 0].push_back(V);
+  std::vector<int64_t> Acc(size_t(Vectors) * S.N, 0), ColAcc;
+  std::vector<const int64_t *> Inputs(VectorsPerRead);
+  std::vector<uint64_t> Numbers(VectorsPerRead);
+  BlockScratch Scratch;
+  const uint32_t Step = StepIndex.lookup(&S);
+  for (uint32_t Copy = 0; Copy < S.Replicas; ++Copy) {
+    const std::vector<int64_t> &Read = ByCopy[Copy];
+    for (const Block &B : S.copyBlocks(Copy)) {
+      prepareBlockReads(S, B, Read.size(), Scratch);
+      ColAcc.resize(VectorsPerRead * B.ColCount);
+      const PhysColumn *Columns = S.Columns.data() + B.ColBegin;
+      for (size_t First = 0; First < Read.size(); First += VectorsPerRead) {
+        const size_t Count = std::min(VectorsPerRead, Read.size() - First);
+        for (size_t I = 0; I < Count; ++I) {
+          Inputs[I] = X + Read[First + I] * S.K + B.KBegin;
+          Numbers[I] = FirstVector + Read[First + I];
+        }
+        readBlockVectors(S, B, Step, Inputs.data(), Numbers.data(), Count, Scratch, ColAcc.data());
+        // Slices and polarities meet in the output's accumulator.
+        for (size_t I = 0; I < Count; ++I) {
+          int64_t *VectorAcc = Acc.data() + Read[First + I] * S.N;
+          const int64_t *Sums = ColAcc.data() + I * B.ColCount;
+          for (uint32_t J = 0; J < B.ColCount; ++J)
+            VectorAcc[Columns[J].Output] +=
+                Columns[J].Sign * (Sums[J] * (int64_t(1) << Columns[J].Shift));
+        }
+      }
+    }
+  }
+  for (int64_t V = 0; V < Vectors; ++V) {
+    subtractOffset(S, X + V * S.K, Acc.data() + V * S.N);
+    nmpuOutputs(S, Acc.data() + V * S.N, Out + V * S.N, FixedDiffs);
+  }
+}
+
+} // namespace qnn::runtime
