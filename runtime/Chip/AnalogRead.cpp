@@ -16,34 +16,33 @@ namespace qnn::runtime {
 
 namespace {
 
-/// Adds rows \p Rows[i] (scaled by \p Drive[i], when given) of columns
+/// Adds rows \p Rows[i] (scaled by \p Drive[i] when \p Scaled) of columns
 /// [First, First + Width) to \p Sums, the sums in a local array the
 /// compiler keeps in vector registers.
-template <uint32_t Width>
+template <uint32_t Width, bool Scaled>
 QNN_CLONE_INLINE void addRowsToTile(const int32_t *const *Rows, const int32_t *Drive,
                                     uint32_t Count, uint32_t First, int32_t *Sums) {
   int32_t Sum[Width];
   std::copy_n(Sums + First, Width, Sum);
   for (uint32_t I = 0; I < Count; ++I) {
     const int32_t *Row = Rows[I] + First;
-    const int32_t Scale = Drive ? Drive[I] : 1;
     for (uint32_t J = 0; J < Width; ++J)
-      Sum[J] += Scale * Row[J];
+      Sum[J] += Scaled ? Drive[I] * Row[J] : Row[J];
   }
   std::copy_n(Sum, Width, Sums + First);
 }
 
-/// Adds rows \p Rows[i] < \p Count (each scaled by \p Drive[i], or by 1
-/// without Drive) to sums \p Sums of columns [First, Cols), in tiles of
+/// Adds rows \p Rows[i] < \p Count (each scaled by \p Drive[i] when
+/// \p Scaled) to sums \p Sums of columns [First, Cols), in tiles of
 /// \p Width columns, then of half as many, down to single columns (each
 /// tile's sums stay in registers while it takes every row).
-template <uint32_t Width = 128>
+template <bool Scaled, uint32_t Width = 128>
 QNN_CLONE_INLINE void addRows(const int32_t *const *Rows, const int32_t *Drive, uint32_t Count,
                               uint32_t First, uint32_t Cols, int32_t *Sums) {
   for (; First + Width <= Cols; First += Width)
-    addRowsToTile<Width>(Rows, Drive, Count, First, Sums);
+    addRowsToTile<Width, Scaled>(Rows, Drive, Count, First, Sums);
   if constexpr (Width > 1)
-    addRows<Width / 2>(Rows, Drive, Count, First, Cols, Sums);
+    addRows<Scaled, Width / 2>(Rows, Drive, Count, First, Cols, Sums);
 }
 
 } // namespace
@@ -59,12 +58,17 @@ void addColumnSums(const int32_t *X, uint32_t Rows, const int32_t *G, size_t Str
   std::fill_n(Sums, Cols, 0);
   for (uint32_t Begin = 0; Begin < Rows; Begin += Piece) {
     uint32_t Count = 0;
+    bool Ones = true; // one-bit inputs need no products
     for (uint32_t K = Begin; K < std::min(Rows, Begin + Piece); ++K) {
       Driven[Count] = G + K * Stride;
       Drive[Count] = X[K];
+      Ones &= X[K] <= 1;
       Count += X[K] != 0;
     }
-    addRows(Driven, Drive, Count, 0, Cols, Sums);
+    if (Ones)
+      addRows<false>(Driven, Drive, Count, 0, Cols, Sums);
+    else
+      addRows<true>(Driven, Drive, Count, 0, Cols, Sums);
   }
 }
 
@@ -169,6 +173,20 @@ void addTableSums(const uint8_t *Patterns, size_t Reads, uint32_t Groups, const 
   default:
     return addTableSumsOf<16>(Patterns, Reads, Groups, Table, Cols, Sums);
   }
+}
+
+QNN_VECTOR_CLONES
+void programmedCurrents(const uint8_t *Levels, const float *Z, size_t Count, float Sigma,
+                        float Drift, float *Currents) {
+  for (size_t I = 0; I < Count; ++I)
+    Currents[I] = static_cast<float>(Levels[I]) * fastmath::exp(Sigma * Z[I]) * Drift;
+}
+
+QNN_VECTOR_CLONES
+void fixedPointCurrents(const float *Currents, size_t Count, int Bits, int32_t *Fixed) {
+  const float Scale = std::ldexp(1.0f, Bits);
+  for (size_t I = 0; I < Count; ++I)
+    Fixed[I] = static_cast<int32_t>(Currents[I] * Scale + 0.5f);
 }
 
 QNN_VECTOR_CLONES

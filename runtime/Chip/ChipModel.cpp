@@ -12,7 +12,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <random>
+#include <numeric>
 #include <thread>
 
 namespace qnn::runtime {
@@ -25,7 +25,7 @@ namespace {
 /// as many as keep every column's largest sum, all rows driven with
 /// \p MaxDrive, below 2^30 (rounding adds at most a unit per row), at most
 /// 24 (beyond, a unit is far below any noise).
-int currentFractionBits(llvm::ArrayRef<double> G, uint32_t Cols, double MaxDrive) {
+int currentFractionBits(llvm::ArrayRef<float> G, uint32_t Cols, double MaxDrive) {
   std::vector<double> ColumnSum(Cols, 0.0);
   for (size_t I = 0; I < G.size(); ++I)
     ColumnSum[I % Cols] += G[I];
@@ -46,30 +46,41 @@ ChipModel::ChipModel(const Target &T, const Program &P, NmpuMode Nmpu,
       StepIndex[&P.Steps[I].Mvm] = static_cast<uint32_t>(I);
   if (!Analog)
     return;
-  // The draw order is part of the model: supply, then per array every cell
-  // row-major, then every column's gain and offset.
-  std::mt19937_64 Rng(Seed);
-  std::normal_distribution<double> Normal(0.0, 1.0);
-  const double Supply = 1 + Analog->SigmaSupply * Normal(Rng);
+  // Every draw is keyed by what it perturbs (ReadNoise::InstanceStep), so
+  // a change in one layer does not move another's draws, and every
+  // array's draws are one vectorized batch.
+  ReadNoise::Scratch Scratch;
+  auto normals = [&](uint32_t Kind, uint32_t Array, uint64_t Rows, uint32_t Cols) {
+    std::vector<uint64_t> Vectors(Rows);
+    std::iota(Vectors.begin(), Vectors.end(), 0);
+    const std::vector<uint8_t> Phases(Rows, 0);
+    std::vector<float> Z(Rows * Cols);
+    Noise.normals(Kind, Array, Vectors, Phases, 0, Cols, Z.data(), Scratch);
+    return Z;
+  };
+  const double Supply = 1 + Analog->SigmaSupply * normals(ReadNoise::SupplyStep, 0, 1, 1)[0];
   double Drift = 1;
   if (Analog->DriftPerDecade > 0)
     Drift = std::max(0.0, 1 - Analog->DriftPerDecade * std::log10(1 + Analog->DriftSeconds));
   const double MaxCode = T.maxAdcCode();
   const double MaxDrive = double((1u << T.DacBits) - 1);
-  for (const ArrayImage &A : P.Arrays) {
-    std::vector<double> G(A.Levels.size());
-    for (size_t I = 0; I < G.size(); ++I)
-      G[I] = A.Levels[I] * std::exp(Analog->SigmaProgram * Normal(Rng)) * Drift;
+  for (uint32_t Array = 0; Array < P.Arrays.size(); ++Array) {
+    const ArrayImage &A = P.Arrays[Array];
+    std::vector<float> G(A.Levels.size());
+    programmedCurrents(A.Levels.data(), normals(ReadNoise::CellStep, Array, A.Rows, A.Cols).data(),
+                       G.size(), static_cast<float>(Analog->SigmaProgram),
+                       static_cast<float>(Drift), G.data());
     CurrentBits.push_back(currentFractionBits(G, A.Cols, MaxDrive));
     std::vector<int32_t> Currents(G.size());
-    for (size_t I = 0; I < G.size(); ++I)
-      Currents[I] = static_cast<int32_t>(std::llround(std::ldexp(G[I], CurrentBits.back())));
+    fixedPointCurrents(G.data(), G.size(), CurrentBits.back(), Currents.data());
     CellCurrents.push_back(std::move(Currents));
+    const std::vector<float> GainZ = normals(ReadNoise::GainStep, Array, 1, A.Cols);
+    const std::vector<float> OffsetZ = normals(ReadNoise::OffsetStep, Array, 1, A.Cols);
     std::vector<float> Gain(A.Cols);
     std::vector<double> Offset(A.Cols);
     for (unsigned J = 0; J < A.Cols; ++J) {
-      Gain[J] = static_cast<float>(1 + Analog->SigmaGain * Normal(Rng));
-      Offset[J] = Analog->SigmaOffset * Normal(Rng);
+      Gain[J] = static_cast<float>(1 + Analog->SigmaGain * GainZ[J]);
+      Offset[J] = Analog->SigmaOffset * OffsetZ[J];
     }
     ColumnGain.push_back(std::move(Gain));
     ColumnOffset.push_back(std::move(Offset));

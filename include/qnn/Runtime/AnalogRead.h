@@ -47,6 +47,15 @@ void buildRowTable(const int32_t *G, size_t Stride, uint32_t Rows, uint32_t Cols
 void addTableSums(const uint8_t *Patterns, size_t Reads, uint32_t Groups, const int32_t *Table,
                   uint32_t Cols, int32_t *Sums);
 
+/// \p Currents[i] = \p Levels[i] * e^(\p Sigma * \p Z[i]) * \p Drift, i <
+/// \p Count: programmed cells' currents (log-normal programming variation).
+void programmedCurrents(const uint8_t *Levels, const float *Z, size_t Count, float Sigma,
+                        float Drift, float *Currents);
+
+/// \p Fixed[i] = Currents[i] * 2^\p Bits rounded half up, i < \p Count (the
+/// currents not negative, the results below 2^31).
+void fixedPointCurrents(const float *Currents, size_t Count, int Bits, int32_t *Fixed);
+
 /// \p Z[p] and \p Z[Pairs + p], p < \p Pairs: two standard normals from
 /// the random words \p Bits[p] (radius) and \p Bits[Pairs + p] (angle), by
 /// Box-Muller.

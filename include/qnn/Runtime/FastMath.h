@@ -1,9 +1,10 @@
 //===- FastMath.h - Float functions that vectorize ----------------*- C++ -*-===//
 ///
 /// \file
-/// log, sine and cosine on a quarter turn, and tanh, in float, as
+/// log, sine and cosine on a quarter turn, exp and tanh, in float, as
 /// branch-free arithmetic that compilers vectorize across a loop (a libm
-/// call does not). Analog mode evaluates them once per column read. The
+/// call does not). Analog mode evaluates them once per column read or
+/// programmed cell. The
 /// polynomials are Cephes' single-precision minimax fits (a few float
 /// ulps); FastMath.* tests check them against the C library.
 ///
@@ -63,11 +64,14 @@ QNN_CLONE_INLINE void sinCosQuarter(float A, float &Sin, float &Cos) {
         0.5f * Z + 1.0f;
 }
 
-/// e^X for X in [0, 88].
-QNN_CLONE_INLINE float expNonNegative(float X) {
-  // X = N ln 2 + R, |R| <= ln 2 / 2; e^R by polynomial, 2^N in the
-  // exponent bits.
-  const int32_t N = static_cast<int32_t>(X * 1.44269504088896341f + 0.5f);
+/// e^X for X in [-87, 88].
+QNN_CLONE_INLINE float exp(float X) {
+  // X = N ln 2 + R, |R| <= ln 2 / 2, N = floor(X / ln 2 + 1/2) (truncation
+  // rounds a negative value up: one is taken off where it did); e^R by
+  // polynomial, 2^N in the exponent bits.
+  const float T = X * 1.44269504088896341f + 0.5f;
+  int32_t N = static_cast<int32_t>(T);
+  N -= static_cast<float>(N) > T;
   const float Nf = static_cast<float>(N);
   float R = X - Nf * 0.693359375f;
   R = R - Nf * -2.12194440e-4f;
@@ -100,7 +104,7 @@ QNN_CLONE_INLINE float tanh(float X) {
   float A = bitsToFloat(floatToBits(X) ^ Sign);
   A = A < 44.0f ? A : 44.0f; // tanh is 1 in float far before
   const float Small = tanhSmallNonNegative(A);
-  const float Large = 1.0f - 2.0f / (expNonNegative(A + A) + 1.0f);
+  const float Large = 1.0f - 2.0f / (exp(A + A) + 1.0f);
   // A select of the bits: GCC turns a float ?: here into a branch, which
   // stops the loop around from vectorizing.
   const uint32_t UseSmall = 0u - static_cast<uint32_t>(A < 0.625f);

@@ -28,6 +28,18 @@ namespace qnn::runtime {
 /// array's column, so no two reads of a vector and phase share a position.
 class ReadNoise {
 public:
+  /// Steps no image has, at which the instance's own variation is drawn
+  /// (ChipModel): a cell's at (row as the vector, array, column), a
+  /// column's gain and offset at (vector 0, array, column), the supply at
+  /// column 0 of array 0. Image steps stay below FirstInstanceStep.
+  enum InstanceStep : uint32_t {
+    FirstInstanceStep = 0xfffffff0u,
+    CellStep = FirstInstanceStep,
+    GainStep,
+    OffsetStep,
+    SupplyStep,
+  };
+
   explicit ReadNoise(uint64_t Seed) : Seed(Seed) {}
 
   /// The buffers of normals(), kept by its caller between calls.
