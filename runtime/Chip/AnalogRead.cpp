@@ -111,6 +111,36 @@ void buildRowTable(const int32_t *G, size_t Stride, uint32_t Rows, uint32_t Cols
   }
 }
 
+QNN_VECTOR_CLONES
+void rowPatterns(const uint8_t *In, uint32_t Rows, unsigned Phase, uint8_t *Patterns) {
+  // Four one-byte inputs to a word; the bits of the phase are then bits
+  // p, p + 8, p + 16 and p + 24 of it, which one product gathers into bits
+  // 24..27.
+  auto pattern = [Phase](uint32_t Word) {
+    return static_cast<uint8_t>((((Word >> Phase) & 0x01010101u) * 0x01020408u) >> 24);
+  };
+  const uint32_t Whole = Rows / RowsPerGroup;
+  for (uint32_t G = 0; G < Whole; ++G) {
+    uint32_t Word;
+    std::memcpy(&Word, In + G * RowsPerGroup, sizeof Word);
+    Patterns[G] = pattern(Word);
+  }
+  if (Whole * RowsPerGroup < Rows) {
+    uint32_t Word = 0;
+    for (uint32_t I = 0; Whole * RowsPerGroup + I < Rows; ++I)
+      Word |= uint32_t(In[Whole * RowsPerGroup + I]) << (8 * I);
+    Patterns[Whole] = pattern(Word);
+  }
+}
+
+QNN_VECTOR_CLONES
+uint32_t drivenBits(const uint8_t *In, uint32_t Rows) {
+  uint32_t Bits = 0;
+  for (uint32_t K = 0; K < Rows; ++K)
+    Bits |= In[K];
+  return Bits;
+}
+
 namespace {
 
 /// Sixteen int32 lanes: one AVX-512 register, two AVX2 or four SSE ones

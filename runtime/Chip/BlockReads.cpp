@@ -30,6 +30,11 @@ constexpr size_t VectorsPerRead = 8;
 
 } // namespace
 
+bool ChipModel::oneBitBytes(const MvmStep &S) const {
+  // A one-bit read of at most 8 phases takes bits 0..7 of each input.
+  return T.DacBits == 1 && inputPhases(S) <= 8;
+}
+
 void ChipModel::prepareBlockReads(const MvmStep &S, const Block &B, size_t Vectors,
                                   BlockScratch &Scratch) const {
   const ArrayImage &A = P.Arrays[B.Array];
@@ -56,19 +61,18 @@ void ChipModel::prepareBlockReads(const MvmStep &S, const Block &B, size_t Vecto
     Scratch.Stride = Cols;
   }
   Scratch.Groups = (B.KCount + RowsPerGroup - 1) / RowsPerGroup;
-  // Tables take inputs of one bit in at most 8 phases (a byte per row).
-  Scratch.UseTable = T.DacBits == 1 && Phases <= 8 && Vectors * Phases >= TableReads;
+  Scratch.UseTable = oneBitBytes(S) && Vectors * Phases >= TableReads;
   if (Scratch.UseTable) {
     Scratch.Table.resize(rowTableSize(B.KCount, Cols));
     buildRowTable(Scratch.Cells, Scratch.Stride, B.KCount, Cols, Scratch.Table.data());
   }
   Scratch.Drive.resize(B.KCount);
-  Scratch.Packed.resize(Scratch.Groups);
 }
 
 void ChipModel::readBlockVectors(const MvmStep &S, const Block &B, uint32_t Step,
-                                 const int64_t *const *X, const uint64_t *Vectors, size_t Count,
-                                 BlockScratch &Scratch, int64_t *ColAcc) const {
+                                 const int64_t *const *X, const uint8_t *const *Bytes,
+                                 const uint64_t *Vectors, size_t Count, BlockScratch &Scratch,
+                                 int64_t *ColAcc) const {
   const unsigned Phases = inputPhases(S);
   const uint32_t Cols = B.ColCount;
   const int64_t DacMask = (int64_t(1) << T.DacBits) - 1;
@@ -80,8 +84,11 @@ void ChipModel::readBlockVectors(const MvmStep &S, const Block &B, uint32_t Step
   Scratch.ReadVector.clear();
   for (size_t V = 0; V < Count; ++V) {
     int64_t Driven = 0;
-    for (uint32_t K = 0; K < B.KCount; ++K)
-      Driven |= X[V][K];
+    if (Bytes)
+      Driven = drivenBits(Bytes[V], B.KCount);
+    else
+      for (uint32_t K = 0; K < B.KCount; ++K)
+        Driven |= X[V][K];
     for (unsigned Phase = 0; Phase < Phases; ++Phase)
       if ((Driven >> (Phase * T.DacBits)) & DacMask) {
         Scratch.ReadOf.push_back(static_cast<uint32_t>(V));
@@ -99,27 +106,10 @@ void ChipModel::readBlockVectors(const MvmStep &S, const Block &B, uint32_t Step
   Scratch.Codes.resize(Reads * Cols);
 
   if (Scratch.UseTable) {
-    // Four one-byte inputs to a word; the bits of phase p of a group are
-    // then bits p, p + 8, p + 16 and p + 24 of it, which one product
-    // gathers into bits 24..27.
     Scratch.Patterns.resize(Reads * Scratch.Groups);
-    uint32_t Packed = UINT32_MAX; // the vector whose inputs Scratch.Packed holds
-    for (size_t R = 0; R < Reads; ++R) {
-      if (Packed != Scratch.ReadOf[R]) {
-        const int64_t *In = X[Scratch.ReadOf[R]];
-        for (uint32_t G = 0; G < Scratch.Groups; ++G) {
-          uint32_t Word = 0;
-          for (uint32_t I = 0; I < RowsPerGroup && G * RowsPerGroup + I < B.KCount; ++I)
-            Word |= static_cast<uint32_t>(In[G * RowsPerGroup + I] & 0xff) << (8 * I);
-          Scratch.Packed[G] = Word;
-        }
-        Packed = Scratch.ReadOf[R];
-      }
-      uint8_t *Patterns = Scratch.Patterns.data() + R * Scratch.Groups;
-      for (uint32_t G = 0; G < Scratch.Groups; ++G)
-        Patterns[G] = static_cast<uint8_t>(
-            (((Scratch.Packed[G] >> Scratch.ReadPhase[R]) & 0x01010101u) * 0x01020408u) >> 24);
-    }
+    for (size_t R = 0; R < Reads; ++R)
+      rowPatterns(Bytes[Scratch.ReadOf[R]], B.KCount, Scratch.ReadPhase[R],
+                  Scratch.Patterns.data() + R * Scratch.Groups);
     addTableSums(Scratch.Patterns.data(), Reads, Scratch.Groups, Scratch.Table.data(), Cols,
                  Scratch.Sums.data());
   } else {
@@ -176,7 +166,15 @@ void ChipModel::mvmBlocks(const MvmStep &S, const int64_t *X, int64_t Vectors, u
   for (int64_t V = 0; V < Vectors; ++V)
     ByCopy[Copies ? Copies[V] : 0].push_back(V);
   std::vector<int64_t> Acc(size_t(Vectors) * S.N, 0), ColAcc;
+  // One-bit inputs of at most 8 phases also as bytes, for the row tables.
+  std::vector<uint8_t> Bytes;
+  if (oneBitBytes(S)) {
+    Bytes.resize(size_t(Vectors) * S.K);
+    for (size_t I = 0; I < Bytes.size(); ++I)
+      Bytes[I] = static_cast<uint8_t>(X[I] & 0xff);
+  }
   std::vector<const int64_t *> Inputs(VectorsPerRead);
+  std::vector<const uint8_t *> InputBytes(VectorsPerRead);
   std::vector<uint64_t> Numbers(VectorsPerRead);
   BlockScratch Scratch;
   const uint32_t Step = StepIndex.lookup(&S);
@@ -190,9 +188,11 @@ void ChipModel::mvmBlocks(const MvmStep &S, const int64_t *X, int64_t Vectors, u
         const size_t Count = std::min(VectorsPerRead, Read.size() - First);
         for (size_t I = 0; I < Count; ++I) {
           Inputs[I] = X + Read[First + I] * S.K + B.KBegin;
+          InputBytes[I] = Bytes.empty() ? nullptr : Bytes.data() + Read[First + I] * S.K + B.KBegin;
           Numbers[I] = FirstVector + Read[First + I];
         }
-        readBlockVectors(S, B, Step, Inputs.data(), Numbers.data(), Count, Scratch, ColAcc.data());
+        readBlockVectors(S, B, Step, Inputs.data(), Bytes.empty() ? nullptr : InputBytes.data(),
+                         Numbers.data(), Count, Scratch, ColAcc.data());
         // Slices and polarities meet in the output's accumulator.
         for (size_t I = 0; I < Count; ++I) {
           int64_t *VectorAcc = Acc.data() + Read[First + I] * S.N;

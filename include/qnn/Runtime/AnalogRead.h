@@ -40,6 +40,15 @@ uint32_t rowTablePadded(uint32_t Cols);
 size_t rowTableSize(uint32_t Rows, uint32_t Cols);
 void buildRowTable(const int32_t *G, size_t Stride, uint32_t Rows, uint32_t Cols, int32_t *Table);
 
+/// \p Patterns[g], g < ceil(\p Rows / 4): the rows of group g that input
+/// phase \p Phase drives, one-bit inputs \p In (a byte per row) read bit
+/// by bit.
+void rowPatterns(const uint8_t *In, uint32_t Rows, unsigned Phase, uint8_t *Patterns);
+
+/// The bits set in any of \p In[k], k < \p Rows: the input phases of a
+/// one-bit read that drive a row.
+uint32_t drivenBits(const uint8_t *In, uint32_t Rows);
+
 /// \p Sums[r * P + j] = sum over groups g < \p Groups of the table's
 /// entry (g, Patterns[r * Groups + g]) of column j, for j < P =
 /// rowTablePadded(\p Cols) (columns past Cols sum to 0) and r < \p Reads:

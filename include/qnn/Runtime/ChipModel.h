@@ -145,10 +145,16 @@ private:
   /// \p ColAcc[v * B.ColCount + j], j < B.ColCount, v < \p Count: the
   /// shift-added read-outs of column j of block \p B (of step number
   /// \p Step) over the input phases of vector \p Vectors[v] of the
-  /// session, whose inputs to the block are \p X[v].
+  /// session, whose inputs to the block are \p X[v] (and \p Bytes[v],
+  /// when oneBitBytes(S)).
   void readBlockVectors(const image::MvmStep &S, const image::Block &B, uint32_t Step,
-                        const int64_t *const *X, const uint64_t *Vectors, size_t Count,
-                        BlockScratch &Scratch, int64_t *ColAcc) const;
+                        const int64_t *const *X, const uint8_t *const *Bytes,
+                        const uint64_t *Vectors, size_t Count, BlockScratch &Scratch,
+                        int64_t *ColAcc) const;
+  /// Whether the reads of \p S take one bit of each input in at most 8
+  /// phases: mvmBlocks then gives readBlockVectors the inputs as bytes
+  /// (\p Bytes), which row tables read.
+  bool oneBitBytes(const image::MvmStep &S) const;
   /// Whether the NMPU corrects the read-outs of array \p Array.
   bool calibrated(uint32_t Array) const;
   /// The read-out of ADC code \p Code of column \p Col of a calibrated
