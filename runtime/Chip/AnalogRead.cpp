@@ -133,12 +133,44 @@ void rowPatterns(const uint8_t *In, uint32_t Rows, unsigned Phase, uint8_t *Patt
   }
 }
 
-QNN_VECTOR_CLONES
-uint32_t drivenBits(const uint8_t *In, uint32_t Rows) {
-  uint32_t Bits = 0;
-  for (uint32_t K = 0; K < Rows; ++K)
-    Bits |= In[K];
-  return Bits;
+uint32_t drivenGroupWords(uint32_t Rows) {
+  return (Rows + RowsPerGroup * 64 - 1) / (RowsPerGroup * 64);
+}
+
+uint32_t drivenGroups(const uint8_t *In, uint32_t Rows, uint64_t *Masks) {
+  // A group's four inputs or-ed: bit p tells whether phase p drives a row
+  // of it. Eight groups' such bytes make an 8 x 8 bit matrix whose
+  // transpose (Hacker's Delight, transpose8) holds a byte per phase, a bit
+  // per group.
+  const uint32_t Words = drivenGroupWords(Rows);
+  std::fill_n(Masks, size_t(Words) * 8, 0);
+  uint32_t Phases = 0;
+  for (uint32_t First = 0; First < Rows; First += 8 * RowsPerGroup) {
+    uint64_t Matrix = 0;
+    for (uint32_t G = 0; G < 8; ++G) {
+      uint32_t Word = 0;
+      const uint32_t Row = First + G * RowsPerGroup;
+      if (Row + RowsPerGroup <= Rows)
+        std::memcpy(&Word, In + Row, sizeof Word);
+      else
+        for (uint32_t I = 0; Row + I < Rows; ++I)
+          Word |= uint32_t(In[Row + I]) << (8 * I);
+      Matrix |= uint64_t((Word | Word >> 8 | Word >> 16 | Word >> 24) & 0xff) << (8 * G);
+    }
+    Matrix = (Matrix & 0xAA55AA55AA55AA55ull) | ((Matrix & 0x00AA00AA00AA00AAull) << 7) |
+             ((Matrix >> 7) & 0x00AA00AA00AA00AAull);
+    Matrix = (Matrix & 0xCCCC3333CCCC3333ull) | ((Matrix & 0x0000CCCC0000CCCCull) << 14) |
+             ((Matrix >> 14) & 0x0000CCCC0000CCCCull);
+    Matrix = (Matrix & 0xF0F0F0F00F0F0F0Full) | ((Matrix & 0x00000000F0F0F0F0ull) << 28) |
+             ((Matrix >> 28) & 0x00000000F0F0F0F0ull);
+    const uint32_t Group = First / RowsPerGroup;
+    for (uint32_t Phase = 0; Phase < 8; ++Phase) {
+      const uint64_t Driven = (Matrix >> (8 * Phase)) & 0xff;
+      Masks[Phase * Words + Group / 64] |= Driven << (Group % 64);
+      Phases |= uint32_t(Driven != 0) << Phase;
+    }
+  }
+  return Phases;
 }
 
 namespace {
@@ -160,24 +192,32 @@ QNN_CLONE_INLINE void store16(int32_t *P, const Int32x16 &V) { std::memcpy(P, &V
 
 /// addTableSums for tiles of \p Tile columns: per tile, groups a chunk at
 /// a time (32 KiB of table, which stays in the first-level cache), every
-/// read's sums of the tile in registers while it adds the chunk's entries.
+/// read's sums of the tile in registers while it adds the entries of its
+/// driven groups in the chunk.
 template <uint32_t Tile>
-QNN_CLONE_INLINE void addTableSumsOf(const uint8_t *Patterns, size_t Reads, uint32_t Groups,
-                                     const int32_t *Table, uint32_t Cols, int32_t *Sums) {
+QNN_CLONE_INLINE void addTableSumsOf(const uint8_t *Patterns, const uint64_t *const *Driven,
+                                     size_t Reads, uint32_t Groups, const int32_t *Table,
+                                     uint32_t Cols, int32_t *Sums) {
   constexpr uint32_t Lanes = 16, Vectors = Tile / Lanes;
+  // A chunk's groups lie in one word of the driven-group masks.
   constexpr uint32_t ChunkGroups = 32768 / (GroupPatterns * Tile * sizeof(int32_t));
+  static_assert(64 % ChunkGroups == 0);
+  constexpr uint64_t ChunkMask = (uint64_t(1) << ChunkGroups) - 1;
   const uint32_t Padded = rowTablePadded(Cols);
   for (uint32_t First = 0; First < Cols; First += Tile) {
     for (uint32_t Begin = 0; Begin < Groups; Begin += ChunkGroups) {
-      const uint32_t End = std::min(Groups, Begin + ChunkGroups);
       for (size_t R = 0; R < Reads; ++R) {
+        uint64_t Bits = (Driven[R][Begin / 64] >> (Begin % 64)) & ChunkMask;
+        if (Begin > 0 && Bits == 0)
+          continue;
         const uint8_t *Pattern = Patterns + R * Groups;
         int32_t *Out = Sums + R * Padded + First;
         Int32x16 Acc[Vectors] = {};
         if (Begin > 0)
           for (uint32_t V = 0; V < Vectors; ++V)
             load16(Acc[V], Out + V * Lanes);
-        for (uint32_t G = Begin; G < End; ++G) {
+        for (; Bits != 0; Bits &= Bits - 1) {
+          const uint32_t G = Begin + static_cast<uint32_t>(__builtin_ctzll(Bits));
           const int32_t *Entry = Table + (size_t(G) * GroupPatterns + Pattern[G]) * Tile;
           for (uint32_t V = 0; V < Vectors; ++V)
             addLoad16(Acc[V], Entry + V * Lanes);
@@ -193,15 +233,15 @@ QNN_CLONE_INLINE void addTableSumsOf(const uint8_t *Patterns, size_t Reads, uint
 } // namespace
 
 QNN_VECTOR_CLONES
-void addTableSums(const uint8_t *Patterns, size_t Reads, uint32_t Groups, const int32_t *Table,
-                  uint32_t Cols, int32_t *Sums) {
+void addTableSums(const uint8_t *Patterns, const uint64_t *const *Driven, size_t Reads,
+                  uint32_t Groups, const int32_t *Table, uint32_t Cols, int32_t *Sums) {
   switch (rowTableTile(Cols)) {
   case 64:
-    return addTableSumsOf<64>(Patterns, Reads, Groups, Table, Cols, Sums);
+    return addTableSumsOf<64>(Patterns, Driven, Reads, Groups, Table, Cols, Sums);
   case 32:
-    return addTableSumsOf<32>(Patterns, Reads, Groups, Table, Cols, Sums);
+    return addTableSumsOf<32>(Patterns, Driven, Reads, Groups, Table, Cols, Sums);
   default:
-    return addTableSumsOf<16>(Patterns, Reads, Groups, Table, Cols, Sums);
+    return addTableSumsOf<16>(Patterns, Driven, Reads, Groups, Table, Cols, Sums);
   }
 }
 
@@ -217,31 +257,6 @@ void fixedPointCurrents(const float *Currents, size_t Count, int Bits, int32_t *
   const float Scale = std::ldexp(1.0f, Bits);
   for (size_t I = 0; I < Count; ++I)
     Fixed[I] = static_cast<int32_t>(Currents[I] * Scale + 0.5f);
-}
-
-QNN_VECTOR_CLONES
-void boxMuller(const uint32_t *Bits, size_t Pairs, float *Z) {
-  constexpr float Two24 = 1.0f / 16777216.0f, QuarterTurn = 1.57079632679489662f;
-  const uint32_t *RadiusBits = Bits, *AngleBits = Bits + Pairs;
-  float *ZX = Z, *ZY = Z + Pairs;
-  for (size_t P = 0; P < Pairs; ++P) {
-    // Radius from a uniform in (0, 1], angle from a quarter turn (the top
-    // two bits) and a position in it: cos and sin of the angle are those
-    // of the position, swapped and negated by quarter turn. Through int32
-    // (exact below 2^24 + 1), as int32 to float vectorizes.
-    const float U = static_cast<float>(static_cast<int32_t>((RadiusBits[P] >> 8) + 1)) * Two24;
-    const float Radius = std::sqrt(-2.0f * fastmath::log(U));
-    const uint32_t Angle = AngleBits[P], Quarter = Angle >> 30;
-    const float Position =
-        static_cast<float>(static_cast<int32_t>((Angle >> 6) & 0xffffffu)) * Two24;
-    float Sin, Cos;
-    fastmath::sinCosQuarter((Position - 0.5f) * QuarterTurn, Sin, Cos);
-    const bool Swap = Quarter & 1;
-    const float X = Swap ? Sin : Cos, Y = Swap ? Cos : Sin;
-    const uint32_t NegX = (((Quarter + 1) >> 1) & 1) << 31, NegY = (Quarter >> 1) << 31;
-    ZX[P] = Radius * fastmath::bitsToFloat(fastmath::floatToBits(X) ^ NegX);
-    ZY[P] = Radius * fastmath::bitsToFloat(fastmath::floatToBits(Y) ^ NegY);
-  }
 }
 
 namespace {
@@ -293,8 +308,8 @@ QNN_CLONE_INLINE void adcCodesOf(const ColumnReadouts &R, const int32_t *__restr
 
 QNN_VECTOR_CLONES
 void adcCodes(const ColumnReadouts *const *Readouts, const int32_t *Sums, size_t SumsStride,
-              const float *Z, uint32_t Cols, size_t Reads, int32_t *Codes) {
-  for (size_t R = 0; R < Reads; ++R, Sums += SumsStride, Z += Cols, Codes += Cols) {
+              const float *Z, size_t ZStride, uint32_t Cols, size_t Reads, int32_t *Codes) {
+  for (size_t R = 0; R < Reads; ++R, Sums += SumsStride, Z += ZStride, Codes += Cols) {
     const ColumnReadouts &Read = *Readouts[R];
     if (!Read.Nonlinear)
       adcCodesOf<Stage::Linear>(Read, Sums, Z, Cols, Codes);

@@ -82,10 +82,13 @@ void ChipModel::readBlockVectors(const MvmStep &S, const Block &B, uint32_t Step
   Scratch.ReadOf.clear();
   Scratch.ReadPhase.clear();
   Scratch.ReadVector.clear();
+  const uint32_t MaskWords = drivenGroupWords(B.KCount);
+  if (Scratch.UseTable)
+    Scratch.GroupMasks.resize(Count * 8 * MaskWords);
   for (size_t V = 0; V < Count; ++V) {
     int64_t Driven = 0;
-    if (Bytes)
-      Driven = drivenBits(Bytes[V], B.KCount);
+    if (Scratch.UseTable)
+      Driven = drivenGroups(Bytes[V], B.KCount, Scratch.GroupMasks.data() + V * 8 * MaskWords);
     else
       for (uint32_t K = 0; K < B.KCount; ++K)
         Driven |= X[V][K];
@@ -107,11 +110,14 @@ void ChipModel::readBlockVectors(const MvmStep &S, const Block &B, uint32_t Step
 
   if (Scratch.UseTable) {
     Scratch.Patterns.resize(Reads * Scratch.Groups);
-    for (size_t R = 0; R < Reads; ++R)
-      rowPatterns(Bytes[Scratch.ReadOf[R]], B.KCount, Scratch.ReadPhase[R],
-                  Scratch.Patterns.data() + R * Scratch.Groups);
-    addTableSums(Scratch.Patterns.data(), Reads, Scratch.Groups, Scratch.Table.data(), Cols,
-                 Scratch.Sums.data());
+    Scratch.ReadGroups.resize(Reads);
+    for (size_t R = 0; R < Reads; ++R) {
+      const uint32_t V = Scratch.ReadOf[R], Phase = Scratch.ReadPhase[R];
+      rowPatterns(Bytes[V], B.KCount, Phase, Scratch.Patterns.data() + R * Scratch.Groups);
+      Scratch.ReadGroups[R] = Scratch.GroupMasks.data() + (V * 8 + Phase) * MaskWords;
+    }
+    addTableSums(Scratch.Patterns.data(), Scratch.ReadGroups.data(), Reads, Scratch.Groups,
+                 Scratch.Table.data(), Cols, Scratch.Sums.data());
   } else {
     for (size_t R = 0; R < Reads; ++R) {
       const int64_t *In = X[Scratch.ReadOf[R]];
@@ -123,18 +129,22 @@ void ChipModel::readBlockVectors(const MvmStep &S, const Block &B, uint32_t Step
     }
   }
 
+  const bool Calibrated = calibrated(B.Array);
   if (Analog) {
-    Scratch.Z.resize(Reads * Cols);
-    if (Analog->SigmaRead > 0 || Analog->SigmaReadFloor > 0)
-      Noise.normals(Step, B.Array, Scratch.ReadVector, Scratch.ReadPhase, B.ColOffset, Cols,
-                    Scratch.Z.data(), Scratch.NoiseScratch);
-    else
-      std::fill(Scratch.Z.begin(), Scratch.Z.end(), 0.0f);
+    const float *Z = nullptr;
+    size_t ZStride = Cols;
+    if (Analog->SigmaRead > 0 || Analog->SigmaReadFloor > 0) {
+      Z = Noise.normalRows(Step, B.Array, Scratch.ReadVector, Scratch.ReadPhase, B.ColOffset, Cols,
+                           Scratch.NoiseScratch, ZStride);
+    } else {
+      Scratch.Z.assign(Reads * Cols, 0.0f);
+      Z = Scratch.Z.data();
+    }
     Scratch.ReadReadouts.resize(Reads);
     for (size_t R = 0; R < Reads; ++R)
       Scratch.ReadReadouts[R] = &Scratch.Readouts[Scratch.ReadPhase[R]];
-    adcCodes(Scratch.ReadReadouts.data(), Scratch.Sums.data(), SumsStride, Scratch.Z.data(), Cols,
-             Reads, Scratch.Codes.data());
+    adcCodes(Scratch.ReadReadouts.data(), Scratch.Sums.data(), SumsStride, Z, ZStride, Cols, Reads,
+             Scratch.Codes.data());
   } else {
     for (size_t R = 0; R < Reads; ++R)
       idealCodes(Scratch.Sums.data() + R * SumsStride,
@@ -142,7 +152,6 @@ void ChipModel::readBlockVectors(const MvmStep &S, const Block &B, uint32_t Step
                  Scratch.Codes.data() + R * Cols);
   }
 
-  const bool Calibrated = calibrated(B.Array);
   for (size_t R = 0; R < Reads; ++R) {
     const unsigned Phase = Scratch.ReadPhase[R];
     const int32_t *Codes = Scratch.Codes.data() + R * Cols;

@@ -5,15 +5,14 @@
 //
 //===----------------------------------------------------------------------===//
 #include "qnn/Runtime/ChipModel.h"
+#include "qnn/Runtime/ParallelFor.h"
 #include "qnn/Support/Tensor.h"
 #include "qnn/Target/NmpuArith.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <numeric>
-#include <thread>
 
 namespace qnn::runtime {
 
@@ -39,7 +38,7 @@ int currentFractionBits(llvm::ArrayRef<float> G, uint32_t Cols, double MaxDrive)
 } // namespace
 
 ChipModel::ChipModel(const Target &T, const Program &P, NmpuMode Nmpu,
-                     std::optional<AnalogParams> Analog, uint64_t Seed)
+                     std::optional<AnalogParams> Analog, uint64_t Seed, unsigned Threads)
     : T(T), P(P), Nmpu(Nmpu), Analog(Analog), Noise(Seed) {
   for (size_t I = 0; I < P.Steps.size(); ++I)
     if (P.Steps[I].Kind == StepKind::Mvm)
@@ -47,44 +46,57 @@ ChipModel::ChipModel(const Target &T, const Program &P, NmpuMode Nmpu,
   if (!Analog)
     return;
   // Every draw is keyed by what it perturbs (ReadNoise::InstanceStep), so
-  // a change in one layer does not move another's draws, and every
-  // array's draws are one vectorized batch.
-  ReadNoise::Scratch Scratch;
-  auto normals = [&](uint32_t Kind, uint32_t Array, uint64_t Rows, uint32_t Cols) {
-    std::vector<uint64_t> Vectors(Rows);
-    std::iota(Vectors.begin(), Vectors.end(), 0);
-    const std::vector<uint8_t> Phases(Rows, 0);
-    std::vector<float> Z(Rows * Cols);
-    Noise.normals(Kind, Array, Vectors, Phases, 0, Cols, Z.data(), Scratch);
-    return Z;
+  // a change in one layer does not move another's draws, every array's
+  // draws are one vectorized batch, and the arrays can be drawn on any
+  // number of threads.
+  // Per thread: the draws' buffers, kept from array to array.
+  struct Draws {
+    ReadNoise::Scratch Scratch;
+    std::vector<uint64_t> Vectors;
+    std::vector<uint8_t> Phases;
+    std::vector<float> Z, G;
   };
-  const double Supply = 1 + Analog->SigmaSupply * normals(ReadNoise::SupplyStep, 0, 1, 1)[0];
+  auto normals = [&](uint32_t Kind, uint32_t Array, uint32_t Rows, uint32_t Cols, Draws &D) {
+    D.Vectors.resize(Rows);
+    std::iota(D.Vectors.begin(), D.Vectors.end(), 0);
+    D.Phases.assign(Rows, 0);
+    D.Z.resize(size_t(Rows) * Cols);
+    Noise.normals(Kind, Array, D.Vectors, D.Phases, 0, Cols, D.Z.data(), D.Scratch);
+    return D.Z.data();
+  };
+  std::vector<Draws> PerThread(std::max(1u, Threads));
+  const double Supply =
+      1 + Analog->SigmaSupply * normals(ReadNoise::SupplyStep, 0, 1, 1, PerThread[0])[0];
   double Drift = 1;
   if (Analog->DriftPerDecade > 0)
     Drift = std::max(0.0, 1 - Analog->DriftPerDecade * std::log10(1 + Analog->DriftSeconds));
   const double MaxCode = T.maxAdcCode();
   const double MaxDrive = double((1u << T.DacBits) - 1);
-  for (uint32_t Array = 0; Array < P.Arrays.size(); ++Array) {
+  const size_t Arrays = P.Arrays.size();
+  CellCurrents.resize(Arrays);
+  CurrentBits.resize(Arrays);
+  ColumnGain.resize(Arrays);
+  ColumnOffset.resize(Arrays);
+  parallelFor(Arrays, Threads, [&](size_t Array, size_t Worker) {
     const ArrayImage &A = P.Arrays[Array];
-    std::vector<float> G(A.Levels.size());
-    programmedCurrents(A.Levels.data(), normals(ReadNoise::CellStep, Array, A.Rows, A.Cols).data(),
-                       G.size(), static_cast<float>(Analog->SigmaProgram),
-                       static_cast<float>(Drift), G.data());
-    CurrentBits.push_back(currentFractionBits(G, A.Cols, MaxDrive));
-    std::vector<int32_t> Currents(G.size());
-    fixedPointCurrents(G.data(), G.size(), CurrentBits.back(), Currents.data());
-    CellCurrents.push_back(std::move(Currents));
-    const std::vector<float> GainZ = normals(ReadNoise::GainStep, Array, 1, A.Cols);
-    const std::vector<float> OffsetZ = normals(ReadNoise::OffsetStep, Array, 1, A.Cols);
-    std::vector<float> Gain(A.Cols);
-    std::vector<double> Offset(A.Cols);
-    for (unsigned J = 0; J < A.Cols; ++J) {
-      Gain[J] = static_cast<float>(1 + Analog->SigmaGain * GainZ[J]);
-      Offset[J] = Analog->SigmaOffset * OffsetZ[J];
-    }
-    ColumnGain.push_back(std::move(Gain));
-    ColumnOffset.push_back(std::move(Offset));
-  }
+    const auto Index = static_cast<uint32_t>(Array);
+    Draws &D = PerThread[Worker];
+    const float *CellZ = normals(ReadNoise::CellStep, Index, A.Rows, A.Cols, D);
+    D.G.resize(A.Levels.size());
+    programmedCurrents(A.Levels.data(), CellZ, D.G.size(), static_cast<float>(Analog->SigmaProgram),
+                       static_cast<float>(Drift), D.G.data());
+    CurrentBits[Array] = currentFractionBits(D.G, A.Cols, MaxDrive);
+    CellCurrents[Array].resize(D.G.size());
+    fixedPointCurrents(D.G.data(), D.G.size(), CurrentBits[Array], CellCurrents[Array].data());
+    ColumnGain[Array].resize(A.Cols);
+    const float *GainZ = normals(ReadNoise::GainStep, Index, 1, A.Cols, D);
+    for (unsigned J = 0; J < A.Cols; ++J)
+      ColumnGain[Array][J] = static_cast<float>(1 + Analog->SigmaGain * GainZ[J]);
+    ColumnOffset[Array].resize(A.Cols);
+    const float *OffsetZ = normals(ReadNoise::OffsetStep, Index, 1, A.Cols, D);
+    for (unsigned J = 0; J < A.Cols; ++J)
+      ColumnOffset[Array][J] = Analog->SigmaOffset * OffsetZ[J];
+  });
   SupplyFactor = static_cast<float>(Supply);
   for (int Shift = MinReadShift; Shift <= MaxReadShift; ++Shift) {
     // FS is the range in use; a read gain (a negative shift) narrows it,
@@ -196,7 +208,7 @@ std::vector<int32_t> ChipModel::testRead(uint32_t Array, llvm::ArrayRef<int32_t>
   ReadConstants Scratch;
   const ColumnReadouts Readouts = readConstants(Whole, 0, Scratch);
   const ColumnReadouts *Read[] = {&Readouts};
-  adcCodes(Read, Sums.data(), A.Cols, Z.data(), A.Cols, 1, Codes.data());
+  adcCodes(Read, Sums.data(), A.Cols, Z.data(), A.Cols, A.Cols, 1, Codes.data());
   return Codes;
 }
 
@@ -311,17 +323,8 @@ void ChipModel::prepareBatching(unsigned Threads) {
       Steps.push_back(&St.Mvm);
   // The matrices are independent: built on the threads, kept in step order.
   std::vector<std::optional<ExactMatrix>> Built(Steps.size());
-  std::atomic<size_t> Next{0};
-  auto work = [&] {
-    for (size_t I = Next++; I < Steps.size(); I = Next++)
-      Built[I] = ExactMatrix::build(T, P, *Steps[I]);
-  };
-  std::vector<std::thread> Workers;
-  for (unsigned I = 1; I < std::min<size_t>(Threads, Steps.size()); ++I)
-    Workers.emplace_back(work);
-  work();
-  for (std::thread &W : Workers)
-    W.join();
+  parallelFor(Steps.size(), Threads,
+              [&](size_t I, size_t) { Built[I] = ExactMatrix::build(T, P, *Steps[I]); });
   for (size_t I = 0; I < Steps.size(); ++I)
     Exact.emplace(Steps[I], std::move(Built[I]));
 }

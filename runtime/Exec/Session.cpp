@@ -2,9 +2,9 @@
 #include "Kernels.h"
 #include "qnn/Image/ImageReader.h"
 #include "qnn/Runtime/ImageLayout.h"
+#include "qnn/Runtime/ParallelFor.h"
 #include "qnn/Runtime/Runtime.h"
 #include "qnn/Support/Diagnostics.h"
-#include <atomic>
 #include <thread>
 
 namespace qnn::runtime {
@@ -177,7 +177,8 @@ llvm::Expected<Session> Session::create(Program P, const RunOptions &Options,
   std::optional<AnalogParams> Analog;
   if (Options.Analog)
     Analog = Options.AnalogOverride ? *Options.AnalogOverride : St->T.Analog;
-  St->Chip = std::make_unique<ChipModel>(St->T, St->P, Options.Nmpu, Analog, Options.Seed);
+  St->Chip = std::make_unique<ChipModel>(St->T, St->P, Options.Nmpu, Analog, Options.Seed,
+                                         static_cast<unsigned>(workerThreads(Options)));
   if (Options.Calibrate)
     Cal = measureCalibration(*St->Chip, St->P, St->T);
   if (!Cal.Arrays.empty())
@@ -373,26 +374,12 @@ llvm::Expected<std::vector<Tensor>> Session::run(llvm::ArrayRef<Tensor> Inputs) 
   // Chunks are independent and run on the threads; their counters merge
   // in chunk order, and analog read noise is keyed by sample number, so any
   // thread count gives the same results and statistics.
-  const size_t Threads = std::min(workerThreads(S->Options), Ranges.size());
   std::vector<std::optional<llvm::Expected<ChunkResult>>> Done(Ranges.size());
   const ChunkContext Context{P, S->T, S->Options, *S->Chip, S->ProducerTile, S->SamplesRun};
-  std::atomic<size_t> Next{0};
-  auto work = [&] {
-    for (size_t C = Next++; C < Ranges.size(); C = Next++)
-      Done[C].emplace(runChunk(Context, Inputs, Ranges[C].first, Ranges[C].second, BatchSamples));
-  };
-  if (Threads <= 1) {
-    work();
-  } else {
-    std::vector<std::thread> Workers;
-    for (size_t I = 0; I < Threads; ++I)
-      Workers.emplace_back([&] {
-        ExactMatrix::gemmOnCallingThread();
-        work();
-      });
-    for (std::thread &W : Workers)
-      W.join();
-  }
+  parallelFor(Ranges.size(), workerThreads(S->Options), [&](size_t C, size_t) {
+    ExactMatrix::gemmOnCallingThread();
+    Done[C].emplace(runChunk(Context, Inputs, Ranges[C].first, Ranges[C].second, BatchSamples));
+  });
   std::vector<std::vector<Tensor>> ChunkOutputs;
   llvm::Error Failure = llvm::Error::success();
   for (std::optional<llvm::Expected<ChunkResult>> &R : Done) {

@@ -45,16 +45,22 @@ void buildRowTable(const int32_t *G, size_t Stride, uint32_t Rows, uint32_t Cols
 /// by bit.
 void rowPatterns(const uint8_t *In, uint32_t Rows, unsigned Phase, uint8_t *Patterns);
 
-/// The bits set in any of \p In[k], k < \p Rows: the input phases of a
-/// one-bit read that drive a row.
-uint32_t drivenBits(const uint8_t *In, uint32_t Rows);
+/// The row groups that each input phase of a one-bit read drives, inputs
+/// \p In (a byte per row) of \p Rows rows: bit i of \p Masks[p * W + w],
+/// W = drivenGroupWords(Rows), p < 8, tells whether phase p drives a row
+/// of group 64 w + i. Returns the phases that drive any row (bit p).
+/// Groups that drive no row add nothing to a read's sums; they are most of
+/// them where inputs are small.
+uint32_t drivenGroupWords(uint32_t Rows);
+uint32_t drivenGroups(const uint8_t *In, uint32_t Rows, uint64_t *Masks);
 
-/// \p Sums[r * P + j] = sum over groups g < \p Groups of the table's
+/// \p Sums[r * P + j] = sum over the groups g < \p Groups set in
+/// \p Driven[r] (drivenGroups' mask of the read's phase) of the table's
 /// entry (g, Patterns[r * Groups + g]) of column j, for j < P =
 /// rowTablePadded(\p Cols) (columns past Cols sum to 0) and r < \p Reads:
 /// the column sums of one-bit reads through a row table.
-void addTableSums(const uint8_t *Patterns, size_t Reads, uint32_t Groups, const int32_t *Table,
-                  uint32_t Cols, int32_t *Sums);
+void addTableSums(const uint8_t *Patterns, const uint64_t *const *Driven, size_t Reads,
+                  uint32_t Groups, const int32_t *Table, uint32_t Cols, int32_t *Sums);
 
 /// \p Currents[i] = \p Levels[i] * e^(\p Sigma * \p Z[i]) * \p Drift, i <
 /// \p Count: programmed cells' currents (log-normal programming variation).
@@ -64,11 +70,6 @@ void programmedCurrents(const uint8_t *Levels, const float *Z, size_t Count, flo
 /// \p Fixed[i] = Currents[i] * 2^\p Bits rounded half up, i < \p Count (the
 /// currents not negative, the results below 2^31).
 void fixedPointCurrents(const float *Currents, size_t Count, int Bits, int32_t *Fixed);
-
-/// \p Z[p] and \p Z[Pairs + p], p < \p Pairs: two standard normals from
-/// the random words \p Bits[p] (radius) and \p Bits[Pairs + p] (angle), by
-/// Box-Muller.
-void boxMuller(const uint32_t *Bits, size_t Pairs, float *Z);
 
 /// What the read-out applies to the current of each column of one read.
 /// The range in use, and with it the noise, the offset and the code scale,
@@ -87,10 +88,10 @@ struct ColumnReadouts {
 
 /// \p Codes[r * Cols + j], j < \p Cols, r < \p Reads: the ADC codes of
 /// the column sums \p Sums[r * SumsStride + j] (currents in units of
-/// R.Supply / supply factor) with read-noise draws \p Z (laid out as the
-/// codes), read r through the read-outs *\p Readouts[r] of the columns.
+/// R.Supply / supply factor) with read-noise draws \p Z[r * ZStride + j],
+/// read r through the read-outs *\p Readouts[r] of the columns.
 void adcCodes(const ColumnReadouts *const *Readouts, const int32_t *Sums, size_t SumsStride,
-              const float *Z, uint32_t Cols, size_t Reads, int32_t *Codes);
+              const float *Z, size_t ZStride, uint32_t Cols, size_t Reads, int32_t *Codes);
 
 /// \p Codes[j] = nmpu::idealCode(Sums[j], \p AdcBits, \p Shifts[j]), j <
 /// \p Cols: the ideal chip's read-out.

@@ -54,9 +54,10 @@ Calibration measureCalibration(const ChipModel &Chip, const image::Program &P, c
 class ChipModel {
 public:
   /// Programs the arrays of \p P. With \p Analog set, draws the instance's
-  /// variation (supply, cells, column gain/offset) from \p Seed.
+  /// variation (supply, cells, column gain/offset) from \p Seed, the
+  /// arrays on \p Threads threads (the same draws for any number).
   ChipModel(const Target &T, const image::Program &P, NmpuMode Nmpu,
-            std::optional<AnalogParams> Analog, uint64_t Seed);
+            std::optional<AnalogParams> Analog, uint64_t Seed, unsigned Threads = 1);
 
   /// One MVM of step \p S: \p X holds the K gathered unsigned inputs, \p Out
   /// receives the N re-quantized outputs (or accumulators for
@@ -126,8 +127,11 @@ private:
     bool UseTable = false;                ///< one-bit reads through Table
     uint32_t Groups = 0;                  ///< row groups of the table
     std::vector<int32_t> Table;           ///< buildRowTable of Cells
-    std::vector<uint32_t> Packed;         ///< a vector's inputs, a byte each
     std::vector<uint8_t> Patterns;        ///< per read, its row groups' patterns
+    /// Per vector of readBlockVectors and phase, the row groups it drives
+    /// (drivenGroups); per read, its phase's.
+    std::vector<uint64_t> GroupMasks;
+    std::vector<const uint64_t *> ReadGroups;
     /// Per read of readBlockVectors: its vector (of the call, and of the
     /// session), phase and read-out.
     std::vector<uint32_t> ReadOf;

@@ -13,6 +13,7 @@
 #define QNN_RUNTIME_FASTMATH_H
 
 #include "qnn/Runtime/VectorClones.h"
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 
@@ -116,6 +117,28 @@ QNN_CLONE_INLINE float tanh(float X) {
 QNN_CLONE_INLINE float tanhSmall(float X) {
   const uint32_t Sign = floatToBits(X) & 0x80000000u;
   return bitsToFloat(floatToBits(tanhSmallNonNegative(bitsToFloat(floatToBits(X) ^ Sign))) | Sign);
+}
+
+/// Two standard normals \p X, \p Y from random words \p RadiusBits and
+/// \p AngleBits, by Box-Muller: the radius from a uniform in (0, 1], the
+/// angle from a quarter turn (the top two bits) and a position in it, whose
+/// cos and sin are those of the position, swapped and negated by quarter
+/// turn. Through int32 (exact below 2^24 + 1), as int32 to float
+/// vectorizes.
+QNN_CLONE_INLINE void boxMuller(uint32_t RadiusBits, uint32_t AngleBits, float &X, float &Y) {
+  constexpr float Two24 = 1.0f / 16777216.0f, QuarterTurn = 1.57079632679489662f;
+  const float U = static_cast<float>(static_cast<int32_t>((RadiusBits >> 8) + 1)) * Two24;
+  const float Radius = std::sqrt(-2.0f * log(U));
+  const uint32_t Quarter = AngleBits >> 30;
+  const float Position =
+      static_cast<float>(static_cast<int32_t>((AngleBits >> 6) & 0xffffffu)) * Two24;
+  float Sin, Cos;
+  sinCosQuarter((Position - 0.5f) * QuarterTurn, Sin, Cos);
+  const bool Swap = Quarter & 1;
+  const float SwappedX = Swap ? Sin : Cos, SwappedY = Swap ? Cos : Sin;
+  const uint32_t NegX = (((Quarter + 1) >> 1) & 1) << 31, NegY = (Quarter >> 1) << 31;
+  X = Radius * bitsToFloat(floatToBits(SwappedX) ^ NegX);
+  Y = Radius * bitsToFloat(floatToBits(SwappedY) ^ NegY);
 }
 
 } // namespace qnn::runtime::fastmath

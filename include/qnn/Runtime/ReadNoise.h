@@ -5,8 +5,8 @@
 /// a function of the chip instance's seed and of the read alone: the step,
 /// the input phase, the vector, and the physical column (array and column
 /// of the array). Random123's Threefry4x32-20 maps that position to random
-/// bits (a loop over positions that compilers vectorize) and a Box-Muller
-/// transform (AnalogRead.h) to a normal. So the noise does not depend on
+/// bits and a Box-Muller transform (FastMath.h) to a normal, in one loop
+/// that compilers vectorize. So the noise does not depend on
 /// the order in which reads happen, on how a batch is chunked or on the
 /// thread count, and a vector read step by step gets exactly the noise it
 /// gets in a batch.
@@ -44,7 +44,7 @@ public:
 
   /// The buffers of normals(), kept by its caller between calls.
   struct Scratch {
-    std::vector<uint32_t> Words;
+    std::vector<uint32_t> High, Low, Tiles; ///< per read and tile of columns
     std::vector<float> Draws;
   };
 
@@ -55,6 +55,12 @@ public:
   void normals(uint32_t Step, uint32_t Array, llvm::ArrayRef<uint64_t> Vectors,
                llvm::ArrayRef<uint8_t> Phases, uint32_t FirstColumn, uint32_t Count, float *Z,
                Scratch &S) const;
+
+  /// normals() without the copy: read i's draw of column FirstColumn + c
+  /// is at Result[i * \p Stride + c], in \p S.
+  const float *normalRows(uint32_t Step, uint32_t Array, llvm::ArrayRef<uint64_t> Vectors,
+                          llvm::ArrayRef<uint8_t> Phases, uint32_t FirstColumn, uint32_t Count,
+                          Scratch &S, size_t &Stride) const;
 
 private:
   uint64_t Seed;

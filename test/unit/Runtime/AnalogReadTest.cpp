@@ -178,20 +178,20 @@ TEST(AnalogRead, CodesFollowTheReadOutChain) {
   const ColumnReadouts *Read[] = {&R};
   const std::vector<int32_t> Sums = {-12, 1, 2, 30, 61, 396}; // -3, 0.25, 0.5, 7.5, 15.25, 99
   std::vector<int32_t> Codes(6);
-  adcCodes(Read, Sums.data(), 6, Z.data(), 6, 1, Codes.data());
+  adcCodes(Read, Sums.data(), 6, Z.data(), 6, 6, 1, Codes.data());
   EXPECT_EQ(Codes, (std::vector<int32_t>{0, 0, 1, 8, 15, 15}));
   // A read noise of one code moves every read by its draw.
   std::fill(Noise.begin(), Noise.end(), 1.0f);
   const std::vector<float> Ones(6, 1.0f);
-  adcCodes(Read, Sums.data(), 6, Ones.data(), 6, 1, Codes.data());
+  adcCodes(Read, Sums.data(), 6, Ones.data(), 6, 6, 1, Codes.data());
   EXPECT_EQ(Codes, (std::vector<int32_t>{0, 1, 2, 9, 15, 15}));
   // Each column reads at its own range: twice the code scale, twice the code.
   std::fill(Noise.begin(), Noise.end(), 0.0f);
   CodeScale[3] = 2;
-  adcCodes(Read, Sums.data(), 6, Z.data(), 6, 1, Codes.data());
+  adcCodes(Read, Sums.data(), 6, Z.data(), 6, 6, 1, Codes.data());
   EXPECT_EQ(Codes, (std::vector<int32_t>{0, 0, 1, 15, 15, 15}));
   CodeScale[2] = 2;
-  adcCodes(Read, Sums.data(), 6, Z.data(), 3, 1, Codes.data());
+  adcCodes(Read, Sums.data(), 6, Z.data(), 6, 3, 1, Codes.data());
   EXPECT_EQ(Codes[2], 1); // 0.5 * 2 + 0.5 rounds down to 1
   // Two reads with their own read-outs, the sums in rows of 6.
   ColumnReadouts Doubled = R;
@@ -199,9 +199,13 @@ TEST(AnalogRead, CodesFollowTheReadOutChain) {
   const ColumnReadouts *Two[] = {&R, &Doubled};
   std::vector<int32_t> TwoSums(12, 0), TwoCodes(4);
   TwoSums[1] = 8, TwoSums[7] = 8;
-  const std::vector<float> TwoZ(4, 0.0f);
-  adcCodes(Two, TwoSums.data(), 6, TwoZ.data(), 2, 2, TwoCodes.data());
-  EXPECT_EQ(TwoCodes, (std::vector<int32_t>{0, 2, 0, 4}));
+  // The draws in rows of 3: the second read's noise moves its column 1 by
+  // the draw at 3 + 1.
+  std::fill(Noise.begin(), Noise.end(), 1.0f);
+  const std::vector<float> TwoZ = {0, 0, 0, 0, 2, 0};
+  adcCodes(Two, TwoSums.data(), 6, TwoZ.data(), 3, 2, 2, TwoCodes.data());
+  EXPECT_EQ(TwoCodes, (std::vector<int32_t>{0, 2, 0, 6}));
+  std::fill(Noise.begin(), Noise.end(), 0.0f);
   // The non-linearity compresses: tanh(a u) / tanh(a) >= u on [0, 1], and
   // a read whose arguments all lie below tanh's branch point reads as one
   // that does not.
@@ -209,7 +213,7 @@ TEST(AnalogRead, CodesFollowTheReadOutChain) {
   CodeScale[0] = 1.0f / 16, NonlinIn[0] = 0.5f / 1023, NonlinOut[0] = 1023 / std::tanh(0.5f);
   for (double U : {0.3, 0.9, 2.0}) {
     const int32_t Mid[] = {static_cast<int32_t>(1023 * 16 * U)};
-    adcCodes(Read, Mid, 1, Z.data(), 1, 1, Codes.data());
+    adcCodes(Read, Mid, 1, Z.data(), 1, 1, 1, Codes.data());
     EXPECT_NEAR(Codes[0],
                 std::min(1023.0, 1023 * std::tanh(0.5 * Mid[0] / 1023) / std::tanh(0.5) / 16),
                 0.5 + 1e-3)
@@ -223,24 +227,46 @@ TEST(AnalogRead, RowTableSumsEqualDirectSums) {
   // counts on and off its groups.
   std::mt19937 Rng(3);
   for (uint32_t Cols : {1u, 7u, 16u, 17u, 40u, 64u, 100u})
-    for (uint32_t Rows : {1u, 4u, 9u, 130u}) {
+    for (uint32_t Rows : {1u, 4u, 9u, 130u, 300u}) {
       const size_t Stride = Cols + 3;
       std::vector<int32_t> G(Rows * Stride);
       for (int32_t &Cell : G)
         Cell = static_cast<int32_t>(Rng() % 100000);
       std::vector<int32_t> Table(rowTableSize(Rows, Cols));
       buildRowTable(G.data(), Stride, Rows, Cols, Table.data());
+      // Read r drives its rows with bit r of bytes whose other bits are
+      // random; a third of the rows of read 0 are driven, so that groups
+      // without a driven row occur.
       const uint32_t Groups = (Rows + RowsPerGroup - 1) / RowsPerGroup, Reads = 5;
+      const uint32_t Words = drivenGroupWords(Rows);
       std::vector<int32_t> Drive(Rows * Reads);
-      std::vector<uint8_t> Patterns(Groups * Reads, 0);
-      for (uint32_t R = 0; R < Reads; ++R)
-        for (uint32_t K = 0; K < Rows; ++K) {
-          Drive[R * Rows + K] = static_cast<int32_t>(Rng() % 2);
-          Patterns[R * Groups + K / RowsPerGroup] |= Drive[R * Rows + K] << (K % RowsPerGroup);
+      std::vector<uint8_t> In(Rows, 0);
+      for (uint32_t K = 0; K < Rows; ++K)
+        for (uint32_t R = 0; R < 8; ++R) {
+          const bool Bit = Rng() % (R == 0 ? 3 : 2) == 1;
+          In[K] |= Bit << R;
+          if (R < Reads)
+            Drive[R * Rows + K] = Bit;
         }
+      std::vector<uint64_t> Masks(8 * Words);
+      uint32_t Phases = drivenGroups(In.data(), Rows, Masks.data());
+      std::vector<uint8_t> Patterns(Groups * Reads);
+      std::vector<const uint64_t *> Driven(Reads);
+      for (uint32_t R = 0; R < Reads; ++R) {
+        rowPatterns(In.data(), Rows, R, Patterns.data() + R * Groups);
+        Driven[R] = Masks.data() + R * Words;
+        // The masks against the patterns: a group is driven when its
+        // pattern is not empty.
+        for (uint32_t G = 0; G < Groups; ++G)
+          ASSERT_EQ((Driven[R][G / 64] >> (G % 64)) & 1, Patterns[R * Groups + G] != 0)
+              << Rows << " rows, phase " << R << " group " << G;
+        ASSERT_EQ((Phases >> R) & 1,
+                  std::any_of(Drive.begin() + R * Rows, Drive.begin() + (R + 1) * Rows,
+                              [](int32_t D) { return D != 0; }));
+      }
       const uint32_t Padded = rowTablePadded(Cols);
       std::vector<int32_t> Sums(Reads * Padded, -1), Direct(Cols);
-      addTableSums(Patterns.data(), Reads, Groups, Table.data(), Cols, Sums.data());
+      addTableSums(Patterns.data(), Driven.data(), Reads, Groups, Table.data(), Cols, Sums.data());
       for (uint32_t R = 0; R < Reads; ++R) {
         addColumnSums(Drive.data() + R * Rows, Rows, G.data(), Stride, Cols, Direct.data());
         for (uint32_t J = 0; J < Cols; ++J) {
