@@ -65,12 +65,13 @@ llvm::Error checkDataflow(const Program &P, llvm::StringRef Name,
   return llvm::Error::success();
 }
 
-uint64_t bytesOf(const Tensor &T) { return (T.size() * bitWidth(T.Type) + 7) / 8; }
+/// The bytes of \p T in the chip's buffers (packed, whatever the host uses).
+uint64_t bytesOf(const TypedTensor &T) { return (T.size() * bitWidth(T.type()) + 7) / 8; }
 
 /// The counters the executor keeps for every step (docs/cost-model.md):
 /// buffer traffic, traffic from other tiles, and the NMPU operations of the
 /// steps other than MVMs (one per input element; a reshape is free).
-void countTraffic(const Step &St, const std::vector<Tensor> &Values, const Tensor &Out,
+void countTraffic(const Step &St, const std::vector<TypedTensor> &Values, const TypedTensor &Out,
                   const std::vector<int64_t> &ProducerTile, int64_t Tiles, StepStats &Delta) {
   if (St.Kind == StepKind::Reshape)
     return;
@@ -102,8 +103,9 @@ Shape stackedShape(const TensorDesc &D, int64_t Samples) {
   return S;
 }
 
-/// Tensor elements a chunk may hold over all of a program's tensors.
-constexpr int64_t ChunkElements = int64_t(1) << 24;
+/// Bytes a chunk may hold over all of a program's tensors, each element
+/// stored as its type (TypedTensor.h).
+constexpr int64_t ChunkBytes = int64_t(1) << 27;
 constexpr int64_t MaxStackedSamples = 256;
 
 /// Threads for the chunks: the option, or every core.
@@ -128,21 +130,21 @@ int64_t stackedSamples(const Program &P) {
     for (size_t I = 1; I < D.Dims.size(); ++I)
       if (D.Dims[I] < 0)
         return 1;
-    PerSample += numElements(stackedShape(D, 1));
+    PerSample += numElements(stackedShape(D, 1)) * int64_t(storageBytes(D.Type));
   }
-  return std::clamp<int64_t>(ChunkElements / std::max<int64_t>(PerSample, 1), 1, MaxStackedSamples);
+  return std::clamp<int64_t>(ChunkBytes / std::max<int64_t>(PerSample, 1), 1, MaxStackedSamples);
 }
 
 /// A host op computes its results' types and shapes itself; they must be
 /// the ones the image declares for the step's outputs.
-llvm::Error checkHostResults(const Program &P, const Step &St, const std::vector<Tensor> &Results,
-                             int64_t Samples) {
+llvm::Error checkHostResults(const Program &P, const Step &St,
+                             const std::vector<TypedTensor> &Results, int64_t Samples) {
   for (size_t R = 0; R < St.Outputs.size(); ++R) {
     const TensorDesc &D = P.Tensors[St.Outputs[R]];
-    const Tensor &T = Results[R];
-    if (T.Type != D.Type || T.Dims != stackedShape(D, Samples))
+    const TypedTensor &T = Results[R];
+    if (T.type() != D.Type || T.dims() != stackedShape(D, Samples))
       return makeError("host op {} makes {} {} for output '{}', the image declares {} {}",
-                       St.Host.Op, dtypeName(T.Type).str(), shapeToString(T.Dims),
+                       St.Host.Op, dtypeName(T.type()).str(), shapeToString(T.dims()),
                        tensorName(P, St.Outputs[R]), dtypeName(D.Type).str(),
                        shapeToString(stackedShape(D, Samples)));
   }
@@ -239,24 +241,25 @@ llvm::Expected<ChunkResult> runChunk(const ChunkContext &S, llvm::ArrayRef<Tenso
                 S.FirstSample + uint64_t(First * BatchSamples),
                 R.Samples,
                 S.Options.StepByStep};
-  std::vector<Tensor> Values(P.Tensors.size());
+  // The chunk's inputs, stored as their types (TypedTensor.h).
+  std::vector<TypedTensor> Values(P.Tensors.size());
   for (size_t I = 0; I < Inputs.size(); ++I) {
-    Tensor &V = Values[P.Inputs[I]];
-    V = Tensor(Inputs[I].Type, stackedShape(P.Tensors[P.Inputs[I]], Count));
-    std::copy_n(Inputs[I].Data.begin() + First * (V.size() / Count), V.size(), V.Data.begin());
+    TypedTensor &V = Values[P.Inputs[I]];
+    V = TypedTensor(Inputs[I].Type, stackedShape(P.Tensors[P.Inputs[I]], Count));
+    V.write(0, V.size(), Inputs[I].Data.data() + First * (V.size() / Count));
   }
   for (size_t I = 0; I < P.Steps.size(); ++I) {
     const Step &St = P.Steps[I];
     const TensorDesc &OutDesc = P.Tensors[St.Outputs[0]];
-    Tensor Out(OutDesc.Type, stackedShape(OutDesc, Count));
-    std::vector<const Tensor *> Ins;
+    TypedTensor Out(OutDesc.Type, stackedShape(OutDesc, Count));
+    std::vector<const TypedTensor *> Ins;
     for (uint32_t T : St.Inputs)
       Ins.push_back(&Values[T]);
     // Host steps may have no step inputs (constants only).
-    const Tensor &In = Ins.empty() ? Out : *Ins[0];
+    const TypedTensor &In = Ins.empty() ? Out : *Ins[0];
     StepStats Delta;
     Delta.Samples = R.Samples;
-    std::vector<Tensor> HostResults;
+    std::vector<TypedTensor> HostResults;
     llvm::Error E = llvm::Error::success();
     switch (St.Kind) {
     case StepKind::Mvm:
@@ -295,7 +298,7 @@ llvm::Expected<ChunkResult> runChunk(const ChunkContext &S, llvm::ArrayRef<Tenso
       return addContext(std::move(E), "step " + std::to_string(I) + " ('" + St.Layer + "')");
     if (St.Kind == StepKind::Host) {
       // Off the chip: no buffer, NMPU or transfer counters, no chip cost.
-      for (const Tensor *T : Ins)
+      for (const TypedTensor *T : Ins)
         Delta.HostElements += T->size();
       Out = std::move(HostResults[0]);
       for (size_t R = 1; R < HostResults.size(); ++R)
@@ -309,7 +312,7 @@ llvm::Expected<ChunkResult> runChunk(const ChunkContext &S, llvm::ArrayRef<Tenso
     Values[St.Outputs[0]] = std::move(Out);
   }
   for (uint32_t O : P.Outputs)
-    R.Outputs.push_back(Values[O]);
+    R.Outputs.push_back(Values[O].toTensor());
   return R;
 }
 
