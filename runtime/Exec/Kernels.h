@@ -14,7 +14,7 @@
 #include "qnn/Image/Program.h"
 #include "qnn/Runtime/ChipModel.h"
 #include "qnn/Runtime/Stats.h"
-#include "qnn/Runtime/TypedTensor.h"
+#include "qnn/Support/TypedTensor.h"
 #include "llvm/Support/Error.h"
 
 namespace qnn::runtime {

@@ -209,7 +209,7 @@ namespace {
 
 /// What one chunk of samples computes and counts.
 struct ChunkResult {
-  std::vector<Tensor> Outputs;
+  std::vector<TypedTensor> Outputs;
   std::vector<StepStats> Steps; ///< per step
   int64_t Samples = 0;
   uint64_t FixedDiffs = 0, RequantOutputs = 0, MvmRuns = 0, BatchedMvmRuns = 0;
@@ -227,7 +227,7 @@ struct ChunkContext {
 
 /// Runs chunks [First, First + Count) of the inputs (each BatchSamples
 /// samples) through every step.
-llvm::Expected<ChunkResult> runChunk(const ChunkContext &S, llvm::ArrayRef<Tensor> Inputs,
+llvm::Expected<ChunkResult> runChunk(const ChunkContext &S, llvm::ArrayRef<TypedTensor> Inputs,
                                      int64_t First, int64_t Count, int64_t BatchSamples) {
   const Program &P = S.P;
   ChunkResult R;
@@ -241,12 +241,11 @@ llvm::Expected<ChunkResult> runChunk(const ChunkContext &S, llvm::ArrayRef<Tenso
                 S.FirstSample + uint64_t(First * BatchSamples),
                 R.Samples,
                 S.Options.StepByStep};
-  // The chunk's inputs, stored as their types (TypedTensor.h).
   std::vector<TypedTensor> Values(P.Tensors.size());
   for (size_t I = 0; I < Inputs.size(); ++I) {
     TypedTensor &V = Values[P.Inputs[I]];
-    V = TypedTensor(Inputs[I].Type, stackedShape(P.Tensors[P.Inputs[I]], Count));
-    V.write(0, V.size(), Inputs[I].Data.data() + First * (V.size() / Count));
+    V = TypedTensor(Inputs[I].type(), stackedShape(P.Tensors[P.Inputs[I]], Count));
+    copyElements(Inputs[I], First * (V.size() / Count), V, 0, V.size());
   }
   for (size_t I = 0; I < P.Steps.size(); ++I) {
     const Step &St = P.Steps[I];
@@ -312,46 +311,69 @@ llvm::Expected<ChunkResult> runChunk(const ChunkContext &S, llvm::ArrayRef<Tenso
     Values[St.Outputs[0]] = std::move(Out);
   }
   for (uint32_t O : P.Outputs)
-    R.Outputs.push_back(Values[O].toTensor());
+    R.Outputs.push_back(std::move(Values[O]));
   return R;
+}
+
+llvm::Error checkInputCount(const Program &P, size_t Given) {
+  if (Given == P.Inputs.size())
+    return llvm::Error::success();
+  std::string Names;
+  for (uint32_t I : P.Inputs)
+    Names += (Names.empty() ? "'" : ", '") + tensorName(P, I) + "'";
+  return makeError("the model takes {} inputs ({}), {} given", P.Inputs.size(), Names, Given);
 }
 
 } // namespace
 
 llvm::Expected<std::vector<Tensor>> Session::run(llvm::ArrayRef<Tensor> Inputs) {
   const Program &P = S->P;
-  if (Inputs.size() != P.Inputs.size()) {
-    std::string Names;
-    for (uint32_t I : P.Inputs)
-      Names += (Names.empty() ? "'" : ", '") + tensorName(P, I) + "'";
-    return makeError("the model takes {} inputs ({}), {} given", P.Inputs.size(), Names,
-                     Inputs.size());
+  if (llvm::Error E = checkInputCount(P, Inputs.size()))
+    return E;
+  std::vector<TypedTensor> Typed;
+  for (size_t I = 0; I < Inputs.size(); ++I) {
+    // A Tensor may hold other than its shape's elements, a TypedTensor not.
+    const Tensor &In = Inputs[I];
+    if (In.size() != numElements(In.Dims) || llvm::any_of(In.Dims, [](int64_t D) { return D < 0; }))
+      return makeError("input '{}' holds {} values for the shape {}", P.Tensors[P.Inputs[I]].Name,
+                       In.size(), shapeToString(In.Dims));
+    Typed.emplace_back(In);
   }
+  llvm::Expected<std::vector<TypedTensor>> Outputs = run(Typed);
+  if (!Outputs)
+    return Outputs.takeError();
+  std::vector<Tensor> Results;
+  for (const TypedTensor &O : *Outputs)
+    Results.push_back(O.toTensor());
+  return Results;
+}
+
+llvm::Expected<std::vector<TypedTensor>> Session::run(llvm::ArrayRef<TypedTensor> Inputs) {
+  const Program &P = S->P;
+  if (llvm::Error E = checkInputCount(P, Inputs.size()))
+    return E;
   // Split every input into chunks of the model's batch.
   int64_t Chunks = -1;
   for (size_t I = 0; I < Inputs.size(); ++I) {
     const TensorDesc &D = P.Tensors[P.Inputs[I]];
-    const Tensor &In = Inputs[I];
-    if (In.Type != D.Type)
+    const TypedTensor &In = Inputs[I];
+    if (In.type() != D.Type)
       return makeError("input '{}' has element type {}, the model expects {}", D.Name,
-                       dtypeName(In.Type).str(), dtypeName(D.Type).str());
-    if (In.size() != numElements(In.Dims) ||
-        std::any_of(In.Dims.begin(), In.Dims.end(), [](int64_t Dim) { return Dim < 0; }))
-      return makeError("input '{}' holds {} values for the shape {}", D.Name, In.size(),
-                       shapeToString(In.Dims));
+                       dtypeName(In.type()).str(), dtypeName(D.Type).str());
+    const Shape &Dims = In.dims();
     Shape Want = stackedShape(D, 1);
-    bool Fits = In.Dims.size() == Want.size() && !Want.empty() && Want[0] > 0 &&
-                In.Dims[0] % Want[0] == 0 &&
-                std::equal(Want.begin() + 1, Want.end(), In.Dims.begin() + 1);
-    int64_t N = Fits ? In.Dims[0] / Want[0] : (In.Dims == Want ? 1 : -1);
+    bool Fits = Dims.size() == Want.size() && !Want.empty() && Want[0] > 0 &&
+                Dims[0] % Want[0] == 0 &&
+                std::equal(Want.begin() + 1, Want.end(), Dims.begin() + 1);
+    int64_t N = Fits ? Dims[0] / Want[0] : (Dims == Want ? 1 : -1);
     if (N < 0)
       return makeError("input '{}' has shape {}, the model expects {}{}", D.Name,
-                       shapeToString(In.Dims), shapeToString(D.Dims),
+                       shapeToString(Dims), shapeToString(D.Dims),
                        D.Dims.empty() || D.Dims[0] < 0 ? ""
                                                        : " (or a multiple of its first dimension)");
     if (N == 0)
       return makeError("input '{}' has shape {}: it holds no samples; give at least one", D.Name,
-                       shapeToString(In.Dims));
+                       shapeToString(Dims));
     if (Chunks >= 0 && N != Chunks)
       return makeError("input '{}' holds {} batches, the inputs before it {}", D.Name, N, Chunks);
     Chunks = N;
@@ -396,7 +418,7 @@ llvm::Expected<std::vector<Tensor>> Session::run(llvm::ArrayRef<Tensor> Inputs) 
     for (std::thread &W : Workers)
       W.join();
   }
-  std::vector<std::vector<Tensor>> ChunkOutputs;
+  std::vector<std::vector<TypedTensor>> ChunkOutputs;
   llvm::Error Failure = llvm::Error::success();
   for (std::optional<llvm::Expected<ChunkResult>> &R : Done) {
     if (!*R) {
@@ -423,13 +445,13 @@ llvm::Expected<std::vector<Tensor>> Session::run(llvm::ArrayRef<Tensor> Inputs) 
   S->SamplesRun += uint64_t(Chunks * BatchSamples);
 
   // Concatenate the chunks' outputs along the first dimension.
-  std::vector<Tensor> Results = std::move(ChunkOutputs[0]);
+  std::vector<TypedTensor> Results = std::move(ChunkOutputs[0]);
   for (size_t O = 0; O < Results.size(); ++O) {
-    if (ChunkOutputs.size() > 1 && Results[O].Dims.empty())
+    if (ChunkOutputs.size() > 1 && Results[O].dims().empty())
       return makeError("output '{}' is a scalar, so the model cannot run {} batches",
                        tensorName(P, P.Outputs[O]), Chunks);
     for (size_t C = 1; C < ChunkOutputs.size(); ++C)
-      appendRows(Results[O], ChunkOutputs[C][O]);
+      Results[O].appendRows(ChunkOutputs[C][O]);
   }
   return Results;
 }

@@ -20,8 +20,8 @@
 /// width and rounds floats to the type, as qnn::storeAs does.
 ///
 //===----------------------------------------------------------------------===//
-#ifndef QNN_RUNTIME_TYPEDTENSOR_H
-#define QNN_RUNTIME_TYPEDTENSOR_H
+#ifndef QNN_SUPPORT_TYPEDTENSOR_H
+#define QNN_SUPPORT_TYPEDTENSOR_H
 
 #include "qnn/Support/Tensor.h"
 #include <algorithm>
@@ -29,7 +29,7 @@
 #include <cstddef>
 #include <type_traits>
 
-namespace qnn::runtime {
+namespace qnn {
 
 /// Calls \p F with a value-initialized object of the type that stores the
 /// elements of \p T, and returns what F returns. The image verifier refuses
@@ -106,6 +106,9 @@ public:
     read(I, 1, &V);
     return V;
   }
+  /// Appends \p More along the first dimension (qnn::appendRows): both have
+  /// a first dimension, the same others and the same type.
+  void appendRows(const TypedTensor &More);
 
 private:
   template <typename E> bool isStorage() const {
@@ -144,6 +147,6 @@ void mapElements(const TypedTensor &In, int64_t InBegin, TypedTensor &Out, int64
 void copyElements(const TypedTensor &Src, int64_t SrcBegin, TypedTensor &Dst, int64_t DstBegin,
                   int64_t Count);
 
-} // namespace qnn::runtime
+} // namespace qnn
 
 #endif

@@ -2,18 +2,15 @@
 //
 // The runtime's storage against qnn::storeAs, the store of the compiler's
 // double tensors: every type keeps what storeAs keeps, in the bytes its
-// type needs; and a Session stores step results the same way.
+// type needs.
 //
 //===----------------------------------------------------------------------===//
-#include "qnn/Runtime/TypedTensor.h"
-#include "qnn/Runtime/Runtime.h"
+#include "qnn/Support/TypedTensor.h"
 #include "gtest/gtest.h"
 #include <cmath>
 #include <random>
 
 using namespace qnn;
-using namespace qnn::image;
-using namespace qnn::runtime;
 
 namespace {
 
@@ -146,35 +143,6 @@ TEST(TypedTensor, CopiesAcrossTypesAsStores) {
       for (int64_t I = 3; I < Src.size(); ++I)
         expectStored(To, storeAs(To, S.Data[I]), D.Data[I + 2], S.Data[I]);
     }
-}
-
-/// A Session stores a step's results as its output type: a clamp wider
-/// than an i4 output wraps, as the reference interpreters' stores do.
-TEST(TypedTensor, SessionStoresStepResultsAsTheirType) {
-  Target T;
-  T.Name = "nmpu";
-  Program P;
-  P.TargetJson = targetToJson(T);
-  P.TargetFingerprint = targetFingerprint(T);
-  P.Tensors = {{"x", DType::I16, {-1, 4}, {}, {}, -1}, {"y", DType::I4, {-1, 4}, {}, {}, -1}};
-  Step S;
-  S.Kind = StepKind::Clamp;
-  S.Clamp.ClampMin = -20;
-  S.Clamp.ClampMax = 20;
-  S.Inputs = {0};
-  S.Outputs = {1};
-  P.Steps = {S};
-  P.Inputs = {0};
-  P.Outputs = {1};
-  Session Sess = llvm::cantFail(Session::create(P, RunOptions(), "wrap"));
-  Tensor X(DType::I16, {2, 4}, {-300, -20, -9, 0, 7, 8, 15, 300});
-  std::vector<Tensor> Out = llvm::cantFail(Sess.run({X}));
-  ASSERT_EQ(Out.size(), 1u);
-  EXPECT_EQ(Out[0].Type, DType::I4);
-  std::vector<double> Want;
-  for (double V : X.Data)
-    Want.push_back(storeAs(DType::I4, std::clamp(V, -20.0, 20.0)));
-  EXPECT_EQ(Out[0].Data, Want);
 }
 
 } // namespace

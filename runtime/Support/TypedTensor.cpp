@@ -1,8 +1,8 @@
 //===- TypedTensor.cpp - Tensors stored as their element type -------------===//
-#include "qnn/Runtime/TypedTensor.h"
+#include "qnn/Support/TypedTensor.h"
 #include <cmath>
 
-namespace qnn::runtime {
+namespace qnn {
 
 namespace {
 
@@ -102,6 +102,14 @@ void TypedTensor::write(int64_t Begin, int64_t Count, const double *From) {
   });
 }
 
+void TypedTensor::appendRows(const TypedTensor &More) {
+  assert(!Dims.empty() && Dims.size() == More.Dims.size() && Type == More.Type &&
+         "rows of the same shape and type");
+  Storage.insert(Storage.end(), More.Storage.begin(), More.Storage.end());
+  Dims[0] += More.Dims[0];
+  Elements += More.Elements;
+}
+
 void copyElements(const TypedTensor &Src, int64_t SrcBegin, TypedTensor &Dst, int64_t DstBegin,
                   int64_t Count) {
   if (Src.type() != Dst.type()) {
@@ -115,4 +123,4 @@ void copyElements(const TypedTensor &Src, int64_t SrcBegin, TypedTensor &Dst, in
   });
 }
 
-} // namespace qnn::runtime
+} // namespace qnn
