@@ -99,8 +99,9 @@ llvm::Error runAdd(const CombineStep &S, llvm::ArrayRef<const TypedTensor *> In,
     Strides.push_back(std::move(St));
   }
   std::vector<int64_t> OutStrides = stridesOf(Out.dims());
-  // Residual adds take two tensors of the output's shape: the element
-  // itself, without a division per dimension.
+  // The operands a block of outputs at a time, as integers. Residual adds
+  // take two tensors of the output's shape: the elements themselves,
+  // without a division per dimension.
   const bool Same = In[0]->dims() == Out.dims() && In[1]->dims() == Out.dims();
   int64_t A[MapBlock], B[MapBlock], Y[MapBlock];
   for (int64_t First = 0; First < Out.size(); First += MapBlock) {
@@ -108,16 +109,17 @@ llvm::Error runAdd(const CombineStep &S, llvm::ArrayRef<const TypedTensor *> In,
     if (Same) {
       In[0]->read(First, Count, A);
       In[1]->read(First, Count, B);
-    }
-    for (int64_t I = 0; I < Count && !Same; ++I) {
-      int64_t IA = 0, IB = 0;
-      for (size_t D = 0; D < Rank; ++D) {
-        int64_t Idx = ((First + I) / OutStrides[D]) % Out.dims()[D];
-        IA += Idx * Strides[0][D];
-        IB += Idx * Strides[1][D];
+    } else {
+      for (int64_t I = 0; I < Count; ++I) {
+        int64_t IA = 0, IB = 0;
+        for (size_t D = 0; D < Rank; ++D) {
+          int64_t Idx = ((First + I) / OutStrides[D]) % Out.dims()[D];
+          IA += Idx * Strides[0][D];
+          IB += Idx * Strides[1][D];
+        }
+        A[I] = In[0]->intAt(IA);
+        B[I] = In[1]->intAt(IB);
       }
-      A[I] = In[0]->intAt(IA);
-      B[I] = In[1]->intAt(IB);
     }
     for (int64_t I = 0; I < Count; ++I) {
       if (Nmpu == NmpuMode::Fixed) {

@@ -311,10 +311,11 @@ llvm::Expected<ChunkResult> runChunk(const ChunkContext &S, llvm::ArrayRef<Typed
     Values[St.Outputs[0]] = std::move(Out);
   }
   for (uint32_t O : P.Outputs)
-    R.Outputs.push_back(std::move(Values[O]));
+    R.Outputs.push_back(Values[O]); // a copy: a tensor may be two outputs
   return R;
 }
 
+/// \p Given inputs are the graph's, no more, no fewer.
 llvm::Error checkInputCount(const Program &P, size_t Given) {
   if (Given == P.Inputs.size())
     return llvm::Error::success();
