@@ -14,7 +14,7 @@
 #include "qnn/Image/Program.h"
 #include "qnn/Runtime/ChipModel.h"
 #include "qnn/Runtime/Stats.h"
-#include "qnn/Support/Tensor.h"
+#include "qnn/Support/TypedTensor.h"
 #include "llvm/Support/Error.h"
 
 namespace qnn::runtime {
@@ -33,22 +33,24 @@ struct KernelEnv {
   bool StepByStep; ///< RunOptions::StepByStep
 };
 
-llvm::Error runMvm(const image::MvmStep &S, const Tensor &In, Tensor &Out, KernelEnv &Env,
+llvm::Error runMvm(const image::MvmStep &S, const TypedTensor &In, TypedTensor &Out, KernelEnv &Env,
                    StepStats &Stats);
-llvm::Error runQuantize(const image::QuantizeStep &S, bool Dequantize, const Tensor &In,
-                        Tensor &Out);
-llvm::Error runPool(const image::PoolStep &S, const Tensor &In, Tensor &Out, KernelEnv &Env);
-llvm::Error runCombine(const image::CombineStep &S, llvm::ArrayRef<const Tensor *> In, Tensor &Out,
-                       KernelEnv &Env);
-llvm::Error runReshape(const Tensor &In, Tensor &Out);
-llvm::Error runSlice(const image::SliceStep &S, const Tensor &In, Tensor &Out);
-llvm::Error runClamp(const image::ClampStep &S, const Tensor &In, Tensor &Out);
+llvm::Error runQuantize(const image::QuantizeStep &S, bool Dequantize, const TypedTensor &In,
+                        TypedTensor &Out);
+llvm::Error runPool(const image::PoolStep &S, const TypedTensor &In, TypedTensor &Out,
+                    KernelEnv &Env);
+llvm::Error runCombine(const image::CombineStep &S, llvm::ArrayRef<const TypedTensor *> In,
+                       TypedTensor &Out, KernelEnv &Env);
+llvm::Error runReshape(const TypedTensor &In, TypedTensor &Out);
+llvm::Error runSlice(const image::SliceStep &S, const TypedTensor &In, TypedTensor &Out);
+llvm::Error runClamp(const image::ClampStep &S, const TypedTensor &In, TypedTensor &Out);
 /// The comparator bank on a float or integer tensor, per channel along Axis.
-llvm::Error runThreshold(const image::ThresholdStep &S, const Tensor &In, Tensor &Out);
+llvm::Error runThreshold(const image::ThresholdStep &S, const TypedTensor &In, TypedTensor &Out);
 /// A host op on \p Inputs (the step's inputs) and the step's constants;
-/// \p Out receives every result.
-llvm::Error runHost(const image::HostStep &S, llvm::ArrayRef<const Tensor *> Inputs,
-                    std::vector<Tensor> &Out);
+/// \p Out receives every result. Host ops run on qnn::Tensor (their
+/// kernels are the reference interpreter's): operands and results convert.
+llvm::Error runHost(const image::HostStep &S, llvm::ArrayRef<const TypedTensor *> Inputs,
+                    std::vector<TypedTensor> &Out);
 
 } // namespace qnn::runtime
 

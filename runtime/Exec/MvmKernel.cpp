@@ -23,15 +23,16 @@ namespace {
 constexpr int64_t ChunkVectors = 512;
 
 /// The stored input as the arrays see it: shifted to unsigned, then cut to
-/// the layer's input step.
-int64_t arrayInput(const MvmStep &S, double Stored) {
+/// the layer's input step. Inputs are read as their storage type \p E
+/// (TypedTensor.h): the kernels below are instantiated for each.
+template <typename E> int64_t arrayInput(const MvmStep &S, E Stored) {
   return (static_cast<int64_t>(Stored) + S.InputShift) >> S.InputStepShift;
 }
 
 /// Calls Put(k, x) for the K inputs of output pixel (OH, OW) of one sample
 /// (\p Src: its C x H x W input), padding with the zero point.
-template <typename PutFn>
-void gatherPixel(const MvmStep &S, const double *Src, int64_t OH, int64_t OW, PutFn &&Put) {
+template <typename E, typename PutFn>
+void gatherPixel(const MvmStep &S, const E *Src, int64_t OH, int64_t OW, PutFn &&Put) {
   const int64_t H = S.InH, W = S.InW, Plane = H * W;
   const int64_t Padding = S.InputZeroPoint >> S.InputStepShift;
   size_t K = 0;
@@ -128,27 +129,30 @@ void countConvMvms(const MvmStep &S, int64_t Samples, int64_t Pixels, KernelEnv 
   }
 }
 
-llvm::Error runConv(const MvmStep &S, const Tensor &In, Tensor &Out, KernelEnv &Env,
+template <typename E>
+llvm::Error runConv(const MvmStep &S, const TypedTensor &In, TypedTensor &Out, KernelEnv &Env,
                     StepStats &Stats) {
-  if (In.Dims.size() != 4 || In.Dims[1] != S.InChannels || In.Dims[2] != S.InH ||
-      In.Dims[3] != S.InW)
-    return makeError("input is {}, the convolution needs Bx{}x{}x{}", shapeToString(In.Dims),
+  if (In.dims().size() != 4 || In.dims()[1] != S.InChannels || In.dims()[2] != S.InH ||
+      In.dims()[3] != S.InW)
+    return makeError("input is {}, the convolution needs Bx{}x{}x{}", shapeToString(In.dims()),
                      S.InChannels, S.InH, S.InW);
-  Shape Expected = {In.Dims[0], S.N, S.OutH, S.OutW};
-  if (Out.Dims != Expected)
-    return makeError("output is {}, the convolution makes {}", shapeToString(Out.Dims),
+  Shape Expected = {In.dims()[0], S.N, S.OutH, S.OutW};
+  if (Out.dims() != Expected)
+    return makeError("output is {}, the convolution makes {}", shapeToString(Out.dims()),
                      shapeToString(Expected));
   const int64_t Plane = int64_t(S.InH) * S.InW, Pixels = int64_t(S.OutH) * S.OutW;
-  const int64_t Samples = In.Dims[0];
-  auto source = [&](int64_t B) { return In.Data.data() + B * S.InChannels * Plane; };
+  const int64_t Samples = In.dims()[0];
+  auto source = [&](int64_t B) { return In.data<E>() + B * S.InChannels * Plane; };
   // Vectors V, V + 1, ... are pixels of a sample in order: the outputs of a
   // run of them go out channel by channel, as the NCHW output lies.
+  std::vector<int64_t> Line(Pixels);
   auto output = [&](int64_t V, int64_t Run, const int64_t *Y) {
     const int64_t B = V / Pixels, Pixel = V % Pixels;
-    double *Dst = Out.Data.data() + B * S.N * Pixels + Pixel;
-    for (uint32_t N = 0; N < S.N; ++N)
+    for (uint32_t N = 0; N < S.N; ++N) {
       for (int64_t I = 0; I < Run; ++I)
-        Dst[N * Pixels + I] = static_cast<double>(Y[I * S.N + N]);
+        Line[I] = Y[I * S.N + N];
+      Out.write((B * S.N + N) * Pixels + Pixel, Run, Line.data());
+    }
   };
   auto outputChunk = [&](int64_t First, int64_t Count, const int64_t *Y) {
     for (int64_t V = First; V < First + Count;) {
@@ -166,7 +170,7 @@ llvm::Error runConv(const MvmStep &S, const Tensor &In, Tensor &Out, KernelEnv &
     const int64_t Max = M->maxInput(), Padding = S.InputZeroPoint >> S.InputStepShift;
     bool Done = Padding >= 0 && Padding <= Max;
     auto drive = [&](int64_t B) {
-      const double *Src = source(B);
+      const E *Src = source(B);
       bool InRange = true;
       // Only the step's channels are driven (grouped convolutions).
       for (int64_t I = S.ChannelBegin * Plane; I < (S.ChannelBegin + S.Channels) * Plane; ++I) {
@@ -219,16 +223,18 @@ llvm::Error runConv(const MvmStep &S, const Tensor &In, Tensor &Out, KernelEnv &
   return llvm::Error::success();
 }
 
-llvm::Error runRows(const MvmStep &S, const Tensor &In, Tensor &Out, KernelEnv &Env,
+template <typename E>
+llvm::Error runRows(const MvmStep &S, const TypedTensor &In, TypedTensor &Out, KernelEnv &Env,
                     StepStats &Stats) {
-  if (In.Dims.empty() || In.Dims.back() != S.K)
-    return makeError("input is {}, the matrix product needs ...x{}", shapeToString(In.Dims), S.K);
+  if (In.dims().empty() || In.dims().back() != S.K)
+    return makeError("input is {}, the matrix product needs ...x{}", shapeToString(In.dims()), S.K);
   int64_t Rows = In.size() / S.K;
-  if (Out.Dims.empty() || Out.Dims.back() != S.N || Out.size() != Rows * S.N)
+  if (Out.dims().empty() || Out.dims().back() != S.N || Out.size() != Rows * S.N)
     return makeError("output is {}, the matrix product of a {} input makes {} rows of {}",
-                     shapeToString(Out.Dims), shapeToString(In.Dims), Rows, S.N);
+                     shapeToString(Out.dims()), shapeToString(In.dims()), Rows, S.N);
+  const E *Src = In.data<E>();
   auto output = [&](int64_t First, int64_t Count, const int64_t *Y) {
-    std::copy_n(Y, Count * S.N, Out.Data.begin() + First * S.N);
+    Out.write(First * S.N, Count * S.N, Y);
   };
 
   // Rows of one sample follow each other (the batch is the first dimension).
@@ -240,7 +246,7 @@ llvm::Error runRows(const MvmStep &S, const Tensor &In, Tensor &Out, KernelEnv &
         [&](int64_t R, uint8_t *Row) {
           bool InRange = true;
           for (uint32_t K = 0; K < S.K; ++K) {
-            int64_t X = arrayInput(S, In.Data[R * S.K + K]);
+            int64_t X = arrayInput(S, Src[R * S.K + K]);
             InRange &= X >= 0 && X <= Max;
             Row[K] = static_cast<uint8_t>(X);
           }
@@ -259,7 +265,7 @@ llvm::Error runRows(const MvmStep &S, const Tensor &In, Tensor &Out, KernelEnv &
         S, Rows, FirstRow, Env,
         [&](int64_t R, int64_t *Row) {
           for (uint32_t K = 0; K < S.K; ++K)
-            Row[K] = arrayInput(S, In.Data[R * S.K + K]);
+            Row[K] = arrayInput(S, Src[R * S.K + K]);
         },
         [](int64_t) { return 0u; }, output);
     Env.Chip.countMvms(S, 0, static_cast<uint64_t>(Rows), Stats);
@@ -270,7 +276,7 @@ llvm::Error runRows(const MvmStep &S, const Tensor &In, Tensor &Out, KernelEnv &
   std::vector<int64_t> X(S.K), Y(S.N);
   for (int64_t R = 0; R < Rows; ++R) {
     for (uint32_t K = 0; K < S.K; ++K)
-      X[K] = arrayInput(S, In.Data[R * S.K + K]);
+      X[K] = arrayInput(S, Src[R * S.K + K]);
     Env.Chip.mvm(S, X, Y, Stats, Env.FixedDiffs, 0, FirstRow + R);
     output(R, 1, Y.data());
   }
@@ -279,10 +285,13 @@ llvm::Error runRows(const MvmStep &S, const Tensor &In, Tensor &Out, KernelEnv &
 
 } // namespace
 
-llvm::Error runMvm(const MvmStep &S, const Tensor &In, Tensor &Out, KernelEnv &Env,
+llvm::Error runMvm(const MvmStep &S, const TypedTensor &In, TypedTensor &Out, KernelEnv &Env,
                    StepStats &Stats) {
-  llvm::Error E = S.Window == WindowKind::Conv2d ? runConv(S, In, Out, Env, Stats)
-                                                 : runRows(S, In, Out, Env, Stats);
+  llvm::Error E = visitStorage(In.type(), [&](auto Tag) {
+    using Elem = decltype(Tag);
+    return S.Window == WindowKind::Conv2d ? runConv<Elem>(S, In, Out, Env, Stats)
+                                          : runRows<Elem>(S, In, Out, Env, Stats);
+  });
   if (!E && S.Requant == RequantMode::Scale && Env.RequantOutputs)
     *Env.RequantOutputs += Out.size();
   return E;

@@ -16,11 +16,6 @@ using namespace qnn::image;
 
 namespace {
 
-/// Rounds a float result to the precision of its element type.
-double storeFloat(DType Type, float V) {
-  return Type == DType::F16 ? halfToFloat(floatToHalf(V)) : static_cast<double>(V);
-}
-
 /// Maps an element index to its scale index under per-tensor, per-axis or
 /// blocked quantization along Axis.
 class ScaleIndexer {
@@ -62,10 +57,10 @@ private:
   int64_t Dim = 1, Inner = 1, Block = 1, Blocks = 1;
 };
 
-llvm::Error sameElements(const Tensor &In, const Tensor &Out) {
+llvm::Error sameElements(const TypedTensor &In, const TypedTensor &Out) {
   if (In.size() != Out.size())
-    return makeError("input {} and output {} differ in size", shapeToString(In.Dims),
-                     shapeToString(Out.Dims));
+    return makeError("input {} and output {} differ in size", shapeToString(In.dims()),
+                     shapeToString(Out.dims()));
   return llvm::Error::success();
 }
 
@@ -84,112 +79,128 @@ int64_t rescale(int64_t Q, const CombineStep &S, size_t Input, NmpuMode Nmpu) {
                               S.ClampMin, S.ClampMax);
 }
 
-llvm::Error runAdd(const CombineStep &S, llvm::ArrayRef<const Tensor *> In, Tensor &Out,
+llvm::Error runAdd(const CombineStep &S, llvm::ArrayRef<const TypedTensor *> In, TypedTensor &Out,
                    NmpuMode Nmpu) {
-  const size_t Rank = Out.Dims.size();
+  const size_t Rank = Out.dims().size();
   // Numpy broadcasting: right-aligned, a dimension of 1 repeats.
   std::vector<std::vector<int64_t>> Strides;
-  for (const Tensor *T : In) {
-    if (T->Dims.size() > Rank)
-      return makeError("input {} does not broadcast to the output {}", shapeToString(T->Dims),
-                       shapeToString(Out.Dims));
-    std::vector<int64_t> St(Rank, 0), Own = stridesOf(T->Dims);
-    for (size_t D = 0; D < T->Dims.size(); ++D) {
-      size_t OD = Rank - T->Dims.size() + D;
-      if (T->Dims[D] != Out.Dims[OD] && T->Dims[D] != 1)
-        return makeError("input {} does not broadcast to the output {}", shapeToString(T->Dims),
-                         shapeToString(Out.Dims));
-      St[OD] = T->Dims[D] == 1 ? 0 : Own[D];
+  for (const TypedTensor *T : In) {
+    if (T->dims().size() > Rank)
+      return makeError("input {} does not broadcast to the output {}", shapeToString(T->dims()),
+                       shapeToString(Out.dims()));
+    std::vector<int64_t> St(Rank, 0), Own = stridesOf(T->dims());
+    for (size_t D = 0; D < T->dims().size(); ++D) {
+      size_t OD = Rank - T->dims().size() + D;
+      if (T->dims()[D] != Out.dims()[OD] && T->dims()[D] != 1)
+        return makeError("input {} does not broadcast to the output {}", shapeToString(T->dims()),
+                         shapeToString(Out.dims()));
+      St[OD] = T->dims()[D] == 1 ? 0 : Own[D];
     }
     Strides.push_back(std::move(St));
   }
-  std::vector<int64_t> OutStrides = stridesOf(Out.Dims);
-  // Residual adds take two tensors of the output's shape: the element
-  // itself, without a division per dimension.
-  const bool Same = In[0]->Dims == Out.Dims && In[1]->Dims == Out.Dims;
-  for (int64_t E = 0; E < Out.size(); ++E) {
-    int64_t IA = Same ? E : 0, IB = IA;
-    for (size_t D = 0; D < Rank && !Same; ++D) {
-      int64_t Idx = (E / OutStrides[D]) % Out.Dims[D];
-      IA += Idx * Strides[0][D];
-      IB += Idx * Strides[1][D];
-    }
-    int64_t A = static_cast<int64_t>(In[0]->Data[IA]), B = static_cast<int64_t>(In[1]->Data[IB]);
-    int64_t Y;
-    if (Nmpu == NmpuMode::Fixed) {
-      int64_t Sum =
-          nmpu::addFixed(A - S.InZeroPoint[0], {S.InFixedMultiplier[0], S.InFixedShift[0]},
-                         B - S.InZeroPoint[1], {S.InFixedMultiplier[1], S.InFixedShift[1]});
-      Y = nmpu::saturate(Sum + S.OutZeroPoint, S.ClampMin, S.ClampMax);
+  std::vector<int64_t> OutStrides = stridesOf(Out.dims());
+  // The operands a block of outputs at a time, as integers. Residual adds
+  // take two tensors of the output's shape: the elements themselves,
+  // without a division per dimension.
+  const bool Same = In[0]->dims() == Out.dims() && In[1]->dims() == Out.dims();
+  int64_t A[MapBlock], B[MapBlock], Y[MapBlock];
+  for (int64_t First = 0; First < Out.size(); First += MapBlock) {
+    const int64_t Count = std::min(MapBlock, Out.size() - First);
+    if (Same) {
+      In[0]->read(First, Count, A);
+      In[1]->read(First, Count, B);
     } else {
-      float Sum = nmpu::dequantizeLinear(A, S.InScale[0], S.InZeroPoint[0]) +
-                  nmpu::dequantizeLinear(B, S.InScale[1], S.InZeroPoint[1]);
-      Y = nmpu::quantizeLinear(Sum, S.OutScale, S.OutZeroPoint, S.ClampMin, S.ClampMax);
+      for (int64_t I = 0; I < Count; ++I) {
+        int64_t IA = 0, IB = 0;
+        for (size_t D = 0; D < Rank; ++D) {
+          int64_t Idx = ((First + I) / OutStrides[D]) % Out.dims()[D];
+          IA += Idx * Strides[0][D];
+          IB += Idx * Strides[1][D];
+        }
+        A[I] = In[0]->intAt(IA);
+        B[I] = In[1]->intAt(IB);
+      }
     }
-    Out.Data[E] = static_cast<double>(Y);
+    for (int64_t I = 0; I < Count; ++I) {
+      if (Nmpu == NmpuMode::Fixed) {
+        int64_t Sum =
+            nmpu::addFixed(A[I] - S.InZeroPoint[0], {S.InFixedMultiplier[0], S.InFixedShift[0]},
+                           B[I] - S.InZeroPoint[1], {S.InFixedMultiplier[1], S.InFixedShift[1]});
+        Y[I] = nmpu::saturate(Sum + S.OutZeroPoint, S.ClampMin, S.ClampMax);
+      } else {
+        float Sum = nmpu::dequantizeLinear(A[I], S.InScale[0], S.InZeroPoint[0]) +
+                    nmpu::dequantizeLinear(B[I], S.InScale[1], S.InZeroPoint[1]);
+        Y[I] = nmpu::quantizeLinear(Sum, S.OutScale, S.OutZeroPoint, S.ClampMin, S.ClampMax);
+      }
+    }
+    Out.write(First, Count, Y);
   }
   return llvm::Error::success();
 }
 
-llvm::Error runConcat(const CombineStep &S, llvm::ArrayRef<const Tensor *> In, Tensor &Out,
-                      NmpuMode Nmpu) {
-  int64_t Rank = Out.Dims.size();
+llvm::Error runConcat(const CombineStep &S, llvm::ArrayRef<const TypedTensor *> In,
+                      TypedTensor &Out, NmpuMode Nmpu) {
+  int64_t Rank = Out.dims().size();
   int64_t Axis = S.Axis < 0 ? S.Axis + Rank : S.Axis;
   if (Axis < 0 || Axis >= Rank)
     return makeError("concat axis {} is out of range for the output {}", S.Axis,
-                     shapeToString(Out.Dims));
+                     shapeToString(Out.dims()));
   int64_t Along = 0;
-  for (const Tensor *T : In) {
-    bool Fits = static_cast<int64_t>(T->Dims.size()) == Rank;
+  for (const TypedTensor *T : In) {
+    bool Fits = static_cast<int64_t>(T->dims().size()) == Rank;
     for (int64_t D = 0; Fits && D < Rank; ++D)
-      Fits = D == Axis || T->Dims[D] == Out.Dims[D];
+      Fits = D == Axis || T->dims()[D] == Out.dims()[D];
     if (!Fits)
       return makeError("input {} does not concatenate into the output {} along axis {}",
-                       shapeToString(T->Dims), shapeToString(Out.Dims), Axis);
-    Along += T->Dims[Axis];
+                       shapeToString(T->dims()), shapeToString(Out.dims()), Axis);
+    Along += T->dims()[Axis];
   }
-  if (Along != Out.Dims[Axis])
+  if (Along != Out.dims()[Axis])
     return makeError("inputs add up to {} along axis {}, the output has {}", Along, Axis,
-                     Out.Dims[Axis]);
-  int64_t Inner = stridesOf(Out.Dims)[Axis];
-  int64_t Outer = Out.Dims[Axis] ? Out.size() / (Out.Dims[Axis] * Inner) : 0;
+                     Out.dims()[Axis]);
+  int64_t Inner = stridesOf(Out.dims())[Axis];
+  int64_t Outer = Out.dims()[Axis] ? Out.size() / (Out.dims()[Axis] * Inner) : 0;
   int64_t Dst = 0;
   for (int64_t O = 0; O < Outer; ++O)
     for (size_t I = 0; I < In.size(); ++I) {
-      int64_t Chunk = In[I]->Dims[Axis] * Inner;
-      for (int64_t E = 0; E < Chunk; ++E)
-        Out.Data[Dst++] = static_cast<double>(
-            rescale(static_cast<int64_t>(In[I]->Data[O * Chunk + E]), S, I, Nmpu));
+      int64_t Chunk = In[I]->dims()[Axis] * Inner;
+      mapElements<int64_t, int64_t>(*In[I], O * Chunk, Out, Dst, Chunk,
+                                    [&](int64_t, int64_t Q) { return rescale(Q, S, I, Nmpu); });
+      Dst += Chunk;
     }
   return llvm::Error::success();
 }
 
 } // namespace
 
-llvm::Error runQuantize(const QuantizeStep &S, bool Dequantize, const Tensor &In, Tensor &Out) {
-  if (In.Dims != Out.Dims)
-    return makeError("input {} and output {} differ", shapeToString(In.Dims),
-                     shapeToString(Out.Dims));
-  llvm::Expected<ScaleIndexer> Index = ScaleIndexer::create(S, In.Dims);
+llvm::Error runQuantize(const QuantizeStep &S, bool Dequantize, const TypedTensor &In,
+                        TypedTensor &Out) {
+  if (In.dims() != Out.dims())
+    return makeError("input {} and output {} differ", shapeToString(In.dims()),
+                     shapeToString(Out.dims()));
+  llvm::Expected<ScaleIndexer> Index = ScaleIndexer::create(S, In.dims());
   if (!Index)
     return Index.takeError();
-  int64_t Lo = isInteger(Out.Type) ? minValue(Out.Type) : 0;
-  int64_t Hi = isInteger(Out.Type) ? maxValue(Out.Type) : 0;
-  for (int64_t E = 0; E < In.size(); ++E) {
-    size_t I = (*Index)(E);
-    if (Dequantize)
-      Out.Data[E] = storeFloat(Out.Type, nmpu::dequantizeLinear(static_cast<int64_t>(In.Data[E]),
-                                                                S.Scale[I], S.ZeroPoint[I]));
-    else
-      Out.Data[E] = static_cast<double>(
-          nmpu::quantizeLinear(static_cast<float>(In.Data[E]), S.Scale[I], S.ZeroPoint[I], Lo, Hi));
-  }
+  int64_t Lo = isInteger(Out.type()) ? minValue(Out.type()) : 0;
+  int64_t Hi = isInteger(Out.type()) ? maxValue(Out.type()) : 0;
+  // Float inputs are read as doubles, as quantizeLinear's float takes them;
+  // dequantized floats round to the output's type when stored.
+  if (Dequantize)
+    mapElements<int64_t, double>(In, 0, Out, 0, In.size(), [&](int64_t E, int64_t Q) {
+      size_t I = (*Index)(E);
+      return static_cast<double>(nmpu::dequantizeLinear(Q, S.Scale[I], S.ZeroPoint[I]));
+    });
+  else
+    mapElements<double, int64_t>(In, 0, Out, 0, In.size(), [&](int64_t E, double X) {
+      size_t I = (*Index)(E);
+      return nmpu::quantizeLinear(static_cast<float>(X), S.Scale[I], S.ZeroPoint[I], Lo, Hi);
+    });
   return llvm::Error::success();
 }
 
-llvm::Error runPool(const PoolStep &S, const Tensor &In, Tensor &Out, KernelEnv &Env) {
+llvm::Error runPool(const PoolStep &S, const TypedTensor &In, TypedTensor &Out, KernelEnv &Env) {
   // The verifier checked the NCHW shapes and the window (verifyPoolShapes).
-  const int64_t H = In.Dims[2], W = In.Dims[3], OutH = Out.Dims[2], OutW = Out.Dims[3];
+  const int64_t H = In.dims()[2], W = In.dims()[3], OutH = Out.dims()[2], OutW = Out.dims()[3];
   const int64_t KH = S.Global ? H : S.KernelH, KW = S.Global ? W : S.KernelW;
   const int64_t SH = S.Global ? 1 : S.StrideH, SW = S.Global ? 1 : S.StrideW;
   const int64_t DH = S.Global ? 1 : S.DilationH, DW = S.Global ? 1 : S.DilationW;
@@ -208,10 +219,11 @@ llvm::Error runPool(const PoolStep &S, const Tensor &In, Tensor &Out, KernelEnv 
     InsideW[OW] = tapsWithin(OW * SW - PL, KW, DW, 0, W);
     PaddedW[OW] = tapsWithin(OW * SW - PL, KW, DW, -PL, W + PR).size();
   }
-  const int64_t Planes = In.Dims[0] * In.Dims[1];
+  const int64_t Planes = In.dims()[0] * In.dims()[1];
+  // A plane at a time as integers (pooled tensors are quantized).
+  std::vector<int64_t> Src(H * W), Dst(OutH * OutW);
   for (int64_t Plane = 0; Plane < Planes; ++Plane) {
-    const double *Src = In.Data.data() + Plane * H * W;
-    double *Dst = Out.Data.data() + Plane * OutH * OutW;
+    In.read(Plane * H * W, H * W, Src.data());
     for (int64_t OH = 0; OH < OutH; ++OH)
       for (int64_t OW = 0; OW < OutW; ++OW) {
         const int64_t OriginH = OH * SH - PT, OriginW = OW * SW - PL;
@@ -222,7 +234,7 @@ llvm::Error runPool(const PoolStep &S, const Tensor &In, Tensor &Out, KernelEnv 
         float FloatSum = 0;
         for (int64_t I = RowsIn.Begin; I < RowsIn.End; ++I)
           for (int64_t J = ColsIn.Begin; J < ColsIn.End; ++J) {
-            int64_t Q = static_cast<int64_t>(Src[(OriginH + I * DH) * W + OriginW + J * DW]);
+            int64_t Q = Src[(OriginH + I * DH) * W + OriginW + J * DW];
             if (S.IsMax) { // the sums are for averages only
               Max = std::max(Max, Q);
               continue;
@@ -247,14 +259,15 @@ llvm::Error runPool(const PoolStep &S, const Tensor &In, Tensor &Out, KernelEnv 
                                      S.OutZeroPoint, S.ClampMin, S.ClampMax);
           }
         }
-        Dst[OH * OutW + OW] = static_cast<double>(Y);
+        Dst[OH * OutW + OW] = Y;
       }
+    Out.write(Plane * OutH * OutW, OutH * OutW, Dst.data());
   }
   return llvm::Error::success();
 }
 
-llvm::Error runCombine(const CombineStep &S, llvm::ArrayRef<const Tensor *> In, Tensor &Out,
-                       KernelEnv &Env) {
+llvm::Error runCombine(const CombineStep &S, llvm::ArrayRef<const TypedTensor *> In,
+                       TypedTensor &Out, KernelEnv &Env) {
   llvm::Error E = llvm::Error::success();
   switch (S.Kind) {
   case CombineStep::Op::Add:
@@ -266,48 +279,46 @@ llvm::Error runCombine(const CombineStep &S, llvm::ArrayRef<const Tensor *> In, 
   case CombineStep::Op::Rescale:
     if ((E = sameElements(*In[0], Out)))
       break;
-    for (int64_t I = 0; I < Out.size(); ++I)
-      Out.Data[I] =
-          static_cast<double>(rescale(static_cast<int64_t>(In[0]->Data[I]), S, 0, Env.Nmpu));
+    mapElements<int64_t, int64_t>(*In[0], 0, Out, 0, Out.size(),
+                                  [&](int64_t, int64_t Q) { return rescale(Q, S, 0, Env.Nmpu); });
     break;
   }
   return E;
 }
 
-llvm::Error runReshape(const Tensor &In, Tensor &Out) {
+llvm::Error runReshape(const TypedTensor &In, TypedTensor &Out) {
   if (llvm::Error E = sameElements(In, Out))
     return E;
-  Out.Data = In.Data;
+  copyElements(In, 0, Out, 0, In.size());
   return llvm::Error::success();
 }
 
-llvm::Error runSlice(const SliceStep &S, const Tensor &In, Tensor &Out) {
-  int64_t Rank = static_cast<int64_t>(In.Dims.size());
-  bool Fits = S.Axis >= 0 && S.Axis < Rank && static_cast<int64_t>(Out.Dims.size()) == Rank &&
-              S.Start >= 0 && S.Size >= 0 && S.Start <= In.Dims[S.Axis] &&
-              S.Size <= In.Dims[S.Axis] - S.Start && Out.Dims[S.Axis] == S.Size;
+llvm::Error runSlice(const SliceStep &S, const TypedTensor &In, TypedTensor &Out) {
+  int64_t Rank = static_cast<int64_t>(In.dims().size());
+  bool Fits = S.Axis >= 0 && S.Axis < Rank && static_cast<int64_t>(Out.dims().size()) == Rank &&
+              S.Start >= 0 && S.Size >= 0 && S.Start <= In.dims()[S.Axis] &&
+              S.Size <= In.dims()[S.Axis] - S.Start && Out.dims()[S.Axis] == S.Size;
   for (int64_t D = 0; Fits && D < Rank; ++D)
-    Fits = D == S.Axis || In.Dims[D] == Out.Dims[D];
+    Fits = D == S.Axis || In.dims()[D] == Out.dims()[D];
   if (!Fits)
     return makeError("slice [{}, {}) along axis {} of the input {} does not give the output {}",
-                     S.Start, S.Start + S.Size, S.Axis, shapeToString(In.Dims),
-                     shapeToString(Out.Dims));
+                     S.Start, S.Start + S.Size, S.Axis, shapeToString(In.dims()),
+                     shapeToString(Out.dims()));
   // Each outer index copies one contiguous run of Size * Inner elements.
-  int64_t Inner = stridesOf(In.Dims)[S.Axis];
+  int64_t Inner = stridesOf(In.dims())[S.Axis];
   int64_t Run = S.Size * Inner;
   int64_t Outer = Run ? Out.size() / Run : 0;
   for (int64_t O = 0; O < Outer; ++O)
-    std::copy_n(In.Data.begin() + (O * In.Dims[S.Axis] + S.Start) * Inner, Run,
-                Out.Data.begin() + O * Run);
+    copyElements(In, (O * In.dims()[S.Axis] + S.Start) * Inner, Out, O * Run, Run);
   return llvm::Error::success();
 }
 
-llvm::Error runClamp(const ClampStep &S, const Tensor &In, Tensor &Out) {
+llvm::Error runClamp(const ClampStep &S, const TypedTensor &In, TypedTensor &Out) {
   if (llvm::Error E = sameElements(In, Out))
     return E;
-  for (int64_t I = 0; I < In.size(); ++I)
-    Out.Data[I] = static_cast<double>(
-        nmpu::saturate(static_cast<int64_t>(In.Data[I]), S.ClampMin, S.ClampMax));
+  mapElements<int64_t, int64_t>(In, 0, Out, 0, In.size(), [&](int64_t, int64_t Q) {
+    return nmpu::saturate(Q, S.ClampMin, S.ClampMax);
+  });
   return llvm::Error::success();
 }
 

@@ -65,12 +65,13 @@ llvm::Error checkDataflow(const Program &P, llvm::StringRef Name,
   return llvm::Error::success();
 }
 
-uint64_t bytesOf(const Tensor &T) { return (T.size() * bitWidth(T.Type) + 7) / 8; }
+/// The bytes of \p T in the chip's buffers (packed, whatever the host uses).
+uint64_t bytesOf(const TypedTensor &T) { return (T.size() * bitWidth(T.type()) + 7) / 8; }
 
 /// The counters the executor keeps for every step (docs/cost-model.md):
 /// buffer traffic, traffic from other tiles, and the NMPU operations of the
 /// steps other than MVMs (one per input element; a reshape is free).
-void countTraffic(const Step &St, const std::vector<Tensor> &Values, const Tensor &Out,
+void countTraffic(const Step &St, const std::vector<TypedTensor> &Values, const TypedTensor &Out,
                   const std::vector<int64_t> &ProducerTile, int64_t Tiles, StepStats &Delta) {
   if (St.Kind == StepKind::Reshape)
     return;
@@ -102,8 +103,9 @@ Shape stackedShape(const TensorDesc &D, int64_t Samples) {
   return S;
 }
 
-/// Tensor elements a chunk may hold over all of a program's tensors.
-constexpr int64_t ChunkElements = int64_t(1) << 24;
+/// Bytes a chunk may hold over all of a program's tensors, each element
+/// stored as its type (TypedTensor.h).
+constexpr int64_t ChunkBytes = int64_t(1) << 27;
 constexpr int64_t MaxStackedSamples = 256;
 
 /// Threads for the chunks: the option, or every core.
@@ -128,21 +130,21 @@ int64_t stackedSamples(const Program &P) {
     for (size_t I = 1; I < D.Dims.size(); ++I)
       if (D.Dims[I] < 0)
         return 1;
-    PerSample += numElements(stackedShape(D, 1));
+    PerSample += numElements(stackedShape(D, 1)) * int64_t(storageBytes(D.Type));
   }
-  return std::clamp<int64_t>(ChunkElements / std::max<int64_t>(PerSample, 1), 1, MaxStackedSamples);
+  return std::clamp<int64_t>(ChunkBytes / std::max<int64_t>(PerSample, 1), 1, MaxStackedSamples);
 }
 
 /// A host op computes its results' types and shapes itself; they must be
 /// the ones the image declares for the step's outputs.
-llvm::Error checkHostResults(const Program &P, const Step &St, const std::vector<Tensor> &Results,
-                             int64_t Samples) {
+llvm::Error checkHostResults(const Program &P, const Step &St,
+                             const std::vector<TypedTensor> &Results, int64_t Samples) {
   for (size_t R = 0; R < St.Outputs.size(); ++R) {
     const TensorDesc &D = P.Tensors[St.Outputs[R]];
-    const Tensor &T = Results[R];
-    if (T.Type != D.Type || T.Dims != stackedShape(D, Samples))
+    const TypedTensor &T = Results[R];
+    if (T.type() != D.Type || T.dims() != stackedShape(D, Samples))
       return makeError("host op {} makes {} {} for output '{}', the image declares {} {}",
-                       St.Host.Op, dtypeName(T.Type).str(), shapeToString(T.Dims),
+                       St.Host.Op, dtypeName(T.type()).str(), shapeToString(T.dims()),
                        tensorName(P, St.Outputs[R]), dtypeName(D.Type).str(),
                        shapeToString(stackedShape(D, Samples)));
   }
@@ -208,7 +210,7 @@ namespace {
 
 /// What one chunk of samples computes and counts.
 struct ChunkResult {
-  std::vector<Tensor> Outputs;
+  std::vector<TypedTensor> Outputs;
   std::vector<StepStats> Steps; ///< per step
   int64_t Samples = 0;
   uint64_t FixedDiffs = 0, RequantOutputs = 0, MvmRuns = 0, BatchedMvmRuns = 0;
@@ -226,7 +228,7 @@ struct ChunkContext {
 
 /// Runs chunks [First, First + Count) of the inputs (each BatchSamples
 /// samples) through every step.
-llvm::Expected<ChunkResult> runChunk(const ChunkContext &S, llvm::ArrayRef<Tensor> Inputs,
+llvm::Expected<ChunkResult> runChunk(const ChunkContext &S, llvm::ArrayRef<TypedTensor> Inputs,
                                      int64_t First, int64_t Count, int64_t BatchSamples) {
   const Program &P = S.P;
   ChunkResult R;
@@ -240,24 +242,24 @@ llvm::Expected<ChunkResult> runChunk(const ChunkContext &S, llvm::ArrayRef<Tenso
                 S.FirstSample + uint64_t(First * BatchSamples),
                 R.Samples,
                 S.Options.StepByStep};
-  std::vector<Tensor> Values(P.Tensors.size());
+  std::vector<TypedTensor> Values(P.Tensors.size());
   for (size_t I = 0; I < Inputs.size(); ++I) {
-    Tensor &V = Values[P.Inputs[I]];
-    V = Tensor(Inputs[I].Type, stackedShape(P.Tensors[P.Inputs[I]], Count));
-    std::copy_n(Inputs[I].Data.begin() + First * (V.size() / Count), V.size(), V.Data.begin());
+    TypedTensor &V = Values[P.Inputs[I]];
+    V = TypedTensor(Inputs[I].type(), stackedShape(P.Tensors[P.Inputs[I]], Count));
+    copyElements(Inputs[I], First * (V.size() / Count), V, 0, V.size());
   }
   for (size_t I = 0; I < P.Steps.size(); ++I) {
     const Step &St = P.Steps[I];
     const TensorDesc &OutDesc = P.Tensors[St.Outputs[0]];
-    Tensor Out(OutDesc.Type, stackedShape(OutDesc, Count));
-    std::vector<const Tensor *> Ins;
+    TypedTensor Out(OutDesc.Type, stackedShape(OutDesc, Count));
+    std::vector<const TypedTensor *> Ins;
     for (uint32_t T : St.Inputs)
       Ins.push_back(&Values[T]);
     // Host steps may have no step inputs (constants only).
-    const Tensor &In = Ins.empty() ? Out : *Ins[0];
+    const TypedTensor &In = Ins.empty() ? Out : *Ins[0];
     StepStats Delta;
     Delta.Samples = R.Samples;
-    std::vector<Tensor> HostResults;
+    std::vector<TypedTensor> HostResults;
     llvm::Error E = llvm::Error::success();
     switch (St.Kind) {
     case StepKind::Mvm:
@@ -296,7 +298,7 @@ llvm::Expected<ChunkResult> runChunk(const ChunkContext &S, llvm::ArrayRef<Tenso
       return addContext(std::move(E), "step " + std::to_string(I) + " ('" + St.Layer + "')");
     if (St.Kind == StepKind::Host) {
       // Off the chip: no buffer, NMPU or transfer counters, no chip cost.
-      for (const Tensor *T : Ins)
+      for (const TypedTensor *T : Ins)
         Delta.HostElements += T->size();
       Out = std::move(HostResults[0]);
       for (size_t R = 1; R < HostResults.size(); ++R)
@@ -310,46 +312,70 @@ llvm::Expected<ChunkResult> runChunk(const ChunkContext &S, llvm::ArrayRef<Tenso
     Values[St.Outputs[0]] = std::move(Out);
   }
   for (uint32_t O : P.Outputs)
-    R.Outputs.push_back(Values[O]);
+    R.Outputs.push_back(Values[O]); // a copy: a tensor may be two outputs
   return R;
+}
+
+/// \p Given inputs are the graph's, no more, no fewer.
+llvm::Error checkInputCount(const Program &P, size_t Given) {
+  if (Given == P.Inputs.size())
+    return llvm::Error::success();
+  std::string Names;
+  for (uint32_t I : P.Inputs)
+    Names += (Names.empty() ? "'" : ", '") + tensorName(P, I) + "'";
+  return makeError("the model takes {} inputs ({}), {} given", P.Inputs.size(), Names, Given);
 }
 
 } // namespace
 
 llvm::Expected<std::vector<Tensor>> Session::run(llvm::ArrayRef<Tensor> Inputs) {
   const Program &P = S->P;
-  if (Inputs.size() != P.Inputs.size()) {
-    std::string Names;
-    for (uint32_t I : P.Inputs)
-      Names += (Names.empty() ? "'" : ", '") + tensorName(P, I) + "'";
-    return makeError("the model takes {} inputs ({}), {} given", P.Inputs.size(), Names,
-                     Inputs.size());
+  if (llvm::Error E = checkInputCount(P, Inputs.size()))
+    return E;
+  std::vector<TypedTensor> Typed;
+  for (size_t I = 0; I < Inputs.size(); ++I) {
+    // A Tensor may hold other than its shape's elements, a TypedTensor not.
+    const Tensor &In = Inputs[I];
+    if (In.size() != numElements(In.Dims) || llvm::any_of(In.Dims, [](int64_t D) { return D < 0; }))
+      return makeError("input '{}' holds {} values for the shape {}", P.Tensors[P.Inputs[I]].Name,
+                       In.size(), shapeToString(In.Dims));
+    Typed.emplace_back(In);
   }
+  llvm::Expected<std::vector<TypedTensor>> Outputs = run(Typed);
+  if (!Outputs)
+    return Outputs.takeError();
+  std::vector<Tensor> Results;
+  for (const TypedTensor &O : *Outputs)
+    Results.push_back(O.toTensor());
+  return Results;
+}
+
+llvm::Expected<std::vector<TypedTensor>> Session::run(llvm::ArrayRef<TypedTensor> Inputs) {
+  const Program &P = S->P;
+  if (llvm::Error E = checkInputCount(P, Inputs.size()))
+    return E;
   // Split every input into chunks of the model's batch.
   int64_t Chunks = -1;
   for (size_t I = 0; I < Inputs.size(); ++I) {
     const TensorDesc &D = P.Tensors[P.Inputs[I]];
-    const Tensor &In = Inputs[I];
-    if (In.Type != D.Type)
+    const TypedTensor &In = Inputs[I];
+    if (In.type() != D.Type)
       return makeError("input '{}' has element type {}, the model expects {}", D.Name,
-                       dtypeName(In.Type).str(), dtypeName(D.Type).str());
-    if (In.size() != numElements(In.Dims) ||
-        std::any_of(In.Dims.begin(), In.Dims.end(), [](int64_t Dim) { return Dim < 0; }))
-      return makeError("input '{}' holds {} values for the shape {}", D.Name, In.size(),
-                       shapeToString(In.Dims));
+                       dtypeName(In.type()).str(), dtypeName(D.Type).str());
+    const Shape &Dims = In.dims();
     Shape Want = stackedShape(D, 1);
-    bool Fits = In.Dims.size() == Want.size() && !Want.empty() && Want[0] > 0 &&
-                In.Dims[0] % Want[0] == 0 &&
-                std::equal(Want.begin() + 1, Want.end(), In.Dims.begin() + 1);
-    int64_t N = Fits ? In.Dims[0] / Want[0] : (In.Dims == Want ? 1 : -1);
+    bool Fits = Dims.size() == Want.size() && !Want.empty() && Want[0] > 0 &&
+                Dims[0] % Want[0] == 0 &&
+                std::equal(Want.begin() + 1, Want.end(), Dims.begin() + 1);
+    int64_t N = Fits ? Dims[0] / Want[0] : (Dims == Want ? 1 : -1);
     if (N < 0)
       return makeError("input '{}' has shape {}, the model expects {}{}", D.Name,
-                       shapeToString(In.Dims), shapeToString(D.Dims),
+                       shapeToString(Dims), shapeToString(D.Dims),
                        D.Dims.empty() || D.Dims[0] < 0 ? ""
                                                        : " (or a multiple of its first dimension)");
     if (N == 0)
       return makeError("input '{}' has shape {}: it holds no samples; give at least one", D.Name,
-                       shapeToString(In.Dims));
+                       shapeToString(Dims));
     if (Chunks >= 0 && N != Chunks)
       return makeError("input '{}' holds {} batches, the inputs before it {}", D.Name, N, Chunks);
     Chunks = N;
@@ -380,7 +406,7 @@ llvm::Expected<std::vector<Tensor>> Session::run(llvm::ArrayRef<Tensor> Inputs) 
     ExactMatrix::gemmOnCallingThread();
     Done[C].emplace(runChunk(Context, Inputs, Ranges[C].first, Ranges[C].second, BatchSamples));
   });
-  std::vector<std::vector<Tensor>> ChunkOutputs;
+  std::vector<std::vector<TypedTensor>> ChunkOutputs;
   llvm::Error Failure = llvm::Error::success();
   for (std::optional<llvm::Expected<ChunkResult>> &R : Done) {
     if (!*R) {
@@ -407,13 +433,13 @@ llvm::Expected<std::vector<Tensor>> Session::run(llvm::ArrayRef<Tensor> Inputs) 
   S->SamplesRun += uint64_t(Chunks * BatchSamples);
 
   // Concatenate the chunks' outputs along the first dimension.
-  std::vector<Tensor> Results = std::move(ChunkOutputs[0]);
+  std::vector<TypedTensor> Results = std::move(ChunkOutputs[0]);
   for (size_t O = 0; O < Results.size(); ++O) {
-    if (ChunkOutputs.size() > 1 && Results[O].Dims.empty())
+    if (ChunkOutputs.size() > 1 && Results[O].dims().empty())
       return makeError("output '{}' is a scalar, so the model cannot run {} batches",
                        tensorName(P, P.Outputs[O]), Chunks);
     for (size_t C = 1; C < ChunkOutputs.size(); ++C)
-      appendRows(Results[O], ChunkOutputs[C][O]);
+      Results[O].appendRows(ChunkOutputs[C][O]);
   }
   return Results;
 }

@@ -107,14 +107,16 @@ double storeAs(DType T, double V) {
   }
   if (!std::isfinite(V))
     return 0;
-  // Two's-complement wrap of the integer part to the type's width.
+  // Two's-complement wrap of the integer part to the type's width. A signed
+  // result moves by the modulus only when out of range: adding 2^64 to a
+  // small negative i64 would round it away.
   double Modulus = std::ldexp(1.0, static_cast<int>(bitWidth(T)));
   double R = std::fmod(std::trunc(V), Modulus);
-  if (R < 0)
-    R += Modulus;
-  if (isSigned(T) && R >= Modulus / 2)
-    R -= Modulus;
-  return R;
+  if (!isSigned(T))
+    return R < 0 ? R + Modulus : R;
+  if (R >= Modulus / 2)
+    return R - Modulus;
+  return R < -Modulus / 2 ? R + Modulus : R;
 }
 
 void appendRows(Tensor &To, const Tensor &More) {

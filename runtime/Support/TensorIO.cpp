@@ -514,13 +514,21 @@ llvm::Expected<NpyRows> NpyRows::open(llvm::StringRef Path) {
   return R;
 }
 
-Tensor NpyRows::rows(int64_t First, int64_t Count) const {
-  const int64_t RowBytes = RowElements * byteWidth(Type);
+TypedTensor NpyRows::rows(int64_t First, int64_t Count) const {
+  // .npy has no sub-byte types: every element has whole bytes.
+  const int64_t Width = byteWidth(Type);
   Shape Dims = this->Dims;
   Dims[0] = Count;
-  return Tensor(
-      Type, Dims,
-      decodeBytes(Body.substr(First * RowBytes, Count * RowBytes), Type, Count * RowElements));
+  TypedTensor T(Type, Dims);
+  const llvm::StringRef Slab = Body.substr(First * RowElements * Width);
+  // Decoded a block at a time: the slab never exists as doubles.
+  constexpr int64_t Block = 4096;
+  for (int64_t Done = 0; Done < T.size(); Done += Block) {
+    const int64_t N = std::min(Block, T.size() - Done);
+    std::vector<double> Values = decodeBytes(Slab.substr(Done * Width, N * Width), Type, N);
+    T.write(Done, N, Values.data());
+  }
+  return T;
 }
 
 } // namespace qnn

@@ -147,30 +147,33 @@ static Expected<std::vector<Tensor>> runByRows(Session &S, const std::vector<Npy
   const int64_t Batch = std::max<int64_t>(1, P.Tensors[P.Inputs[0]].Dims[0]);
   const int64_t PerRun =
       std::max<int64_t>(Batch, StreamElements / std::max<int64_t>(1, RowElements) / Batch * Batch);
-  std::vector<Tensor> All;
+  std::vector<TypedTensor> All;
   int64_t First = 0;
   do {
     const int64_t Count = std::min(PerRun, Rows - First);
-    std::vector<Tensor> Inputs;
+    std::vector<TypedTensor> Inputs;
     for (const NpyRows &A : Arrays)
       Inputs.push_back(A.rows(First, Count));
-    Expected<std::vector<Tensor>> Outputs = S.run(Inputs);
+    Expected<std::vector<TypedTensor>> Outputs = S.run(Inputs);
     if (!Outputs)
       return Outputs.takeError();
     if (All.empty()) {
       All = std::move(*Outputs);
     } else {
       for (size_t O = 0; O < All.size(); ++O) {
-        if (All[O].Dims.empty())
+        if (All[O].dims().empty())
           return makeError("output '{}' is a scalar, so the inputs cannot run in pieces; give "
                            "--stream-elements={} or more",
                            P.Tensors[P.Outputs[O]].Name, Rows * RowElements);
-        appendRows(All[O], (*Outputs)[O]);
+        All[O].appendRows((*Outputs)[O]);
       }
     }
     First += Count;
   } while (First < Rows);
-  return All;
+  std::vector<Tensor> Results;
+  for (const TypedTensor &O : All)
+    Results.push_back(O.toTensor());
+  return Results;
 }
 
 /// Prints "<Label>: <type>[<shape>]" and the values, one innermost row a line.

@@ -13,6 +13,7 @@
 #include "qnn/Runtime/ChipModel.h"
 #include "qnn/Runtime/Stats.h"
 #include "qnn/Support/Tensor.h"
+#include "qnn/Support/TypedTensor.h"
 #include "qnn/Target/Target.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/Support/Error.h"
@@ -60,7 +61,10 @@ public:
 
   /// Runs the graph inputs, in Program::Inputs order. A symbolic batch takes
   /// any batch size; a fixed batch B takes any multiple of B (run as that
-  /// many batches, outputs concatenated in order).
+  /// many batches, outputs concatenated in order). Inputs and outputs hold
+  /// each element as its type, as the runtime does between steps.
+  llvm::Expected<std::vector<TypedTensor>> run(llvm::ArrayRef<TypedTensor> Inputs);
+  /// The same on tensors of doubles, converted at the boundary.
   llvm::Expected<std::vector<Tensor>> run(llvm::ArrayRef<Tensor> Inputs);
 
   const image::Program &program() const;

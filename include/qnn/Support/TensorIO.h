@@ -10,6 +10,7 @@
 #define QNN_SUPPORT_TENSORIO_H
 
 #include "qnn/Support/Tensor.h"
+#include "qnn/Support/TypedTensor.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include <memory>
@@ -50,8 +51,9 @@ public:
   int64_t rowCount() const { return Dims[0]; }
   int64_t rowElements() const { return RowElements; }
   /// Rows [First, First + Count), which must lie inside the array, as a
-  /// tensor of shape [Count, dims()[1:]...].
-  Tensor rows(int64_t First, int64_t Count) const;
+  /// tensor of shape [Count, dims()[1:]...], each element stored as its type
+  /// (what Session::run takes, at a fraction of the doubles' memory).
+  TypedTensor rows(int64_t First, int64_t Count) const;
 
 private:
   std::unique_ptr<llvm::MemoryBuffer> Buffer;

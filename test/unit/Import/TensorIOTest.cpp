@@ -135,10 +135,11 @@ TEST(TensorIO, NpyRowsReadSlabsOfTheFirstDimension) {
   EXPECT_EQ(Rows->rowElements(), 6);
   EXPECT_EQ(Rows->type(), DType::I16);
   // Rows 1 and 2 are elements 6 to 17.
-  EXPECT_EQ(Rows->rows(1, 2), Tensor(DType::I16, {2, 2, 3},
-                                     std::vector<double>(Values.begin() + 6, Values.begin() + 18)));
-  EXPECT_EQ(Rows->rows(4, 1).Data.back(), Values.back());
-  EXPECT_EQ(Rows->rows(5, 0).Dims, (Shape{0, 2, 3}));
+  EXPECT_EQ(
+      Rows->rows(1, 2).toTensor(),
+      Tensor(DType::I16, {2, 2, 3}, std::vector<double>(Values.begin() + 6, Values.begin() + 18)));
+  EXPECT_EQ(Rows->rows(4, 1).toTensor().Data.back(), Values.back());
+  EXPECT_EQ(Rows->rows(5, 0).dims(), (Shape{0, 2, 3}));
 
   // A scalar has no rows.
   ASSERT_FALSE(static_cast<bool>(writeNpyFile(Tensor(DType::F32, {}, {1.5}), Path)));

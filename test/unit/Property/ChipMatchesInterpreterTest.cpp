@@ -478,6 +478,10 @@ void checkCase(Case &C, const Target &T, llvm::StringRef Polarity, Tally &Counts
     EXPECT_EQ(Chip[0].Data, Reference[0].Data) << "batched chip model != step by step";
     expectSameStats(S->stats(), Stepwise->stats());
     EXPECT_EQ(Stepwise->stats().BatchedMvmRuns, 0u);
+    // Typed inputs and outputs (what qnn-run streams) hold the same values.
+    std::vector<TypedTensor> Typed =
+        unwrap(Stepwise->run(std::vector<TypedTensor>{TypedTensor(C.Input)}), "typed");
+    EXPECT_EQ(Typed[0].toTensor(), Chip[0]) << "typed run != tensor run";
     Counts.MvmRuns += S->stats().MvmRuns;
     Counts.BatchedMvmRuns += S->stats().BatchedMvmRuns;
     if (Mode == NmpuMode::Fp32) {

@@ -430,6 +430,24 @@ TEST_F(NmpuSteps, ShapeMismatchesNameTheStep) {
       "step 0 ('bad'): input 2x4 and output 7 differ in size");
 }
 
+/// Results are stored as their type (qnn::TypedTensor): a clamp wider than
+/// an i4 output wraps, as the reference interpreters' stores do.
+TEST_F(NmpuSteps, ResultsWrapToTheirType) {
+  Step S;
+  S.Kind = StepKind::Clamp;
+  S.Clamp.ClampMin = -20;
+  S.Clamp.ClampMax = 20;
+  Program P =
+      oneStep(S, {{"x", DType::I16, {-1, 4}, {}, {}, -1}, {"y", DType::I4, {-1, 4}, {}, {}, -1}});
+  Tensor X(DType::I16, {2, 4}, {-300, -20, -9, 0, 7, 8, 15, 300});
+  Tensor Y = run(P, {X}, NmpuMode::Fixed);
+  EXPECT_EQ(Y.Type, DType::I4);
+  std::vector<double> Want;
+  for (double V : X.Data)
+    Want.push_back(storeAs(DType::I4, std::clamp(V, -20.0, 20.0)));
+  EXPECT_EQ(Y.Data, Want);
+}
+
 TEST_F(NmpuSteps, LoadReadsAndVerifiesTheImageFile) {
   Step S;
   S.Kind = StepKind::Clamp;
