@@ -190,24 +190,24 @@ QNN_CLONE_INLINE void addLoad16(Int32x16 &V, const int32_t *P) {
 }
 QNN_CLONE_INLINE void store16(int32_t *P, const Int32x16 &V) { std::memcpy(P, &V, sizeof V); }
 
-/// addTableSums for tiles of \p Tile columns: per tile, groups a chunk at
-/// a time (32 KiB of table, which stays in the first-level cache), every
-/// read's sums of the tile in registers while it adds the entries of its
-/// driven groups in the chunk.
+/// addTableSums for tiles of \p Tile columns: per tile, every read's sums
+/// of the tile in registers while it adds the entries of its driven groups,
+/// 64 groups (a word of the masks) at a time. The table of a tile stays in
+/// the second-level cache; cutting it into first-level pieces cost more
+/// (a partial sum stored and a loop exit mispredicted per piece) than it
+/// saved.
 template <uint32_t Tile>
 QNN_CLONE_INLINE void addTableSumsOf(const uint8_t *Patterns, const uint64_t *const *Driven,
                                      size_t Reads, uint32_t Groups, const int32_t *Table,
                                      uint32_t Cols, int32_t *Sums) {
   constexpr uint32_t Lanes = 16, Vectors = Tile / Lanes;
-  // A chunk's groups lie in one word of the driven-group masks.
-  constexpr uint32_t ChunkGroups = 32768 / (GroupPatterns * Tile * sizeof(int32_t));
-  static_assert(64 % ChunkGroups == 0);
-  constexpr uint64_t ChunkMask = (uint64_t(1) << ChunkGroups) - 1;
+  // A chunk is a word of the driven-group masks.
+  constexpr uint32_t ChunkGroups = 64;
   const uint32_t Padded = rowTablePadded(Cols);
   for (uint32_t First = 0; First < Cols; First += Tile) {
     for (uint32_t Begin = 0; Begin < Groups; Begin += ChunkGroups) {
       for (size_t R = 0; R < Reads; ++R) {
-        uint64_t Bits = (Driven[R][Begin / 64] >> (Begin % 64)) & ChunkMask;
+        uint64_t Bits = Driven[R][Begin / 64];
         if (Begin > 0 && Bits == 0)
           continue;
         const uint8_t *Pattern = Patterns + R * Groups;
@@ -264,44 +264,39 @@ namespace {
 /// The read-out's current-mode stage.
 enum class Stage { Linear, SmallTanh, Tanh };
 
-/// Whether every column of a read takes tanh's small branch
-/// (fastmath::tanhSmall), the common case: the compression is mild.
-QNN_CLONE_INLINE bool smallTanhArguments(const ColumnReadouts &R, const int32_t *__restrict Sums,
-                                         uint32_t Cols) {
-  // The largest |argument| as bits (ordered as the values are), an integer
-  // maximum that vectorizes where a float comparison's would not.
-  const float *__restrict NonlinIn = R.NonlinIn;
-  uint32_t Largest = 0;
-  for (uint32_t J = 0; J < Cols; ++J) {
-    const float X = NonlinIn[J] * (static_cast<float>(Sums[J]) * R.Supply);
-    Largest = std::max(Largest, fastmath::floatToBits(X) & 0x7fffffffu);
-  }
-  return Largest < fastmath::floatToBits(0.625f);
-}
+/// Arguments of tanh below this take its small branch
+/// (fastmath::tanhSmall).
+constexpr float SmallTanhBound = 0.625f;
 
 /// adcCodes for one read-out stage: loops without a branch, so that each
-/// vectorizes.
+/// vectorizes. Returns the largest |argument| of tanh as bits (ordered as
+/// the values are: an integer maximum, which vectorizes where a float
+/// comparison's would not), 0 for the linear stage.
 template <Stage Current>
-QNN_CLONE_INLINE void adcCodesOf(const ColumnReadouts &R, const int32_t *__restrict Sums,
-                                 const float *__restrict Z, uint32_t Cols,
-                                 int32_t *__restrict Codes) {
+QNN_CLONE_INLINE uint32_t adcCodesOf(const ColumnReadouts &R, const int32_t *__restrict Sums,
+                                     const float *__restrict Z, uint32_t Cols,
+                                     int32_t *__restrict Codes) {
   const float *__restrict Gain = R.Gain, *__restrict OffsetFS = R.OffsetFS;
   const float *__restrict NoiseFS = R.NoiseFS, *__restrict CodeScale = R.CodeScale;
   const float *__restrict NonlinIn = R.NonlinIn, *__restrict NonlinOut = R.NonlinOut;
   const float Supply = R.Supply, MaxCode = R.MaxCode;
+  uint32_t Largest = 0;
   // floor(I * A / FS + 1/2) clamped to [0, A]: clamping first, truncation
   // is the floor.
   for (uint32_t J = 0; J < Cols; ++J) {
     float I = static_cast<float>(Sums[J]) * Supply;
-    if constexpr (Current == Stage::SmallTanh)
-      I = NonlinOut[J] * fastmath::tanhSmall(NonlinIn[J] * I);
-    if constexpr (Current == Stage::Tanh)
-      I = NonlinOut[J] * fastmath::tanh(NonlinIn[J] * I);
+    if constexpr (Current != Stage::Linear) {
+      const float Argument = NonlinIn[J] * I;
+      Largest = std::max(Largest, fastmath::floatToBits(Argument) & 0x7fffffffu);
+      I = NonlinOut[J] *
+          (Current == Stage::SmallTanh ? fastmath::tanhSmall(Argument) : fastmath::tanh(Argument));
+    }
     I = Gain[J] * I + OffsetFS[J];
     I += NoiseFS[J] * Z[J];
     const float Code = std::min(std::max(I * CodeScale[J] + 0.5f, 0.0f), MaxCode);
     Codes[J] = static_cast<int32_t>(Code);
   }
+  return Largest;
 }
 
 } // namespace
@@ -313,9 +308,10 @@ void adcCodes(const ColumnReadouts *const *Readouts, const int32_t *Sums, size_t
     const ColumnReadouts &Read = *Readouts[R];
     if (!Read.Nonlinear)
       adcCodesOf<Stage::Linear>(Read, Sums, Z, Cols, Codes);
-    else if (smallTanhArguments(Read, Sums, Cols))
-      adcCodesOf<Stage::SmallTanh>(Read, Sums, Z, Cols, Codes);
-    else
+    // The compression is mild: every column of a read takes tanh's small
+    // branch, unless the codes are read again through the whole tanh.
+    else if (adcCodesOf<Stage::SmallTanh>(Read, Sums, Z, Cols, Codes) >=
+             fastmath::floatToBits(SmallTanhBound))
       adcCodesOf<Stage::Tanh>(Read, Sums, Z, Cols, Codes);
   }
 }

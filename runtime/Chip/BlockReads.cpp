@@ -45,7 +45,7 @@ void ChipModel::prepareBlockReads(const MvmStep &S, const Block &B, size_t Vecto
     for (uint32_t J = 0; J < Cols; ++J)
       Scratch.Shifts[Phase * Cols + J] = static_cast<int8_t>(B.readShift(A, Phase, J));
   if (Analog) {
-    Scratch.Cells = CellCurrents[B.Array].data() + size_t(B.RowOffset) * A.Cols + B.ColOffset;
+    Scratch.Cells = arrayCurrents(B.Array) + size_t(B.RowOffset) * A.Cols + B.ColOffset;
     Scratch.Stride = A.Cols;
     Scratch.Readouts.resize(Phases);
     Scratch.Constants.resize(Phases);

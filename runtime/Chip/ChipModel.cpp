@@ -26,8 +26,9 @@ namespace {
 /// 24 (beyond, a unit is far below any noise).
 int currentFractionBits(llvm::ArrayRef<float> G, uint32_t Cols, double MaxDrive) {
   std::vector<double> ColumnSum(Cols, 0.0);
-  for (size_t I = 0; I < G.size(); ++I)
-    ColumnSum[I % Cols] += G[I];
+  for (size_t Row = 0; Row < G.size(); Row += Cols)
+    for (uint32_t J = 0; J < Cols; ++J)
+      ColumnSum[J] += G[Row + J];
   const double Largest = MaxDrive * *std::max_element(ColumnSum.begin(), ColumnSum.end());
   int Bits = 24;
   while (Bits > 0 && std::ldexp(Largest + double(G.size() / Cols), Bits) >= std::ldexp(1.0, 30))
@@ -73,7 +74,10 @@ ChipModel::ChipModel(const Target &T, const Program &P, NmpuMode Nmpu,
   const double MaxCode = T.maxAdcCode();
   const double MaxDrive = double((1u << T.DacBits) - 1);
   const size_t Arrays = P.Arrays.size();
-  CellCurrents.resize(Arrays);
+  FirstCell.resize(Arrays + 1, 0);
+  for (size_t Array = 0; Array < Arrays; ++Array)
+    FirstCell[Array + 1] = FirstCell[Array] + P.Arrays[Array].Levels.size();
+  CellCurrents = HugePageArray<int32_t>(FirstCell[Arrays]);
   CurrentBits.resize(Arrays);
   ColumnGain.resize(Arrays);
   ColumnOffset.resize(Arrays);
@@ -86,8 +90,8 @@ ChipModel::ChipModel(const Target &T, const Program &P, NmpuMode Nmpu,
     programmedCurrents(A.Levels.data(), CellZ, D.G.size(), static_cast<float>(Analog->SigmaProgram),
                        static_cast<float>(Drift), D.G.data());
     CurrentBits[Array] = currentFractionBits(D.G, A.Cols, MaxDrive);
-    CellCurrents[Array].resize(D.G.size());
-    fixedPointCurrents(D.G.data(), D.G.size(), CurrentBits[Array], CellCurrents[Array].data());
+    fixedPointCurrents(D.G.data(), D.G.size(), CurrentBits[Array],
+                       CellCurrents.data() + FirstCell[Array]);
     ColumnGain[Array].resize(A.Cols);
     const float *GainZ = normals(ReadNoise::GainStep, Index, 1, A.Cols, D);
     for (unsigned J = 0; J < A.Cols; ++J)
@@ -191,7 +195,7 @@ std::vector<int32_t> ChipModel::testRead(uint32_t Array, llvm::ArrayRef<int32_t>
   }
   std::vector<int32_t> Sums(A.Cols);
   std::vector<float> Z(A.Cols, 0.0f);
-  addColumnSums(Drive.data(), A.Rows, CellCurrents[Array].data(), A.Cols, A.Cols, Sums.data());
+  addColumnSums(Drive.data(), A.Rows, arrayCurrents(Array), A.Cols, A.Cols, Sums.data());
   // Test reads draw their noise at a step number no image step has.
   if (Analog->SigmaRead > 0 || Analog->SigmaReadFloor > 0) {
     ReadNoise::Scratch NoiseScratch;

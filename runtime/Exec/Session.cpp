@@ -306,7 +306,6 @@ llvm::Expected<ChunkResult> runChunk(const ChunkContext &S, llvm::ArrayRef<Typed
     } else {
       countTraffic(St, Values, Out, S.ProducerTile, S.T.Tiles, Delta);
       Delta.Cycles = St.Cycles * Delta.Samples;
-      Delta.computeCost(S.T.Cost);
     }
     R.Steps.push_back(std::move(Delta));
     Values[St.Outputs[0]] = std::move(Out);
@@ -389,17 +388,21 @@ llvm::Expected<std::vector<TypedTensor>> Session::run(llvm::ArrayRef<TypedTensor
   if (!P.Inputs.empty() && !P.Tensors[P.Inputs[0]].Dims.empty()) {
     int64_t Dim = P.Tensors[P.Inputs[0]].Dims[0];
     BatchSamples = std::max<int64_t>(1, Dim);
-    // At least 16 chunks where the batch allows, to keep every thread
-    // busy; the split depends on the batch, never on the thread count.
+    // Two chunks per thread where the batch allows (a thread that finishes
+    // early takes another), as large as that: a chunk's blocks are read
+    // for all its vectors at once. Nothing a run computes or counts depends
+    // on the split.
     if (Dim < 0)
-      Stack = std::clamp<int64_t>(llvm::divideCeil(Chunks, 16), 1, S->StackedSamples);
+      Stack = std::clamp<int64_t>(
+          llvm::divideCeil(Chunks, 2 * static_cast<int64_t>(workerThreads(S->Options))), 1,
+          S->StackedSamples);
   }
   std::vector<std::pair<int64_t, int64_t>> Ranges; // first chunk, chunks
   for (int64_t First = 0; First < Chunks; First += Stack)
     Ranges.push_back({First, std::min(Stack, Chunks - First)});
   // Chunks are independent and run on the threads; their counters merge
   // in chunk order, and analog read noise is keyed by sample number, so any
-  // thread count gives the same results and statistics.
+  // thread count and split give the same results and statistics.
   std::vector<std::optional<llvm::Expected<ChunkResult>>> Done(Ranges.size());
   const ChunkContext Context{P, S->T, S->Options, *S->Chip, S->ProducerTile, S->SamplesRun};
   parallelFor(Ranges.size(), workerThreads(S->Options), [&](size_t C, size_t) {
@@ -431,6 +434,16 @@ llvm::Expected<std::vector<TypedTensor>> Session::run(llvm::ArrayRef<TypedTensor
   if (Failure)
     return Failure;
   S->SamplesRun += uint64_t(Chunks * BatchSamples);
+  // The costs are linear in the counters: computed from the totals so far,
+  // they do not depend on how the runs were cut into chunks.
+  S->Stats.Total.LatencyNs = S->Stats.Total.EnergyPj = 0;
+  for (size_t I = 0; I < P.Steps.size(); ++I) {
+    StepStats &Step = S->Stats.Steps[I];
+    if (P.Steps[I].Kind != StepKind::Host)
+      Step.computeCost(S->T.Cost);
+    S->Stats.Total.LatencyNs += Step.LatencyNs;
+    S->Stats.Total.EnergyPj += Step.EnergyPj;
+  }
 
   // Concatenate the chunks' outputs along the first dimension.
   std::vector<TypedTensor> Results = std::move(ChunkOutputs[0]);

@@ -14,6 +14,7 @@
 #include "qnn/Image/Program.h"
 #include "qnn/Runtime/AnalogRead.h"
 #include "qnn/Runtime/ExactMatrix.h"
+#include "qnn/Runtime/HugePageArray.h"
 #include "qnn/Runtime/ReadNoise.h"
 #include "qnn/Runtime/Stats.h"
 #include "qnn/Target/NmpuArith.h"
@@ -195,7 +196,12 @@ private:
   /// Analog mode, per array: every cell's current (level x variation x
   /// drift) in fixed point with CurrentBits[array] fraction bits, as few as
   /// keep every column's sum below 2^30 (AnalogRead.h: integer sums).
-  std::vector<std::vector<int32_t>> CellCurrents;
+  HugePageArray<int32_t> CellCurrents;
+  std::vector<size_t> FirstCell; ///< per array, its first cell in CellCurrents
+  /// Array \p Array's cell currents, row by row.
+  const int32_t *arrayCurrents(uint32_t Array) const {
+    return CellCurrents.data() + FirstCell[Array];
+  }
   std::vector<int> CurrentBits;
   /// Analog mode, per array: every column's gain and offset (relative to
   /// the range in use).
