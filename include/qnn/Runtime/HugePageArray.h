@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <memory>
 #include <type_traits>
+#include <utility>
 
 namespace qnn::runtime {
 
@@ -31,6 +32,14 @@ public:
   /// \p Count elements, uninitialized.
   explicit HugePageArray(size_t Count)
       : Elements(static_cast<T *>(allocateHugePages(Count * sizeof(T)))), Count(Count) {}
+
+  HugePageArray(HugePageArray &&O) noexcept
+      : Elements(std::move(O.Elements)), Count(std::exchange(O.Count, 0)) {}
+  HugePageArray &operator=(HugePageArray &&O) noexcept {
+    Elements = std::move(O.Elements);
+    Count = std::exchange(O.Count, 0);
+    return *this;
+  }
 
   T *data() { return Elements.get(); }
   const T *data() const { return Elements.get(); }

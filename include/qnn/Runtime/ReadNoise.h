@@ -24,8 +24,9 @@ namespace qnn::runtime {
 /// A read happens at step Step of the image, input phase Phase (below 256)
 /// and vector Vector of the session (samples count on across a session's
 /// runs; the position holds its low 38 bits), on a column of an array of
-/// the image (columns below 2^20). The blocks of one layer never share an
-/// array's column, so no two reads of a vector and phase share a position.
+/// the image (columns below 2^18), read with the other columns of its block.
+/// The blocks of one layer never share an array's column, so no two reads
+/// of a vector and phase share a position.
 class ReadNoise {
 public:
   /// Steps no image has, at which the instance's own variation is drawn
@@ -44,14 +45,15 @@ public:
 
   /// The buffers of normals(), kept by its caller between calls.
   struct Scratch {
-    std::vector<uint32_t> High, Low, Tiles; ///< per read and tile of columns
-    std::vector<float> Draws;
+    std::vector<uint32_t> C0, C1; ///< the counters' first two words
+    std::vector<float> Draws, Rows;
   };
 
   /// \p Z[i * Count + c] = the standard normal draw of column
   /// \p FirstColumn + c of array \p Array in phase \p Phases[i] of step
   /// \p Step for vector \p Vectors[i], for c < \p Count: read i of the
-  /// array's columns is that of vector Vectors[i] in phase Phases[i].
+  /// block of columns [FirstColumn, FirstColumn + Count) is that of vector
+  /// Vectors[i] in phase Phases[i] (docs/analog-model.md: the draws).
   void normals(uint32_t Step, uint32_t Array, llvm::ArrayRef<uint64_t> Vectors,
                llvm::ArrayRef<uint8_t> Phases, uint32_t FirstColumn, uint32_t Count, float *Z,
                Scratch &S) const;
