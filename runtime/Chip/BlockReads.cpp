@@ -129,7 +129,6 @@ void ChipModel::readBlockVectors(const MvmStep &S, const Block &B, uint32_t Step
     }
   }
 
-  const bool Calibrated = calibrated(B.Array);
   if (Analog) {
     const float *Z = nullptr;
     size_t ZStride = Cols;
@@ -152,6 +151,7 @@ void ChipModel::readBlockVectors(const MvmStep &S, const Block &B, uint32_t Step
                  Scratch.Codes.data() + R * Cols);
   }
 
+  const bool Calibrated = calibrated(B.Array);
   for (size_t R = 0; R < Reads; ++R) {
     const unsigned Phase = Scratch.ReadPhase[R];
     const int32_t *Codes = Scratch.Codes.data() + R * Cols;

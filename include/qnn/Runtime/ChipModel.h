@@ -193,9 +193,10 @@ private:
   };
   static constexpr int CorrectionBits = 16;
   std::vector<std::vector<ColumnCorrection>> Corrections; ///< empty: none
-  /// Analog mode, per array: every cell's current (level x variation x
-  /// drift) in fixed point with CurrentBits[array] fraction bits, as few as
-  /// keep every column's sum below 2^30 (AnalogRead.h: integer sums).
+  /// Analog mode, the arrays one after another: every cell's current
+  /// (level x variation x drift) in fixed point with CurrentBits[array]
+  /// fraction bits, as few as keep every column's sum below 2^30
+  /// (AnalogRead.h: integer sums).
   HugePageArray<int32_t> CellCurrents;
   std::vector<size_t> FirstCell; ///< per array, its first cell in CellCurrents
   /// Array \p Array's cell currents, row by row.
