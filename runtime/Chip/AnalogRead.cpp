@@ -111,6 +111,22 @@ void buildRowTable(const int32_t *G, size_t Stride, uint32_t Rows, uint32_t Cols
   }
 }
 
+namespace {
+
+/// The inputs of the group of rows from \p Row of \p Rows, a byte each in
+/// a word (row Row in the lowest byte), rows past the end as 0.
+QNN_CLONE_INLINE uint32_t groupWord(const uint8_t *In, uint32_t Row, uint32_t Rows) {
+  uint32_t Word = 0;
+  if (Row + RowsPerGroup <= Rows)
+    std::memcpy(&Word, In + Row, sizeof Word);
+  else
+    for (uint32_t I = 0; Row + I < Rows; ++I)
+      Word |= uint32_t(In[Row + I]) << (8 * I);
+  return Word;
+}
+
+} // namespace
+
 QNN_VECTOR_CLONES
 void rowPatterns(const uint8_t *In, uint32_t Rows, unsigned Phase, uint8_t *Patterns) {
   // Four one-byte inputs to a word; the bits of the phase are then bits
@@ -119,18 +135,15 @@ void rowPatterns(const uint8_t *In, uint32_t Rows, unsigned Phase, uint8_t *Patt
   auto pattern = [Phase](uint32_t Word) {
     return static_cast<uint8_t>((((Word >> Phase) & 0x01010101u) * 0x01020408u) >> 24);
   };
+  // Whole groups in a loop without a branch, which vectorizes.
   const uint32_t Whole = Rows / RowsPerGroup;
   for (uint32_t G = 0; G < Whole; ++G) {
     uint32_t Word;
     std::memcpy(&Word, In + G * RowsPerGroup, sizeof Word);
     Patterns[G] = pattern(Word);
   }
-  if (Whole * RowsPerGroup < Rows) {
-    uint32_t Word = 0;
-    for (uint32_t I = 0; Whole * RowsPerGroup + I < Rows; ++I)
-      Word |= uint32_t(In[Whole * RowsPerGroup + I]) << (8 * I);
-    Patterns[Whole] = pattern(Word);
-  }
+  if (Whole * RowsPerGroup < Rows)
+    Patterns[Whole] = pattern(groupWord(In, Whole * RowsPerGroup, Rows));
 }
 
 uint32_t drivenGroupWords(uint32_t Rows) {
@@ -148,13 +161,7 @@ uint32_t drivenGroups(const uint8_t *In, uint32_t Rows, uint64_t *Masks) {
   for (uint32_t First = 0; First < Rows; First += 8 * RowsPerGroup) {
     uint64_t Matrix = 0;
     for (uint32_t G = 0; G < 8; ++G) {
-      uint32_t Word = 0;
-      const uint32_t Row = First + G * RowsPerGroup;
-      if (Row + RowsPerGroup <= Rows)
-        std::memcpy(&Word, In + Row, sizeof Word);
-      else
-        for (uint32_t I = 0; Row + I < Rows; ++I)
-          Word |= uint32_t(In[Row + I]) << (8 * I);
+      const uint32_t Word = groupWord(In, First + G * RowsPerGroup, Rows);
       Matrix |= uint64_t((Word | Word >> 8 | Word >> 16 | Word >> 24) & 0xff) << (8 * G);
     }
     Matrix = (Matrix & 0xAA55AA55AA55AA55ull) | ((Matrix & 0x00AA00AA00AA00AAull) << 7) |
@@ -264,10 +271,6 @@ namespace {
 /// The read-out's current-mode stage.
 enum class Stage { Linear, SmallTanh, Tanh };
 
-/// Arguments of tanh below this take its small branch
-/// (fastmath::tanhSmall).
-constexpr float SmallTanhBound = 0.625f;
-
 /// adcCodes for one read-out stage: loops without a branch, so that each
 /// vectorizes. Returns the largest |argument| of tanh as bits (ordered as
 /// the values are: an integer maximum, which vectorizes where a float
@@ -311,7 +314,7 @@ void adcCodes(const ColumnReadouts *const *Readouts, const int32_t *Sums, size_t
     // The compression is mild: every column of a read takes tanh's small
     // branch, unless the codes are read again through the whole tanh.
     else if (adcCodesOf<Stage::SmallTanh>(Read, Sums, Z, Cols, Codes) >=
-             fastmath::floatToBits(SmallTanhBound))
+             fastmath::floatToBits(fastmath::TanhSmallBound))
       adcCodesOf<Stage::Tanh>(Read, Sums, Z, Cols, Codes);
   }
 }

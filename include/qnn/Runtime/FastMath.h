@@ -87,8 +87,11 @@ QNN_CLONE_INLINE float exp(float X) {
   return Y * bitsToFloat(uint32_t(N + 127) << 23);
 }
 
-/// tanh of \p A in [0, 0.625) by an odd polynomial (1 - 2 / (e^2x + 1)
-/// would cancel).
+/// Where tanh() leaves its polynomial for the exponential form.
+constexpr float TanhSmallBound = 0.625f;
+
+/// tanh of \p A in [0, TanhSmallBound) by an odd polynomial
+/// (1 - 2 / (e^2x + 1) would cancel).
 QNN_CLONE_INLINE float tanhSmallNonNegative(float A) {
   const float Z = A * A;
   float Small = -5.70498872745e-3f;
@@ -108,12 +111,12 @@ QNN_CLONE_INLINE float tanh(float X) {
   const float Large = 1.0f - 2.0f / (exp(A + A) + 1.0f);
   // A select of the bits: GCC turns a float ?: here into a branch, which
   // stops the loop around from vectorizing.
-  const uint32_t UseSmall = 0u - static_cast<uint32_t>(A < 0.625f);
+  const uint32_t UseSmall = 0u - static_cast<uint32_t>(A < TanhSmallBound);
   return bitsToFloat((floatToBits(Small) & UseSmall) | (floatToBits(Large) & ~UseSmall) | Sign);
 }
 
-/// tanh of \p X in (-0.625, 0.625): what tanh() computes there, without
-/// its large-argument branch.
+/// tanh of \p X in (-TanhSmallBound, TanhSmallBound): what tanh() computes
+/// there, without its large-argument branch.
 QNN_CLONE_INLINE float tanhSmall(float X) {
   const uint32_t Sign = floatToBits(X) & 0x80000000u;
   return bitsToFloat(floatToBits(tanhSmallNonNegative(bitsToFloat(floatToBits(X) ^ Sign))) | Sign);
