@@ -6,6 +6,7 @@
 #include "llvm/Support/SourceMgr.h"
 #include <cmath>
 #include <cstdlib>
+#include <fmt/format.h>
 
 namespace qnn {
 namespace {
@@ -120,8 +121,7 @@ private:
 
 class Parser {
 public:
-  Parser(llvm::StringRef Text, llvm::StringRef Name)
-      : Lex(Text), BufferName(Name.str()) {
+  Parser(llvm::StringRef Text, llvm::StringRef Name) : Lex(Text), BufferName(Name.str()) {
     SM.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBuffer(Text, Name, false), llvm::SMLoc());
     advance();
   }
@@ -136,11 +136,13 @@ public:
 private:
   void advance() { Cur = Lex.next(); }
 
-  bool fail(const llvm::Twine &Msg) {
+  bool fail(const llvm::Twine &Msg) { return failAt(Cur.Text.begin(), Msg); }
+
+  bool failAt(const char *Where, const llvm::Twine &Msg) {
     if (!Message.empty())
       return false;
-    llvm::SMDiagnostic Diag = SM.GetMessage(llvm::SMLoc::getFromPointer(Cur.Text.begin()),
-                                            llvm::SourceMgr::DK_Error, Msg);
+    llvm::SMDiagnostic Diag =
+        SM.GetMessage(llvm::SMLoc::getFromPointer(Where), llvm::SourceMgr::DK_Error, Msg);
     llvm::raw_string_ostream OS(Message);
     Diag.print(nullptr, OS, /*ShowColors=*/false, /*ShowKindLabel=*/true);
     OS.flush();
@@ -235,8 +237,7 @@ private:
           return true;
         }))
       return false;
-    if (llvm::Expected<int64_t> N = limits::checkShape(T.Dims, "the type", /*AllowBatch=*/true);
-        !N)
+    if (llvm::Expected<int64_t> N = limits::checkShape(T.Dims, "the type", /*AllowBatch=*/true); !N)
       return fail(llvm::toString(N.takeError()));
     T.Quant.reset();
     T.Range.reset();
@@ -265,17 +266,15 @@ private:
       return false;
     if (isIdent("axis")) {
       advance();
-      if (!expectPunct('=') || !parseInt(Q.Axis) || !expectPunct(',') ||
-          !expectIdent("scale") || !expectPunct('=') ||
-          !parseList([&] {
+      if (!expectPunct('=') || !parseInt(Q.Axis) || !expectPunct(',') || !expectIdent("scale") ||
+          !expectPunct('=') || !parseList([&] {
             double D;
             if (!parseDouble(D))
               return false;
             Q.Scale.push_back(D);
             return true;
           }) ||
-          !expectPunct(',') || !expectIdent("zp") || !expectPunct('=') ||
-          !parseList([&] {
+          !expectPunct(',') || !expectIdent("zp") || !expectPunct('=') || !parseList([&] {
             int64_t Z = 0;
             if (!parseInt(Z))
               return false;
@@ -288,8 +287,8 @@ private:
     } else {
       double S;
       int64_t Z = 0;
-      if (!expectIdent("scale") || !expectPunct('=') || !parseDouble(S) ||
-          !expectPunct(',') || !expectIdent("zp") || !expectPunct('=') || !parseInt(Z))
+      if (!expectIdent("scale") || !expectPunct('=') || !parseDouble(S) || !expectPunct(',') ||
+          !expectIdent("zp") || !expectPunct('=') || !parseInt(Z))
         return false;
       Q.Scale = {S};
       Q.ZeroPoint = {Z};
@@ -380,7 +379,9 @@ private:
       return fail("elided constants cannot be parsed; print without elision");
     Tensor Data(T.Elem, T.Dims, {});
     bool Single = T.Elem == DType::F32 || T.Elem == DType::F16;
+    bool Whole = isInteger(T.Elem) || T.Elem == DType::Bool;
     if (!parseList([&] {
+          const char *At = Cur.Text.begin();
           double D;
           if (Single && Cur.Kind == Tok::Number) {
             std::string S(Cur.Text);
@@ -389,6 +390,10 @@ private:
           } else if (!parseDouble(D)) {
             return false;
           }
+          if (Whole && !holdsInteger(T.Elem, D))
+            return failAt(At, fmt::format("constant '%{}' element {} ({}) is not a whole number "
+                                          "that {} can hold",
+                                          Name, Data.Data.size(), D, dtypeName(T.Elem).str()));
           Data.Data.push_back(D);
           return true;
         }))

@@ -1,6 +1,7 @@
 //===- DType.cpp - Element types of tensors -------------------------------===//
 #include "qnn/Support/DType.h"
 #include "llvm/ADT/StringSwitch.h"
+#include <cmath>
 
 namespace qnn {
 
@@ -17,17 +18,27 @@ struct DTypeInfo {
 // FLOAT8E4M3FNUZ=18 FLOAT8E5M2=19 FLOAT8E5M2FNUZ=20 UINT4=21 INT4=22
 // FLOAT4E2M1=23 UINT2=25 INT2=26.
 constexpr DTypeInfo Infos[] = {
-    {DType::F32, "f32", 32, 1},         {DType::F16, "f16", 16, 10},
-    {DType::F64, "f64", 64, 11},        {DType::BF16, "bf16", 16, 16},
-    {DType::I2, "i2", 2, 26},           {DType::U2, "u2", 2, 25},
-    {DType::I4, "i4", 4, 22},           {DType::U4, "u4", 4, 21},
-    {DType::I8, "i8", 8, 3},            {DType::U8, "u8", 8, 2},
-    {DType::I16, "i16", 16, 5},         {DType::U16, "u16", 16, 4},
-    {DType::I32, "i32", 32, 6},         {DType::U32, "u32", 32, 12},
-    {DType::I64, "i64", 64, 7},         {DType::U64, "u64", 64, 13},
-    {DType::Bool, "bool", 1, 9},        {DType::F8E4M3FN, "f8e4m3fn", 8, 17},
+    {DType::F32, "f32", 32, 1},
+    {DType::F16, "f16", 16, 10},
+    {DType::F64, "f64", 64, 11},
+    {DType::BF16, "bf16", 16, 16},
+    {DType::I2, "i2", 2, 26},
+    {DType::U2, "u2", 2, 25},
+    {DType::I4, "i4", 4, 22},
+    {DType::U4, "u4", 4, 21},
+    {DType::I8, "i8", 8, 3},
+    {DType::U8, "u8", 8, 2},
+    {DType::I16, "i16", 16, 5},
+    {DType::U16, "u16", 16, 4},
+    {DType::I32, "i32", 32, 6},
+    {DType::U32, "u32", 32, 12},
+    {DType::I64, "i64", 64, 7},
+    {DType::U64, "u64", 64, 13},
+    {DType::Bool, "bool", 1, 9},
+    {DType::F8E4M3FN, "f8e4m3fn", 8, 17},
     {DType::F8E4M3FNUZ, "f8e4m3fnuz", 8, 18},
-    {DType::F8E5M2, "f8e5m2", 8, 19},   {DType::F8E5M2FNUZ, "f8e5m2fnuz", 8, 20},
+    {DType::F8E5M2, "f8e5m2", 8, 19},
+    {DType::F8E5M2FNUZ, "f8e5m2fnuz", 8, 20},
     {DType::F4E2M1, "f4e2m1", 4, 23},
 };
 
@@ -95,6 +106,14 @@ int64_t maxValue(DType T) {
   if (isSigned(T))
     return Bits == 64 ? INT64_MAX : (int64_t(1) << (Bits - 1)) - 1;
   return Bits >= 63 ? INT64_MAX : (int64_t(1) << Bits) - 1;
+}
+
+bool holdsInteger(DType T, double V) {
+  // maxValue of a 64-bit type rounds up to 2^63 as a double, which int64_t
+  // cannot hold; the bound is exclusive there.
+  double Hi = static_cast<double>(maxValue(T));
+  bool BelowTop = bitWidth(T) >= 63 ? V < Hi : V <= Hi;
+  return V == std::trunc(V) && V >= static_cast<double>(minValue(T)) && BelowTop;
 }
 
 bool isSupported(DType T) { return !isUncomputedFloat(T); }

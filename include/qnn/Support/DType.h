@@ -53,6 +53,9 @@ unsigned bitWidth(DType T);
 /// Smallest and largest representable integer of an integer type.
 int64_t minValue(DType T);
 int64_t maxValue(DType T);
+/// Whether V is a whole number within the range of integer (or bool) type T,
+/// so that converting it to int64_t and storing it as T loses nothing.
+bool holdsInteger(DType T, double V);
 /// Whether values of T are computed by qnn at all (float8/float4/bf16 are not).
 bool isSupported(DType T);
 

@@ -1,7 +1,7 @@
 //===- RoundTripTest.cpp - Printing and parsing the IR ---------------------===//
+#include "qnn/IR/OpRegistry.h"
 #include "qnn/IR/Parser.h"
 #include "qnn/IR/Printer.h"
-#include "qnn/IR/OpRegistry.h"
 #include "qnn/IR/Verifier.h"
 #include "gtest/gtest.h"
 #include <random>
@@ -70,6 +70,42 @@ TEST(IRParser, ErrorsPointAtTheProblem) {
   std::string Msg = llvm::toString(G.takeError());
   EXPECT_NE(Msg.find("bad.qnn:2:"), std::string::npos) << Msg;
   EXPECT_NE(Msg.find("undefined value '%z'"), std::string::npos) << Msg;
+}
+
+// Found by fuzz-ir-text: an i8 constant holding 1.1e104 reached a verifier
+// that converts elements to int64_t, which is undefined behaviour.
+TEST(IRParser, IntegerConstantsMustFitTheirType) {
+  auto parseConst = [](const std::string &Type, const std::string &Values) {
+    return parseGraph("graph @g(%x: f32[2]) {\n  %c = const : " + Type + " dense<[" + Values +
+                          "]>\n  return %x\n}\n",
+                      "c.qnn");
+  };
+  struct Case {
+    const char *Type, *Values;
+    bool Fits;
+  } Cases[] = {{"i8[2]", "-128, 127", true},
+               {"i8[2]", "-129, 0", false},
+               {"i8[2]", "0, 128", false},
+               {"u8[1]", "255", true},
+               {"u8[1]", "-1", false},
+               {"i4[2]", "-8, 7", true},
+               {"i4[1]", "8", false},
+               {"i8[1]", "1.5", false},
+               {"i8[1]", "1e104", false},
+               {"i8[1]", "nan", false},
+               {"i64[1]", "9223372036854775807", false},
+               {"i64[1]", "-9223372036854775808", true},
+               {"bool[2]", "0, 1", true},
+               {"bool[1]", "2", false}};
+  for (const Case &C : Cases) {
+    auto G = parseConst(C.Type, C.Values);
+    EXPECT_EQ(static_cast<bool>(G), C.Fits) << C.Type << " " << C.Values;
+    if (!G) {
+      std::string Msg = llvm::toString(G.takeError());
+      EXPECT_NE(Msg.find("c.qnn:2:"), std::string::npos) << Msg;
+      EXPECT_NE(Msg.find("can hold"), std::string::npos) << Msg;
+    }
+  }
 }
 
 TEST(IRVerifier, RejectsUnknownOpKinds) {
