@@ -2,8 +2,8 @@
 //
 // Built with -O3 -ffp-contract=off -fno-math-errno -fno-trapping-math
 // (CMake): loops that vectorize (no errno from sqrt, both sides of a select
-// computed), and no fused multiply-add that would round differently on CPUs
-// that have one.
+// computed), and no fused multiply-add but those written as std::fma, which
+// round the same on every CPU (VectorClones.h).
 //
 //===----------------------------------------------------------------------===//
 #include "qnn/Runtime/AnalogRead.h"
@@ -294,9 +294,9 @@ QNN_CLONE_INLINE uint32_t adcCodesOf(const ColumnReadouts &R, const int32_t *__r
       I = NonlinOut[J] *
           (Current == Stage::SmallTanh ? fastmath::tanhSmall(Argument) : fastmath::tanh(Argument));
     }
-    I = Gain[J] * I + OffsetFS[J];
-    I += NoiseFS[J] * Z[J];
-    const float Code = std::min(std::max(I * CodeScale[J] + 0.5f, 0.0f), MaxCode);
+    I = std::fma(Gain[J], I, OffsetFS[J]);
+    I = std::fma(NoiseFS[J], Z[J], I);
+    const float Code = std::min(std::max(std::fma(I, CodeScale[J], 0.5f), 0.0f), MaxCode);
     Codes[J] = static_cast<int32_t>(Code);
   }
   return Largest;

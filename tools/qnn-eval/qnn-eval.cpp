@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ChipOptions/ChipOptions.h"
+#include "ChipOptions/HeapReuse.h"
 #include "DataSet.h"
 #include "MonteCarlo.h"
 #include "Plot.h"
@@ -445,6 +446,7 @@ static void checkEvaluationOptions() {
 
 int main(int argc, char **argv) {
   InitLLVM X(argc, argv);
+  tools::keepFreedMemoryForReuse();
   cl::HideUnrelatedOptions({&EvalCategory, &tools::chipOptionCategory()});
   // --shape and --bind shape the --model import as they do in qnnc.
   for (const char *Name : {"shape", "bind"})

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ChipOptions/ChipOptions.h"
+#include "ChipOptions/HeapReuse.h"
 #include "qnn/Image/ImageReader.h"
 #include "qnn/Runtime/Runtime.h"
 #include "qnn/Support/Diagnostics.h"
@@ -282,6 +283,7 @@ static void printStats(raw_ostream &OS, const RunStats &S) {
 
 int main(int argc, char **argv) {
   InitLLVM X(argc, argv);
+  tools::keepFreedMemoryForReuse();
   // LLVM's own hidden -stats (pass statistics) is replaced by the chip's.
   if (cl::Option *LLVMStats = cl::getRegisteredOptions().lookup("stats"))
     LLVMStats->removeArgument();

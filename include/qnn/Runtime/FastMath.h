@@ -4,9 +4,10 @@
 /// log, sine and cosine on a quarter turn, exp and tanh, in float, as
 /// branch-free arithmetic that compilers vectorize across a loop (a libm
 /// call does not). Analog mode evaluates them once per column read or
-/// programmed cell. The
-/// polynomials are Cephes' single-precision minimax fits (a few float
-/// ulps); FastMath.* tests check them against the C library.
+/// programmed cell. The polynomials are Cephes' single-precision minimax
+/// fits (a few float ulps), evaluated with std::fma: one rounding per step,
+/// the same on every CPU, and one instruction where the CPU has FMA
+/// (VectorClones.h). FastMath.* tests check them against the C library.
 ///
 //===----------------------------------------------------------------------===//
 #ifndef QNN_RUNTIME_FASTMATH_H
@@ -42,27 +43,30 @@ QNN_CLONE_INLINE float log(float X) {
   M = Low ? M + M : M;
   const float F = M - 1.0f, Z = F * F;
   float Y = 7.0376836292e-2f;
-  Y = Y * F - 1.1514610310e-1f;
-  Y = Y * F + 1.1676998740e-1f;
-  Y = Y * F - 1.2420140846e-1f;
-  Y = Y * F + 1.4249322787e-1f;
-  Y = Y * F - 1.6668057665e-1f;
-  Y = Y * F + 2.0000714765e-1f;
-  Y = Y * F - 2.4999993993e-1f;
-  Y = Y * F + 3.3333331174e-1f;
+  Y = std::fma(Y, F, -1.1514610310e-1f);
+  Y = std::fma(Y, F, 1.1676998740e-1f);
+  Y = std::fma(Y, F, -1.2420140846e-1f);
+  Y = std::fma(Y, F, 1.4249322787e-1f);
+  Y = std::fma(Y, F, -1.6668057665e-1f);
+  Y = std::fma(Y, F, 2.0000714765e-1f);
+  Y = std::fma(Y, F, -2.4999993993e-1f);
+  Y = std::fma(Y, F, 3.3333331174e-1f);
   Y = Y * F * Z;
   const float Ef = static_cast<float>(E);
-  Y += -2.12194440e-4f * Ef;
-  Y += -0.5f * Z;
-  return F + Y + 0.693359375f * Ef;
+  Y = std::fma(-2.12194440e-4f, Ef, Y);
+  Y = std::fma(-0.5f, Z, Y);
+  return std::fma(0.693359375f, Ef, F + Y);
 }
 
 /// Sine and cosine of \p A in [-pi/4, pi/4].
 QNN_CLONE_INLINE void sinCosQuarter(float A, float &Sin, float &Cos) {
   const float Z = A * A;
-  Sin = ((-1.9515295891e-4f * Z + 8.3321608736e-3f) * Z - 1.6666654611e-1f) * Z * A + A;
-  Cos = ((2.443315711809948e-5f * Z - 1.388731625493765e-3f) * Z + 4.166664568298827e-2f) * Z * Z -
-        0.5f * Z + 1.0f;
+  Sin = std::fma(-1.9515295891e-4f, Z, 8.3321608736e-3f);
+  Sin = std::fma(Sin, Z, -1.6666654611e-1f);
+  Sin = std::fma(Sin * Z, A, A);
+  Cos = std::fma(2.443315711809948e-5f, Z, -1.388731625493765e-3f);
+  Cos = std::fma(Cos, Z, 4.166664568298827e-2f);
+  Cos = std::fma(Cos * Z, Z, std::fma(-0.5f, Z, 1.0f));
 }
 
 /// e^X for X in [-87, 88].
@@ -70,20 +74,20 @@ QNN_CLONE_INLINE float exp(float X) {
   // X = N ln 2 + R, |R| <= ln 2 / 2, N = floor(X / ln 2 + 1/2) (truncation
   // rounds a negative value up: one is taken off where it did); e^R by
   // polynomial, 2^N in the exponent bits.
-  const float T = X * 1.44269504088896341f + 0.5f;
+  const float T = std::fma(X, 1.44269504088896341f, 0.5f);
   int32_t N = static_cast<int32_t>(T);
   N -= static_cast<float>(N) > T;
   const float Nf = static_cast<float>(N);
-  float R = X - Nf * 0.693359375f;
-  R = R - Nf * -2.12194440e-4f;
+  float R = std::fma(Nf, -0.693359375f, X);
+  R = std::fma(Nf, 2.12194440e-4f, R);
   const float Z = R * R;
   float Y = 1.9875691500e-4f;
-  Y = Y * R + 1.3981999507e-3f;
-  Y = Y * R + 8.3334519073e-3f;
-  Y = Y * R + 4.1665795894e-2f;
-  Y = Y * R + 1.6666665459e-1f;
-  Y = Y * R + 5.0000001201e-1f;
-  Y = Y * Z + R + 1.0f;
+  Y = std::fma(Y, R, 1.3981999507e-3f);
+  Y = std::fma(Y, R, 8.3334519073e-3f);
+  Y = std::fma(Y, R, 4.1665795894e-2f);
+  Y = std::fma(Y, R, 1.6666665459e-1f);
+  Y = std::fma(Y, R, 5.0000001201e-1f);
+  Y = std::fma(Y, Z, R) + 1.0f;
   return Y * bitsToFloat(uint32_t(N + 127) << 23);
 }
 
@@ -95,11 +99,11 @@ constexpr float TanhSmallBound = 0.625f;
 QNN_CLONE_INLINE float tanhSmallNonNegative(float A) {
   const float Z = A * A;
   float Small = -5.70498872745e-3f;
-  Small = Small * Z + 2.06390887954e-2f;
-  Small = Small * Z - 5.37397155531e-2f;
-  Small = Small * Z + 1.33314422036e-1f;
-  Small = Small * Z - 3.33332819422e-1f;
-  return Small * Z * A + A;
+  Small = std::fma(Small, Z, 2.06390887954e-2f);
+  Small = std::fma(Small, Z, -5.37397155531e-2f);
+  Small = std::fma(Small, Z, 1.33314422036e-1f);
+  Small = std::fma(Small, Z, -3.33332819422e-1f);
+  return std::fma(Small * Z, A, A);
 }
 
 /// Hyperbolic tangent.

@@ -45,8 +45,7 @@ public:
 
   /// The buffers of normals(), kept by its caller between calls.
   struct Scratch {
-    std::vector<uint32_t> C0, C1; ///< the counters' first two words
-    std::vector<float> Draws, Rows;
+    std::vector<float> Rows;
   };
 
   /// \p Z[i * Count + c] = the standard normal draw of column
