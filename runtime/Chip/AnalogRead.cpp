@@ -20,12 +20,12 @@ namespace {
 /// [First, First + Width) to \p Sums, the sums in a local array the
 /// compiler keeps in vector registers.
 template <uint32_t Width, bool Scaled>
-QNN_CLONE_INLINE void addRowsToTile(const int32_t *const *Rows, const int32_t *Drive,
+QNN_CLONE_INLINE void addRowsToTile(const int16_t *const *Rows, const int32_t *Drive,
                                     uint32_t Count, uint32_t First, int32_t *Sums) {
   int32_t Sum[Width];
   std::copy_n(Sums + First, Width, Sum);
   for (uint32_t I = 0; I < Count; ++I) {
-    const int32_t *Row = Rows[I] + First;
+    const int16_t *Row = Rows[I] + First;
     for (uint32_t J = 0; J < Width; ++J)
       Sum[J] += Scaled ? Drive[I] * Row[J] : Row[J];
   }
@@ -37,7 +37,7 @@ QNN_CLONE_INLINE void addRowsToTile(const int32_t *const *Rows, const int32_t *D
 /// \p Width columns, then of half as many, down to single columns (each
 /// tile's sums stay in registers while it takes every row).
 template <bool Scaled, uint32_t Width = 128>
-QNN_CLONE_INLINE void addRows(const int32_t *const *Rows, const int32_t *Drive, uint32_t Count,
+QNN_CLONE_INLINE void addRows(const int16_t *const *Rows, const int32_t *Drive, uint32_t Count,
                               uint32_t First, uint32_t Cols, int32_t *Sums) {
   for (; First + Width <= Cols; First += Width)
     addRowsToTile<Width, Scaled>(Rows, Drive, Count, First, Sums);
@@ -48,12 +48,12 @@ QNN_CLONE_INLINE void addRows(const int32_t *const *Rows, const int32_t *Drive, 
 } // namespace
 
 QNN_VECTOR_CLONES
-void addColumnSums(const int32_t *X, uint32_t Rows, const int32_t *G, size_t Stride, uint32_t Cols,
+void addColumnSums(const int32_t *X, uint32_t Rows, const int16_t *G, size_t Stride, uint32_t Cols,
                    int32_t *Sums) {
   // Rows driven with 0 add nothing (about half the rows of a one-bit
   // phase): the driven ones are listed first.
   constexpr uint32_t Piece = 512;
-  const int32_t *Driven[Piece];
+  const int16_t *Driven[Piece];
   int32_t Drive[Piece];
   std::fill_n(Sums, Cols, 0);
   for (uint32_t Begin = 0; Begin < Rows; Begin += Piece) {
@@ -85,7 +85,7 @@ size_t rowTableSize(uint32_t Rows, uint32_t Cols) {
 }
 
 QNN_VECTOR_CLONES
-void buildRowTable(const int32_t *G, size_t Stride, uint32_t Rows, uint32_t Cols, int32_t *Table) {
+void buildRowTable(const int16_t *G, size_t Stride, uint32_t Rows, uint32_t Cols, int32_t *Table) {
   const uint32_t Tile = rowTableTile(Cols);
   const uint32_t Groups = (Rows + RowsPerGroup - 1) / RowsPerGroup;
   for (uint32_t First = 0; First < Cols; First += Tile) {
@@ -102,7 +102,7 @@ void buildRowTable(const int32_t *G, size_t Stride, uint32_t Rows, uint32_t Cols
           std::copy_n(From, Tile, To);
           if (Row >= Rows)
             continue;
-          const int32_t *Cells = G + Row * Stride + First;
+          const int16_t *Cells = G + Row * Stride + First;
           for (uint32_t J = 0; J < Width; ++J)
             To[J] += Cells[J];
         }
@@ -260,10 +260,12 @@ void programmedCurrents(const uint8_t *Levels, const float *Z, size_t Count, flo
 }
 
 QNN_VECTOR_CLONES
-void fixedPointCurrents(const float *Currents, size_t Count, int Bits, int32_t *Fixed) {
-  const float Scale = std::ldexp(1.0f, Bits);
+void fixedPointCurrents(const float *Currents, size_t Count, int Bits, int16_t *Fixed) {
+  // An infinite current (a variation beyond float) saturates.
+  const float Scale = std::ldexp(1.0f, Bits), MaxFixed = 32767.0f;
   for (size_t I = 0; I < Count; ++I)
-    Fixed[I] = static_cast<int32_t>(Currents[I] * Scale + 0.5f);
+    Fixed[I] =
+        static_cast<int16_t>(static_cast<int32_t>(std::min(Currents[I] * Scale + 0.5f, MaxFixed)));
 }
 
 namespace {
@@ -305,18 +307,15 @@ QNN_CLONE_INLINE uint32_t adcCodesOf(const ColumnReadouts &R, const int32_t *__r
 } // namespace
 
 QNN_VECTOR_CLONES
-void adcCodes(const ColumnReadouts *const *Readouts, const int32_t *Sums, size_t SumsStride,
-              const float *Z, size_t ZStride, uint32_t Cols, size_t Reads, int32_t *Codes) {
-  for (size_t R = 0; R < Reads; ++R, Sums += SumsStride, Z += ZStride, Codes += Cols) {
-    const ColumnReadouts &Read = *Readouts[R];
-    if (!Read.Nonlinear)
-      adcCodesOf<Stage::Linear>(Read, Sums, Z, Cols, Codes);
-    // The compression is mild: every column of a read takes tanh's small
-    // branch, unless the codes are read again through the whole tanh.
-    else if (adcCodesOf<Stage::SmallTanh>(Read, Sums, Z, Cols, Codes) >=
-             fastmath::floatToBits(fastmath::TanhSmallBound))
-      adcCodesOf<Stage::Tanh>(Read, Sums, Z, Cols, Codes);
-  }
+void adcCodes(const ColumnReadouts &R, const int32_t *Sums, const float *Z, uint32_t Cols,
+              int32_t *Codes) {
+  if (!R.Nonlinear)
+    adcCodesOf<Stage::Linear>(R, Sums, Z, Cols, Codes);
+  // The compression is mild: every column of a read takes tanh's small
+  // branch, unless the codes are read again through the whole tanh.
+  else if (adcCodesOf<Stage::SmallTanh>(R, Sums, Z, Cols, Codes) >=
+           fastmath::floatToBits(fastmath::TanhSmallBound))
+    adcCodesOf<Stage::Tanh>(R, Sums, Z, Cols, Codes);
 }
 
 QNN_VECTOR_CLONES

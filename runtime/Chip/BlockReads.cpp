@@ -106,7 +106,7 @@ void ChipModel::readBlockVectors(const MvmStep &S, const Block &B, uint32_t Step
   // Table sums come in rows of whole table tiles.
   const size_t SumsStride = Scratch.UseTable ? rowTablePadded(Cols) : Cols;
   Scratch.Sums.resize(Reads * SumsStride);
-  Scratch.Codes.resize(Reads * Cols);
+  Scratch.Codes.resize(Cols);
 
   if (Scratch.UseTable) {
     Scratch.Patterns.resize(Reads * Scratch.Groups);
@@ -129,33 +129,30 @@ void ChipModel::readBlockVectors(const MvmStep &S, const Block &B, uint32_t Step
     }
   }
 
+  const float *Z = nullptr;
+  size_t ZStride = Cols;
   if (Analog) {
-    const float *Z = nullptr;
-    size_t ZStride = Cols;
     if (Analog->SigmaRead > 0 || Analog->SigmaReadFloor > 0) {
       Z = Noise.normalRows(Step, B.Array, Scratch.ReadVector, Scratch.ReadPhase, B.ColOffset, Cols,
                            Scratch.NoiseScratch, ZStride);
     } else {
-      Scratch.Z.assign(Reads * Cols, 0.0f);
+      Scratch.Z.assign(Cols, 0.0f);
       Z = Scratch.Z.data();
+      ZStride = 0;
     }
-    Scratch.ReadReadouts.resize(Reads);
-    for (size_t R = 0; R < Reads; ++R)
-      Scratch.ReadReadouts[R] = &Scratch.Readouts[Scratch.ReadPhase[R]];
-    adcCodes(Scratch.ReadReadouts.data(), Scratch.Sums.data(), SumsStride, Z, ZStride, Cols, Reads,
-             Scratch.Codes.data());
-  } else {
-    for (size_t R = 0; R < Reads; ++R)
-      idealCodes(Scratch.Sums.data() + R * SumsStride,
-                 Scratch.Shifts.data() + size_t(Scratch.ReadPhase[R]) * Cols, T.AdcBits, Cols,
-                 Scratch.Codes.data() + R * Cols);
   }
-
+  // Each read's codes go into its vector's accumulators while they are in
+  // the first-level cache.
   const bool Calibrated = calibrated(B.Array);
+  int32_t *Codes = Scratch.Codes.data();
   for (size_t R = 0; R < Reads; ++R) {
     const unsigned Phase = Scratch.ReadPhase[R];
-    const int32_t *Codes = Scratch.Codes.data() + R * Cols;
+    const int32_t *Sums = Scratch.Sums.data() + R * SumsStride;
     const int8_t *Shifts = Scratch.Shifts.data() + size_t(Phase) * Cols;
+    if (Analog)
+      adcCodes(Scratch.Readouts[Phase], Sums, Z + R * ZStride, Cols, Codes);
+    else
+      idealCodes(Sums, Shifts, T.AdcBits, Cols, Codes);
     int64_t *Acc = ColAcc + size_t(Scratch.ReadOf[R]) * Cols;
     if (!Calibrated) {
       addReadouts(Codes, Shifts, Phase * T.DacBits, Cols, Acc);

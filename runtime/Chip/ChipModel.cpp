@@ -21,17 +21,25 @@ using namespace qnn::image;
 namespace {
 
 /// The fraction bits of an array's cell currents \p G (\p Cols per row):
-/// as many as keep every column's largest sum, all rows driven with
-/// \p MaxDrive, below 2^30 (rounding adds at most a unit per row), at most
-/// 24 (beyond, a unit is far below any noise).
+/// as many as keep every cell below 2^15 (an int16: the instance's cells
+/// take half the memory of int32, which first touching them costs, and
+/// 10 bits of a 4-bit level's unit are far below a percent of programming
+/// variation) and every column's largest sum, all rows driven with
+/// \p MaxDrive, below 2^30 (rounding adds at most a unit per row); at most
+/// 24 (beyond, a unit is far below any noise). Fewer than none where a
+/// huge variation makes a cell's current exceed 2^15 levels.
 int currentFractionBits(llvm::ArrayRef<float> G, uint32_t Cols, double MaxDrive) {
   std::vector<double> ColumnSum(Cols, 0.0);
   for (size_t Row = 0; Row < G.size(); Row += Cols)
     for (uint32_t J = 0; J < Cols; ++J)
       ColumnSum[J] += G[Row + J];
   const double Largest = MaxDrive * *std::max_element(ColumnSum.begin(), ColumnSum.end());
+  const double LargestCell = *std::max_element(G.begin(), G.end());
+  // A float is below 2^128: at -128 + 15 bits every cell fits.
   int Bits = 24;
-  while (Bits > 0 && std::ldexp(Largest + double(G.size() / Cols), Bits) >= std::ldexp(1.0, 30))
+  while (Bits > -113 &&
+         (std::ldexp(LargestCell, Bits) + 0.5 >= std::ldexp(1.0, 15) ||
+          std::ldexp(Largest + double(G.size() / Cols), Bits) >= std::ldexp(1.0, 30)))
     --Bits;
   return Bits;
 }
@@ -77,7 +85,7 @@ ChipModel::ChipModel(const Target &T, const Program &P, NmpuMode Nmpu,
   FirstCell.resize(Arrays + 1, 0);
   for (size_t Array = 0; Array < Arrays; ++Array)
     FirstCell[Array + 1] = FirstCell[Array] + P.Arrays[Array].Levels.size();
-  CellCurrents = HugePageArray<int32_t>(FirstCell[Arrays]);
+  CellCurrents = HugePageArray<int16_t>(FirstCell[Arrays]);
   CurrentBits.resize(Arrays);
   ColumnGain.resize(Arrays);
   ColumnOffset.resize(Arrays);
@@ -211,8 +219,7 @@ std::vector<int32_t> ChipModel::testRead(uint32_t Array, llvm::ArrayRef<int32_t>
   Whole.PhaseShifts.assign(Shifts.begin(), Shifts.end());
   ReadConstants Scratch;
   const ColumnReadouts Readouts = readConstants(Whole, 0, Scratch);
-  const ColumnReadouts *Read[] = {&Readouts};
-  adcCodes(Read, Sums.data(), A.Cols, Z.data(), A.Cols, A.Cols, 1, Codes.data());
+  adcCodes(Readouts, Sums.data(), Z.data(), A.Cols, Codes.data());
   return Codes;
 }
 

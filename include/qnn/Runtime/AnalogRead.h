@@ -22,7 +22,7 @@ namespace qnn::runtime {
 
 /// \p Sums[j] = sum over k < \p Rows of X[k] * G[k * Stride + j], for
 /// j < \p Cols: the column sums of a block whose first cell is \p G.
-void addColumnSums(const int32_t *X, uint32_t Rows, const int32_t *G, size_t Stride, uint32_t Cols,
+void addColumnSums(const int32_t *X, uint32_t Rows, const int16_t *G, size_t Stride, uint32_t Cols,
                    int32_t *Sums);
 
 /// Rows of a block taken four at a time, for inputs of one bit: the table
@@ -38,7 +38,7 @@ uint32_t rowTableTile(uint32_t Cols);
 uint32_t rowTablePadded(uint32_t Cols);
 /// The table's size in entries.
 size_t rowTableSize(uint32_t Rows, uint32_t Cols);
-void buildRowTable(const int32_t *G, size_t Stride, uint32_t Rows, uint32_t Cols, int32_t *Table);
+void buildRowTable(const int16_t *G, size_t Stride, uint32_t Rows, uint32_t Cols, int32_t *Table);
 
 /// \p Patterns[g], g < ceil(\p Rows / 4): the rows of group g that input
 /// phase \p Phase drives, one-bit inputs \p In (a byte per row) read bit
@@ -68,8 +68,8 @@ void programmedCurrents(const uint8_t *Levels, const float *Z, size_t Count, flo
                         float Drift, float *Currents);
 
 /// \p Fixed[i] = Currents[i] * 2^\p Bits rounded half up, i < \p Count (the
-/// currents not negative, the results below 2^31).
-void fixedPointCurrents(const float *Currents, size_t Count, int Bits, int32_t *Fixed);
+/// currents not negative; a result from 2^15 - 1 saturates there).
+void fixedPointCurrents(const float *Currents, size_t Count, int Bits, int16_t *Fixed);
 
 /// What the read-out applies to the current of each column of one read.
 /// The range in use, and with it the noise, the offset and the code scale,
@@ -86,12 +86,11 @@ struct ColumnReadouts {
   const float *NonlinIn = nullptr, *NonlinOut = nullptr; ///< a / FS0 and FS0 / tanh(a)
 };
 
-/// \p Codes[r * Cols + j], j < \p Cols, r < \p Reads: the ADC codes of
-/// the column sums \p Sums[r * SumsStride + j] (currents in units of
-/// R.Supply / supply factor) with read-noise draws \p Z[r * ZStride + j],
-/// read r through the read-outs *\p Readouts[r] of the columns.
-void adcCodes(const ColumnReadouts *const *Readouts, const int32_t *Sums, size_t SumsStride,
-              const float *Z, size_t ZStride, uint32_t Cols, size_t Reads, int32_t *Codes);
+/// \p Codes[j], j < \p Cols: the ADC codes of one read's column sums
+/// \p Sums[j] (currents in units of R.Supply / supply factor) with
+/// read-noise draws \p Z[j], through the read-outs \p R of the columns.
+void adcCodes(const ColumnReadouts &R, const int32_t *Sums, const float *Z, uint32_t Cols,
+              int32_t *Codes);
 
 /// \p Codes[j] = nmpu::idealCode(Sums[j], \p AdcBits, \p Shifts[j]), j <
 /// \p Cols: the ideal chip's read-out.

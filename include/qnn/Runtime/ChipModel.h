@@ -122,9 +122,9 @@ private:
     std::vector<int8_t> Shifts;           ///< read shift per phase and column
     std::vector<ColumnReadouts> Readouts; ///< analog: per phase
     std::vector<ReadConstants> Constants; ///< analog: what Readouts point to
-    const int32_t *Cells = nullptr;       ///< the block's first cell current
+    const int16_t *Cells = nullptr;       ///< the block's first cell current
     size_t Stride = 0;                    ///< between rows of Cells
-    std::vector<int32_t> IdealCells;      ///< ideal: the block's levels
+    std::vector<int16_t> IdealCells;      ///< ideal: the block's levels
     bool UseTable = false;                ///< one-bit reads through Table
     uint32_t Groups = 0;                  ///< row groups of the table
     std::vector<int32_t> Table;           ///< buildRowTable of Cells
@@ -134,13 +134,13 @@ private:
     std::vector<uint64_t> GroupMasks;
     std::vector<const uint64_t *> ReadGroups;
     /// Per read of readBlockVectors: its vector (of the call, and of the
-    /// session), phase and read-out.
+    /// session) and phase.
     std::vector<uint32_t> ReadOf;
     std::vector<uint64_t> ReadVector;
     std::vector<uint8_t> ReadPhase;
-    std::vector<const ColumnReadouts *> ReadReadouts;
-    std::vector<int32_t> Drive, Sums, Codes; ///< Sums, Codes: per read
-    std::vector<float> Z;                    ///< per read
+    std::vector<int32_t> Drive, Sums; ///< Sums: per read
+    std::vector<int32_t> Codes;       ///< of the read being added up
+    std::vector<float> Z;             ///< zero draws, without read noise
     ReadNoise::Scratch NoiseScratch;
   };
   /// Sets \p Scratch up for reading block \p B of \p S for \p Vectors
@@ -195,12 +195,12 @@ private:
   std::vector<std::vector<ColumnCorrection>> Corrections; ///< empty: none
   /// Analog mode, the arrays one after another: every cell's current
   /// (level x variation x drift) in fixed point with CurrentBits[array]
-  /// fraction bits, as few as keep every column's sum below 2^30
-  /// (AnalogRead.h: integer sums).
-  HugePageArray<int32_t> CellCurrents;
+  /// fraction bits, as many as keep every cell below 2^15 and every
+  /// column's sum below 2^30 (AnalogRead.h: integer sums).
+  HugePageArray<int16_t> CellCurrents;
   std::vector<size_t> FirstCell; ///< per array, its first cell in CellCurrents
   /// Array \p Array's cell currents, row by row.
-  const int32_t *arrayCurrents(uint32_t Array) const {
+  const int16_t *arrayCurrents(uint32_t Array) const {
     return CellCurrents.data() + FirstCell[Array];
   }
   std::vector<int> CurrentBits;

@@ -182,36 +182,33 @@ TEST(AnalogRead, CodesFollowTheReadOutChain) {
   R.MaxCode = 15;
   R.Gain = Gain.data(), R.OffsetFS = Offset.data(), R.NoiseFS = Noise.data();
   R.CodeScale = CodeScale.data(), R.NonlinIn = NonlinIn.data(), R.NonlinOut = NonlinOut.data();
-  const ColumnReadouts *Read[] = {&R};
   const std::vector<int32_t> Sums = {-12, 1, 2, 30, 61, 396}; // -3, 0.25, 0.5, 7.5, 15.25, 99
   std::vector<int32_t> Codes(6);
-  adcCodes(Read, Sums.data(), 6, Z.data(), 6, 6, 1, Codes.data());
+  adcCodes(R, Sums.data(), Z.data(), 6, Codes.data());
   EXPECT_EQ(Codes, (std::vector<int32_t>{0, 0, 1, 8, 15, 15}));
   // A read noise of one code moves every read by its draw.
   std::fill(Noise.begin(), Noise.end(), 1.0f);
   const std::vector<float> Ones(6, 1.0f);
-  adcCodes(Read, Sums.data(), 6, Ones.data(), 6, 6, 1, Codes.data());
+  adcCodes(R, Sums.data(), Ones.data(), 6, Codes.data());
   EXPECT_EQ(Codes, (std::vector<int32_t>{0, 1, 2, 9, 15, 15}));
   // Each column reads at its own range: twice the code scale, twice the code.
   std::fill(Noise.begin(), Noise.end(), 0.0f);
   CodeScale[3] = 2;
-  adcCodes(Read, Sums.data(), 6, Z.data(), 6, 6, 1, Codes.data());
+  adcCodes(R, Sums.data(), Z.data(), 6, Codes.data());
   EXPECT_EQ(Codes, (std::vector<int32_t>{0, 0, 1, 15, 15, 15}));
   CodeScale[2] = 2;
-  adcCodes(Read, Sums.data(), 6, Z.data(), 6, 3, 1, Codes.data());
+  adcCodes(R, Sums.data(), Z.data(), 3, Codes.data());
   EXPECT_EQ(Codes[2], 1); // 0.5 * 2 + 0.5 rounds down to 1
-  // Two reads with their own read-outs, the sums in rows of 6.
+  // A read through its own read-out: twice the supply, twice the
+  // current, and its own draws.
   ColumnReadouts Doubled = R;
   Doubled.Supply = 0.5f;
-  const ColumnReadouts *Two[] = {&R, &Doubled};
-  std::vector<int32_t> TwoSums(12, 0), TwoCodes(4);
-  TwoSums[1] = 8, TwoSums[7] = 8;
-  // The draws in rows of 3: the second read's noise moves its column 1 by
-  // the draw at 3 + 1.
+  const std::vector<int32_t> DoubledSums = {0, 8};
+  const std::vector<float> DoubledZ = {0, 2};
+  std::vector<int32_t> DoubledCodes(2);
   std::fill(Noise.begin(), Noise.end(), 1.0f);
-  const std::vector<float> TwoZ = {0, 0, 0, 0, 2, 0};
-  adcCodes(Two, TwoSums.data(), 6, TwoZ.data(), 3, 2, 2, TwoCodes.data());
-  EXPECT_EQ(TwoCodes, (std::vector<int32_t>{0, 2, 0, 6}));
+  adcCodes(Doubled, DoubledSums.data(), DoubledZ.data(), 2, DoubledCodes.data());
+  EXPECT_EQ(DoubledCodes, (std::vector<int32_t>{0, 6}));
   std::fill(Noise.begin(), Noise.end(), 0.0f);
   // The non-linearity compresses: tanh(a u) / tanh(a) >= u on [0, 1], and
   // a read whose arguments all lie below tanh's branch point reads as one
@@ -220,7 +217,7 @@ TEST(AnalogRead, CodesFollowTheReadOutChain) {
   CodeScale[0] = 1.0f / 16, NonlinIn[0] = 0.5f / 1023, NonlinOut[0] = 1023 / std::tanh(0.5f);
   for (double U : {0.3, 0.9, 2.0}) {
     const int32_t Mid[] = {static_cast<int32_t>(1023 * 16 * U)};
-    adcCodes(Read, Mid, 1, Z.data(), 1, 1, 1, Codes.data());
+    adcCodes(R, Mid, Z.data(), 1, Codes.data());
     EXPECT_NEAR(Codes[0],
                 std::min(1023.0, 1023 * std::tanh(0.5 * Mid[0] / 1023) / std::tanh(0.5) / 16),
                 0.5 + 1e-3)
@@ -236,9 +233,9 @@ TEST(AnalogRead, RowTableSumsEqualDirectSums) {
   for (uint32_t Cols : {1u, 7u, 16u, 17u, 40u, 64u, 100u})
     for (uint32_t Rows : {1u, 4u, 9u, 130u, 300u}) {
       const size_t Stride = Cols + 3;
-      std::vector<int32_t> G(Rows * Stride);
-      for (int32_t &Cell : G)
-        Cell = static_cast<int32_t>(Rng() % 100000);
+      std::vector<int16_t> G(Rows * Stride);
+      for (int16_t &Cell : G)
+        Cell = static_cast<int16_t>(Rng() % 32768);
       std::vector<int32_t> Table(rowTableSize(Rows, Cols));
       buildRowTable(G.data(), Stride, Rows, Cols, Table.data());
       // Read r drives its rows with bit r of bytes whose other bits are
