@@ -183,6 +183,14 @@ void ChipModel::mvmBlocks(const MvmStep &S, const int64_t *X, int64_t Vectors, u
   std::vector<const uint8_t *> InputBytes(VectorsPerRead);
   std::vector<uint64_t> Numbers(VectorsPerRead);
   BlockScratch Scratch;
+  // Per block, its columns in runs of one output (a weight's slices and
+  // polarities lie side by side), each run's sum added to the output once:
+  // adds to one accumulator one after another wait on each other.
+  struct OutputRun {
+    uint32_t Output, End;
+  };
+  std::vector<OutputRun> Runs;
+  std::vector<int64_t> Weight;
   const uint32_t Step = StepIndex.lookup(&S);
   for (uint32_t Copy = 0; Copy < S.Replicas; ++Copy) {
     const std::vector<int64_t> &Read = ByCopy[Copy];
@@ -190,6 +198,14 @@ void ChipModel::mvmBlocks(const MvmStep &S, const int64_t *X, int64_t Vectors, u
       prepareBlockReads(S, B, Read.size(), Scratch);
       ColAcc.resize(VectorsPerRead * B.ColCount);
       const PhysColumn *Columns = S.Columns.data() + B.ColBegin;
+      Runs.clear();
+      Weight.resize(B.ColCount);
+      for (uint32_t J = 0; J < B.ColCount; ++J) {
+        Weight[J] = Columns[J].Sign * (int64_t(1) << Columns[J].Shift);
+        if (Runs.empty() || Runs.back().Output != Columns[J].Output)
+          Runs.push_back({Columns[J].Output, J});
+        Runs.back().End = J + 1;
+      }
       for (size_t First = 0; First < Read.size(); First += VectorsPerRead) {
         const size_t Count = std::min(VectorsPerRead, Read.size() - First);
         for (size_t I = 0; I < Count; ++I) {
@@ -203,9 +219,13 @@ void ChipModel::mvmBlocks(const MvmStep &S, const int64_t *X, int64_t Vectors, u
         for (size_t I = 0; I < Count; ++I) {
           int64_t *VectorAcc = Acc.data() + Read[First + I] * S.N;
           const int64_t *Sums = ColAcc.data() + I * B.ColCount;
-          for (uint32_t J = 0; J < B.ColCount; ++J)
-            VectorAcc[Columns[J].Output] +=
-                Columns[J].Sign * (Sums[J] * (int64_t(1) << Columns[J].Shift));
+          uint32_t J = 0;
+          for (const OutputRun &Run : Runs) {
+            int64_t Sum = 0;
+            for (; J < Run.End; ++J)
+              Sum += Sums[J] * Weight[J];
+            VectorAcc[Run.Output] += Sum;
+          }
         }
       }
     }

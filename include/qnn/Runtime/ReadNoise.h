@@ -45,7 +45,8 @@ public:
 
   /// The buffers of normals(), kept by its caller between calls.
   struct Scratch {
-    std::vector<float> Rows;
+    std::vector<uint32_t> C0, C1; ///< the counters' first two words
+    std::vector<float> Draws, Rows;
   };
 
   /// \p Z[i * Count + c] = the standard normal draw of column

@@ -147,6 +147,27 @@ TEST(ReadNoise, ADrawDependsOnlyOnWhereItIsRead) {
     EXPECT_EQ(std::count(Next.begin(), Next.end(), Z), 0) << Z;
 }
 
+TEST(ReadNoise, WideAndNarrowBlocksLayTheirDrawsOutAlike) {
+  // Column c = k Q + q of a block takes normal k of the counter of column
+  // q. A block of 128 columns (Q = 32: its draws go straight to each
+  // read's row) against blocks of four columns (Q = 1: drawn in one run
+  // and copied), for three reads.
+  const ReadNoise Noise(11);
+  ReadNoise::Scratch Scratch;
+  const std::vector<uint64_t> Vectors = {3, 4, 5000000000};
+  const std::vector<uint8_t> Phases = {0, 7, 2};
+  const uint32_t First = 100, Q = 32;
+  std::vector<float> Wide(Vectors.size() * 4 * Q), Narrow(Vectors.size() * 4);
+  Noise.normals(6, 1, Vectors, Phases, First, 4 * Q, Wide.data(), Scratch);
+  for (uint32_t Column = 0; Column < Q; ++Column) {
+    Noise.normals(6, 1, Vectors, Phases, First + Column, 4, Narrow.data(), Scratch);
+    for (size_t R = 0; R < Vectors.size(); ++R)
+      for (uint32_t K = 0; K < 4; ++K)
+        ASSERT_EQ(Wide[R * 4 * Q + K * Q + Column], Narrow[R * 4 + K])
+            << "read " << R << " normal " << K << " of column " << First + Column;
+  }
+}
+
 TEST(ReadNoise, EveryPartOfThePositionChangesTheDraw) {
   const ReadNoise Noise(7);
   auto draw = [](const ReadNoise &N, uint32_t Step, uint8_t Phase, uint64_t Vector, uint32_t Array,
