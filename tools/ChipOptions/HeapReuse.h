@@ -6,8 +6,9 @@
 /// accumulators). glibc's malloc serves a block above its mmap threshold
 /// (128 KiB at first) with a fresh mapping and gives freed memory at the top
 /// of a heap back to the kernel, so each reuse faults its pages in and the
-/// kernel zeroes them again: about 5 % of an analog ResNet-18 run
-/// (docs/performance.md). qnn-run and qnn-eval keep freed memory instead.
+/// kernel zeroes them again (a third of the page faults of an analog
+/// ResNet-18 run, docs/performance.md). qnn-run and qnn-eval keep freed
+/// memory instead.
 ///
 //===----------------------------------------------------------------------===//
 #ifndef QNN_TOOLS_CHIPOPTIONS_HEAPREUSE_H
