@@ -72,7 +72,9 @@ void addColumnSums(const int32_t *X, uint32_t Rows, const int16_t *G, size_t Str
   }
 }
 
-uint32_t rowTableTile(uint32_t Cols) { return Cols > 32 ? 64 : Cols > 16 ? 32 : 16; }
+uint32_t rowTableTile(uint32_t Cols) {
+  return Cols > 64 ? 128 : Cols > 32 ? 64 : Cols > 16 ? 32 : 16;
+}
 
 uint32_t rowTablePadded(uint32_t Cols) {
   const uint32_t Tile = rowTableTile(Cols);
@@ -202,7 +204,9 @@ QNN_CLONE_INLINE void store16(int32_t *P, const Int32x16 &V) { std::memcpy(P, &V
 /// 64 groups (a word of the masks) at a time. The table of a tile stays in
 /// the second-level cache; cutting it into first-level pieces cost more
 /// (a partial sum stored and a loop exit mispredicted per piece) than it
-/// saved.
+/// saved, and tiles of 128 columns (eight AVX-512 registers of sums) run
+/// 3 % faster on ResNet-18's 128-column blocks than two of 64 (one mask
+/// walk and pattern lookup per group instead of two).
 template <uint32_t Tile>
 QNN_CLONE_INLINE void addTableSumsOf(const uint8_t *Patterns, const uint64_t *const *Driven,
                                      size_t Reads, uint32_t Groups, const int32_t *Table,
@@ -243,6 +247,8 @@ QNN_VECTOR_CLONES
 void addTableSums(const uint8_t *Patterns, const uint64_t *const *Driven, size_t Reads,
                   uint32_t Groups, const int32_t *Table, uint32_t Cols, int32_t *Sums) {
   switch (rowTableTile(Cols)) {
+  case 128:
+    return addTableSumsOf<128>(Patterns, Driven, Reads, Groups, Table, Cols, Sums);
   case 64:
     return addTableSumsOf<64>(Patterns, Driven, Reads, Groups, Table, Cols, Sums);
   case 32:

@@ -29,9 +29,9 @@ void addColumnSums(const int32_t *X, uint32_t Rows, const int16_t *G, size_t Str
 /// holds, for each group g of four rows and pattern m < 16, the column
 /// sums of the rows 4 g + i whose bit i is set in m. A read of R rows then
 /// adds R / 4 table rows instead of up to R cell rows. The table lies in
-/// tiles of rowTableTile(Cols) columns (the last one padded with zeros),
-/// each tile's groups together, so that the part a read loop walks stays in
-/// the first-level cache.
+/// tiles of rowTableTile(Cols) columns (up to 128, the last one padded with
+/// zeros), each tile's groups together, so that the part a read loop walks
+/// stays in the second-level cache.
 constexpr uint32_t RowsPerGroup = 4, GroupPatterns = 16;
 uint32_t rowTableTile(uint32_t Cols);
 /// \p Cols rounded up to whole tiles.
