@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 #include "qnn/Runtime/ChipModel.h"
 #include <algorithm>
+#include <map>
 
 namespace qnn::runtime {
 
@@ -70,7 +71,7 @@ void ChipModel::prepareBlockReads(const MvmStep &S, const Block &B, size_t Vecto
 }
 
 void ChipModel::readBlockVectors(const MvmStep &S, const Block &B, uint32_t Step,
-                                 const int64_t *const *X, const uint8_t *const *Bytes,
+                                 const int64_t *const *X, const OneBitRows *Bits,
                                  const uint64_t *Vectors, size_t Count, BlockScratch &Scratch,
                                  int64_t *ColAcc) const {
   const unsigned Phases = inputPhases(S);
@@ -82,13 +83,10 @@ void ChipModel::readBlockVectors(const MvmStep &S, const Block &B, uint32_t Step
   Scratch.ReadOf.clear();
   Scratch.ReadPhase.clear();
   Scratch.ReadVector.clear();
-  const uint32_t MaskWords = drivenGroupWords(B.KCount);
-  if (Scratch.UseTable)
-    Scratch.GroupMasks.resize(Count * 8 * MaskWords);
   for (size_t V = 0; V < Count; ++V) {
     int64_t Driven = 0;
     if (Scratch.UseTable)
-      Driven = drivenGroups(Bytes[V], B.KCount, Scratch.GroupMasks.data() + V * 8 * MaskWords);
+      Driven = Bits[V].Phases;
     else
       for (uint32_t K = 0; K < B.KCount; ++K)
         Driven |= X[V][K];
@@ -109,14 +107,16 @@ void ChipModel::readBlockVectors(const MvmStep &S, const Block &B, uint32_t Step
   Scratch.Codes.resize(Cols);
 
   if (Scratch.UseTable) {
-    Scratch.Patterns.resize(Reads * Scratch.Groups);
+    const uint32_t MaskWords = drivenGroupWords(B.KCount);
+    Scratch.ReadPatterns.resize(Reads);
     Scratch.ReadGroups.resize(Reads);
     for (size_t R = 0; R < Reads; ++R) {
-      const uint32_t V = Scratch.ReadOf[R], Phase = Scratch.ReadPhase[R];
-      rowPatterns(Bytes[V], B.KCount, Phase, Scratch.Patterns.data() + R * Scratch.Groups);
-      Scratch.ReadGroups[R] = Scratch.GroupMasks.data() + (V * 8 + Phase) * MaskWords;
+      const OneBitRows &Rows = Bits[Scratch.ReadOf[R]];
+      const uint32_t Phase = Scratch.ReadPhase[R];
+      Scratch.ReadPatterns[R] = Rows.Patterns + size_t(Phase) * Scratch.Groups;
+      Scratch.ReadGroups[R] = Rows.Masks + size_t(Phase) * MaskWords;
     }
-    addTableSums(Scratch.Patterns.data(), Scratch.ReadGroups.data(), Reads, Scratch.Groups,
+    addTableSums(Scratch.ReadPatterns.data(), Scratch.ReadGroups.data(), Reads, Scratch.Groups,
                  Scratch.Table.data(), Cols, Scratch.Sums.data());
   } else {
     for (size_t R = 0; R < Reads; ++R) {
@@ -180,9 +180,39 @@ void ChipModel::mvmBlocks(const MvmStep &S, const int64_t *X, int64_t Vectors, u
       Bytes[I] = static_cast<uint8_t>(X[I] & 0xff);
   }
   std::vector<const int64_t *> Inputs(VectorsPerRead);
-  std::vector<const uint8_t *> InputBytes(VectorsPerRead);
+  std::vector<OneBitRows> InputBits(VectorsPerRead);
   std::vector<uint64_t> Numbers(VectorsPerRead);
   BlockScratch Scratch;
+  // Reads through row tables: per row range of the blocks, every vector's
+  // OneBitRows, computed at the range's first block for the column blocks
+  // after it (a layer has up to 16 on one range).
+  struct RangeBits {
+    std::vector<uint64_t> Masks;
+    std::vector<uint8_t> Patterns;
+    std::vector<OneBitRows> Rows;
+  };
+  std::map<std::pair<uint32_t, uint32_t>, RangeBits> Ranges;
+  auto rangeBits = [&](const Block &B, const std::vector<int64_t> &Read) {
+    RangeBits &R = Ranges[{B.KBegin, B.KCount}];
+    if (!R.Rows.empty())
+      return R.Rows.data();
+    const uint32_t Words = drivenGroupWords(B.KCount);
+    const uint32_t Groups = (B.KCount + RowsPerGroup - 1) / RowsPerGroup;
+    R.Masks.resize(Read.size() * 8 * Words);
+    R.Patterns.resize(Read.size() * 8 * Groups);
+    R.Rows.resize(Read.size());
+    for (size_t V = 0; V < Read.size(); ++V) {
+      const uint8_t *In = Bytes.data() + Read[V] * S.K + B.KBegin;
+      uint64_t *Masks = R.Masks.data() + V * 8 * Words;
+      uint8_t *Patterns = R.Patterns.data() + V * 8 * Groups;
+      const uint32_t Phases = drivenGroups(In, B.KCount, Masks);
+      for (unsigned Phase = 0; Phase < 8; ++Phase)
+        if ((Phases >> Phase) & 1)
+          rowPatterns(In, B.KCount, Phase, Patterns + Phase * Groups);
+      R.Rows[V] = {Phases, Masks, Patterns};
+    }
+    return R.Rows.data();
+  };
   // Per block, its columns in runs of one output (a weight's slices and
   // polarities lie side by side), each run's sum added to the output once:
   // adds to one accumulator one after another wait on each other.
@@ -194,8 +224,10 @@ void ChipModel::mvmBlocks(const MvmStep &S, const int64_t *X, int64_t Vectors, u
   const uint32_t Step = StepIndex.lookup(&S);
   for (uint32_t Copy = 0; Copy < S.Replicas; ++Copy) {
     const std::vector<int64_t> &Read = ByCopy[Copy];
+    Ranges.clear();
     for (const Block &B : S.copyBlocks(Copy)) {
       prepareBlockReads(S, B, Read.size(), Scratch);
+      const OneBitRows *Bits = Scratch.UseTable ? rangeBits(B, Read) : nullptr;
       ColAcc.resize(VectorsPerRead * B.ColCount);
       const PhysColumn *Columns = S.Columns.data() + B.ColBegin;
       Runs.clear();
@@ -210,10 +242,11 @@ void ChipModel::mvmBlocks(const MvmStep &S, const int64_t *X, int64_t Vectors, u
         const size_t Count = std::min(VectorsPerRead, Read.size() - First);
         for (size_t I = 0; I < Count; ++I) {
           Inputs[I] = X + Read[First + I] * S.K + B.KBegin;
-          InputBytes[I] = Bytes.empty() ? nullptr : Bytes.data() + Read[First + I] * S.K + B.KBegin;
+          if (Bits)
+            InputBits[I] = Bits[First + I];
           Numbers[I] = FirstVector + Read[First + I];
         }
-        readBlockVectors(S, B, Step, Inputs.data(), Bytes.empty() ? nullptr : InputBytes.data(),
+        readBlockVectors(S, B, Step, Inputs.data(), Bits ? InputBits.data() : nullptr,
                          Numbers.data(), Count, Scratch, ColAcc.data());
         // Slices and polarities meet in the output's accumulator.
         for (size_t I = 0; I < Count; ++I) {

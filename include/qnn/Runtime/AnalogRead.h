@@ -56,10 +56,10 @@ uint32_t drivenGroups(const uint8_t *In, uint32_t Rows, uint64_t *Masks);
 
 /// \p Sums[r * P + j] = sum over the groups g < \p Groups set in
 /// \p Driven[r] (drivenGroups' mask of the read's phase) of the table's
-/// entry (g, Patterns[r * Groups + g]) of column j, for j < P =
-/// rowTablePadded(\p Cols) (columns past Cols sum to 0) and r < \p Reads:
-/// the column sums of one-bit reads through a row table.
-void addTableSums(const uint8_t *Patterns, const uint64_t *const *Driven, size_t Reads,
+/// entry (g, Patterns[r][g]) of column j, for j < P = rowTablePadded(\p Cols)
+/// (columns past Cols sum to 0) and r < \p Reads: the column sums of
+/// one-bit reads through a row table.
+void addTableSums(const uint8_t *const *Patterns, const uint64_t *const *Driven, size_t Reads,
                   uint32_t Groups, const int32_t *Table, uint32_t Cols, int32_t *Sums);
 
 /// \p Currents[i] = \p Levels[i] * e^(\p Sigma * \p Z[i]) * \p Drift, i <

@@ -128,10 +128,9 @@ private:
     bool UseTable = false;                ///< one-bit reads through Table
     uint32_t Groups = 0;                  ///< row groups of the table
     std::vector<int32_t> Table;           ///< buildRowTable of Cells
-    std::vector<uint8_t> Patterns;        ///< per read, its row groups' patterns
-    /// Per vector of readBlockVectors and phase, the row groups it drives
-    /// (drivenGroups); per read, its phase's.
-    std::vector<uint64_t> GroupMasks;
+    /// Per read through the table: its row groups' patterns and the groups
+    /// its phase drives (OneBitRows).
+    std::vector<const uint8_t *> ReadPatterns;
     std::vector<const uint64_t *> ReadGroups;
     /// Per read of readBlockVectors: its vector (of the call, and of the
     /// session) and phase.
@@ -143,6 +142,17 @@ private:
     std::vector<float> Z;             ///< zero draws, without read noise
     ReadNoise::Scratch NoiseScratch;
   };
+  /// A vector's one-bit inputs to the rows of a block, for reads through
+  /// row tables (oneBitBytes): the phases that drive a row (a bit each),
+  /// and per such phase p the row groups it drives (drivenGroups: Masks +
+  /// p * drivenGroupWords(rows)) and their patterns (rowPatterns: Patterns
+  /// + p * groups). mvmBlocks computes them once for all the column blocks
+  /// that share the rows.
+  struct OneBitRows {
+    uint32_t Phases = 0;
+    const uint64_t *Masks = nullptr;
+    const uint8_t *Patterns = nullptr;
+  };
   /// Sets \p Scratch up for reading block \p B of \p S for \p Vectors
   /// vectors.
   void prepareBlockReads(const image::MvmStep &S, const image::Block &B, size_t Vectors,
@@ -150,15 +160,14 @@ private:
   /// \p ColAcc[v * B.ColCount + j], j < B.ColCount, v < \p Count: the
   /// shift-added read-outs of column j of block \p B (of step number
   /// \p Step) over the input phases of vector \p Vectors[v] of the
-  /// session, whose inputs to the block are \p X[v] (and \p Bytes[v],
-  /// when oneBitBytes(S)).
+  /// session, whose inputs to the block are \p X[v] (and \p Bits[v] when
+  /// the block reads through its row table).
   void readBlockVectors(const image::MvmStep &S, const image::Block &B, uint32_t Step,
-                        const int64_t *const *X, const uint8_t *const *Bytes,
-                        const uint64_t *Vectors, size_t Count, BlockScratch &Scratch,
-                        int64_t *ColAcc) const;
+                        const int64_t *const *X, const OneBitRows *Bits, const uint64_t *Vectors,
+                        size_t Count, BlockScratch &Scratch, int64_t *ColAcc) const;
   /// Whether the reads of \p S take one bit of each input in at most 8
-  /// phases: mvmBlocks then gives readBlockVectors the inputs as bytes
-  /// (\p Bytes), which row tables read.
+  /// phases: mvmBlocks then keeps the inputs as bytes too, from which it
+  /// computes the OneBitRows that row tables read.
   bool oneBitBytes(const image::MvmStep &S) const;
   /// Whether the NMPU corrects the read-outs of array \p Array.
   bool calibrated(uint32_t Array) const;

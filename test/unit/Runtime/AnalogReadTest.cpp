@@ -291,7 +291,11 @@ TEST(AnalogRead, RowTableSumsEqualDirectSums) {
       }
       const uint32_t Padded = rowTablePadded(Cols);
       std::vector<int32_t> Sums(Reads * Padded, -1), Direct(Cols);
-      addTableSums(Patterns.data(), Driven.data(), Reads, Groups, Table.data(), Cols, Sums.data());
+      std::vector<const uint8_t *> ReadPatterns(Reads);
+      for (uint32_t R = 0; R < Reads; ++R)
+        ReadPatterns[R] = Patterns.data() + R * Groups;
+      addTableSums(ReadPatterns.data(), Driven.data(), Reads, Groups, Table.data(), Cols,
+                   Sums.data());
       for (uint32_t R = 0; R < Reads; ++R) {
         addColumnSums(Drive.data() + R * Rows, Rows, G.data(), Stride, Cols, Direct.data());
         for (uint32_t J = 0; J < Cols; ++J) {
