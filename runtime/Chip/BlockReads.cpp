@@ -180,7 +180,6 @@ void ChipModel::mvmBlocks(const MvmStep &S, const int64_t *X, int64_t Vectors, u
       Bytes[I] = static_cast<uint8_t>(X[I] & 0xff);
   }
   std::vector<const int64_t *> Inputs(VectorsPerRead);
-  std::vector<OneBitRows> InputBits(VectorsPerRead);
   std::vector<uint64_t> Numbers(VectorsPerRead);
   BlockScratch Scratch;
   // Reads through row tables: per row range of the blocks, every vector's
@@ -242,12 +241,10 @@ void ChipModel::mvmBlocks(const MvmStep &S, const int64_t *X, int64_t Vectors, u
         const size_t Count = std::min(VectorsPerRead, Read.size() - First);
         for (size_t I = 0; I < Count; ++I) {
           Inputs[I] = X + Read[First + I] * S.K + B.KBegin;
-          if (Bits)
-            InputBits[I] = Bits[First + I];
           Numbers[I] = FirstVector + Read[First + I];
         }
-        readBlockVectors(S, B, Step, Inputs.data(), Bits ? InputBits.data() : nullptr,
-                         Numbers.data(), Count, Scratch, ColAcc.data());
+        readBlockVectors(S, B, Step, Inputs.data(), Bits ? Bits + First : nullptr, Numbers.data(),
+                         Count, Scratch, ColAcc.data());
         // Slices and polarities meet in the output's accumulator.
         for (size_t I = 0; I < Count; ++I) {
           int64_t *VectorAcc = Acc.data() + Read[First + I] * S.N;
