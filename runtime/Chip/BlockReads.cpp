@@ -191,12 +191,12 @@ void ChipModel::mvmBlocks(const MvmStep &S, const int64_t *X, int64_t Vectors, u
     std::vector<OneBitRows> Rows;
   };
   std::map<std::pair<uint32_t, uint32_t>, RangeBits> Ranges;
+  // Called after prepareBlockReads(B): Scratch.Groups is B's.
   auto rangeBits = [&](const Block &B, const std::vector<int64_t> &Read) {
     RangeBits &R = Ranges[{B.KBegin, B.KCount}];
     if (!R.Rows.empty())
       return R.Rows.data();
-    const uint32_t Words = drivenGroupWords(B.KCount);
-    const uint32_t Groups = (B.KCount + RowsPerGroup - 1) / RowsPerGroup;
+    const uint32_t Words = drivenGroupWords(B.KCount), Groups = Scratch.Groups;
     R.Masks.resize(Read.size() * 8 * Words);
     R.Patterns.resize(Read.size() * 8 * Groups);
     R.Rows.resize(Read.size());
