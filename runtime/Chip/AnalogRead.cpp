@@ -276,36 +276,52 @@ void fixedPointCurrents(const float *Currents, size_t Count, int Bits, int16_t *
 
 namespace {
 
-/// The read-out's current-mode stage.
-enum class Stage { Linear, SmallTanh, Tanh };
+/// The argument of tanh for a sum (shared by the ADC loop and the proof
+/// that its arguments are small).
+QNN_CLONE_INLINE float tanhArgument(int32_t Sum, float ArgScale) {
+  return static_cast<float>(Sum) * ArgScale;
+}
+
+} // namespace
+
+bool tanhArgumentsSmall(int32_t Largest, float ArgScale) {
+  return tanhArgument(Largest, ArgScale) < fastmath::TanhSmallBound;
+}
+
+namespace {
+
+/// The read-out's current-mode stage: none, tanh known to take its small
+/// branch, tanh's small branch with the largest argument tracked, or the
+/// whole tanh.
+enum class Stage { Linear, ProvenSmallTanh, SmallTanh, Tanh };
 
 /// adcCodes for one read-out stage: loops without a branch, so that each
-/// vectorizes. Returns the largest |argument| of tanh as bits (ordered as
-/// the values are: an integer maximum, which vectorizes where a float
-/// comparison's would not), 0 for the linear stage.
+/// vectorizes. Returns the largest argument of tanh as bits, 0 unless
+/// tracked: an integer maximum, which vectorizes where a float
+/// comparison's would not, and orders non-negative floats as their values
+/// (a negative one, which no sum gives, counts as large).
 template <Stage Current>
 QNN_CLONE_INLINE uint32_t adcCodesOf(const ColumnReadouts &R, const int32_t *__restrict Sums,
                                      const float *__restrict Z, uint32_t Cols,
                                      int32_t *__restrict Codes) {
-  const float *__restrict Gain = R.Gain, *__restrict OffsetFS = R.OffsetFS;
-  const float *__restrict NoiseFS = R.NoiseFS, *__restrict CodeScale = R.CodeScale;
-  const float *__restrict NonlinIn = R.NonlinIn, *__restrict NonlinOut = R.NonlinOut;
-  const float Supply = R.Supply, MaxCode = R.MaxCode;
+  const float *__restrict ArgScale = R.ArgScale, *__restrict CodeGain = R.CodeGain;
+  const float *__restrict CodeOffset = R.CodeOffset, *__restrict CodeNoise = R.CodeNoise;
+  const float MaxCode = R.MaxCode;
   uint32_t Largest = 0;
-  // floor(I * A / FS + 1/2) clamped to [0, A]: clamping first, truncation
-  // is the floor.
+  // floor(code + 1/2) clamped to [0, A]: clamping first, truncation is
+  // the floor; a NaN (an infinite noise times a zero draw) clamps to 0.
   for (uint32_t J = 0; J < Cols; ++J) {
-    float I = static_cast<float>(Sums[J]) * Supply;
-    if constexpr (Current != Stage::Linear) {
-      const float Argument = NonlinIn[J] * I;
-      Largest = std::max(Largest, fastmath::floatToBits(Argument) & 0x7fffffffu);
-      I = NonlinOut[J] *
-          (Current == Stage::SmallTanh ? fastmath::tanhSmall(Argument) : fastmath::tanh(Argument));
+    float Read;
+    if constexpr (Current == Stage::Linear) {
+      Read = static_cast<float>(Sums[J]);
+    } else {
+      const float Argument = tanhArgument(Sums[J], ArgScale[J]);
+      if constexpr (Current == Stage::SmallTanh)
+        Largest = std::max(Largest, fastmath::floatToBits(Argument));
+      Read = Current == Stage::Tanh ? fastmath::tanh(Argument) : fastmath::tanhSmall(Argument);
     }
-    I = std::fma(Gain[J], I, OffsetFS[J]);
-    I = std::fma(NoiseFS[J], Z[J], I);
-    const float Code = std::min(std::max(std::fma(I, CodeScale[J], 0.5f), 0.0f), MaxCode);
-    Codes[J] = static_cast<int32_t>(Code);
+    const float Code = std::fma(Read, CodeGain[J], std::fma(CodeNoise[J], Z[J], CodeOffset[J]));
+    Codes[J] = static_cast<int32_t>(std::min(MaxCode, std::max(0.0f, Code)));
   }
   return Largest;
 }
@@ -317,6 +333,8 @@ void adcCodes(const ColumnReadouts &R, const int32_t *Sums, const float *Z, uint
               int32_t *Codes) {
   if (!R.Nonlinear)
     adcCodesOf<Stage::Linear>(R, Sums, Z, Cols, Codes);
+  else if (R.SmallArguments)
+    adcCodesOf<Stage::ProvenSmallTanh>(R, Sums, Z, Cols, Codes);
   // The compression is mild: every column of a read takes tanh's small
   // branch, unless the codes are read again through the whole tanh.
   else if (adcCodesOf<Stage::SmallTanh>(R, Sums, Z, Cols, Codes) >=

@@ -48,10 +48,19 @@ void ChipModel::prepareBlockReads(const MvmStep &S, const Block &B, size_t Vecto
   if (Analog) {
     Scratch.Cells = arrayCurrents(B.Array) + size_t(B.RowOffset) * A.Cols + B.ColOffset;
     Scratch.Stride = A.Cols;
+    // Phases read at the same ranges (most of a block's) share their
+    // constants.
     Scratch.Readouts.resize(Phases);
     Scratch.Constants.resize(Phases);
-    for (unsigned Phase = 0; Phase < Phases; ++Phase)
-      Scratch.Readouts[Phase] = readConstants(B, Phase, Scratch.Constants[Phase]);
+    for (unsigned Phase = 0; Phase < Phases; ++Phase) {
+      const int8_t *Shifts = Scratch.Shifts.data() + size_t(Phase) * Cols;
+      unsigned Same = 0;
+      while (Same < Phase &&
+             !std::equal(Shifts, Shifts + Cols, Scratch.Shifts.data() + size_t(Same) * Cols))
+        ++Same;
+      Scratch.Readouts[Phase] =
+          Same < Phase ? Scratch.Readouts[Same] : readConstants(B, Phase, Scratch.Constants[Phase]);
+    }
   } else {
     // The ideal chip's cell currents are its levels.
     Scratch.IdealCells.resize(size_t(B.KCount) * Cols);

@@ -44,6 +44,17 @@ int currentFractionBits(llvm::ArrayRef<float> G, uint32_t Cols, double MaxDrive)
   return Bits;
 }
 
+/// The largest sum a read of an array of fixed-point currents \p Cells
+/// (\p Cols per row) can reach: a column's with every row driven at
+/// \p MaxDrive. Below 2^30 (currentFractionBits).
+int32_t largestColumnSum(const int16_t *Cells, size_t Count, uint32_t Cols, int32_t MaxDrive) {
+  std::vector<int64_t> ColumnSum(Cols, 0);
+  for (size_t Row = 0; Row < Count; Row += Cols)
+    for (uint32_t J = 0; J < Cols; ++J)
+      ColumnSum[J] += Cells[Row + J];
+  return static_cast<int32_t>(MaxDrive * *std::max_element(ColumnSum.begin(), ColumnSum.end()));
+}
+
 } // namespace
 
 ChipModel::ChipModel(const Target &T, const Program &P, NmpuMode Nmpu,
@@ -87,6 +98,7 @@ ChipModel::ChipModel(const Target &T, const Program &P, NmpuMode Nmpu,
     FirstCell[Array + 1] = FirstCell[Array] + P.Arrays[Array].Levels.size();
   CellCurrents = HugePageArray<int16_t>(FirstCell[Arrays]);
   CurrentBits.resize(Arrays);
+  std::vector<int32_t> LargestSum(Arrays);
   ColumnGain.resize(Arrays);
   ColumnOffset.resize(Arrays);
   parallelFor(Arrays, Threads, [&](size_t Array, size_t Worker) {
@@ -100,16 +112,18 @@ ChipModel::ChipModel(const Target &T, const Program &P, NmpuMode Nmpu,
     CurrentBits[Array] = currentFractionBits(D.G, A.Cols, MaxDrive);
     fixedPointCurrents(D.G.data(), D.G.size(), CurrentBits[Array],
                        CellCurrents.data() + FirstCell[Array]);
+    LargestSum[Array] = largestColumnSum(CellCurrents.data() + FirstCell[Array], D.G.size(), A.Cols,
+                                         static_cast<int32_t>(MaxDrive));
     ColumnGain[Array].resize(A.Cols);
     const float *GainZ = normals(ReadNoise::GainStep, Index, 1, A.Cols, D);
     for (unsigned J = 0; J < A.Cols; ++J)
-      ColumnGain[Array][J] = static_cast<float>(1 + Analog->SigmaGain * GainZ[J]);
+      ColumnGain[Array][J] = 1 + Analog->SigmaGain * GainZ[J];
     ColumnOffset[Array].resize(A.Cols);
     const float *OffsetZ = normals(ReadNoise::OffsetStep, Index, 1, A.Cols, D);
     for (unsigned J = 0; J < A.Cols; ++J)
       ColumnOffset[Array][J] = Analog->SigmaOffset * OffsetZ[J];
   });
-  SupplyFactor = static_cast<float>(Supply);
+  SupplyFactor = Supply;
   for (int Shift = MinReadShift; Shift <= MaxReadShift; ++Shift) {
     // FS is the range in use; a read gain (a negative shift) narrows it,
     // and the read-out's offset and noise with it. The current-mode stage
@@ -119,15 +133,25 @@ ChipModel::ChipModel(const Target &T, const Program &P, NmpuMode Nmpu,
     const double CurrentFS = std::ldexp(MaxCode, std::max(0, Shift));
     ReadRange R;
     R.FS = FS;
-    if (Analog->Nonlinearity > 0) {
-      R.NonlinIn = static_cast<float>(Analog->Nonlinearity / CurrentFS);
-      R.NonlinOut = static_cast<float>(CurrentFS / std::tanh(Analog->Nonlinearity));
+    if (nonlinear()) {
+      R.NonlinIn = Analog->Nonlinearity / CurrentFS;
+      R.NonlinOut = CurrentFS / std::tanh(Analog->Nonlinearity);
     }
     // The column current's own noise (the floor) adds to the read-out's.
-    R.NoiseFS =
-        static_cast<float>(std::hypot(Analog->SigmaRead * FS, Analog->SigmaReadFloor * MaxCode));
-    R.CodeScale = static_cast<float>(MaxCode / FS);
+    R.NoiseFS = std::hypot(Analog->SigmaRead * FS, Analog->SigmaReadFloor * MaxCode);
+    R.CodeScale = MaxCode / FS;
     Ranges.push_back(R);
+  }
+  // Where an array's largest sum keeps tanh on its small branch at the
+  // largest argument scale of any range, every read of it does.
+  ArgumentsSmall.resize(Arrays);
+  for (size_t Array = 0; Array < Arrays && nonlinear(); ++Array) {
+    float ArgScale = 0;
+    for (const ReadRange &R : Ranges)
+      ArgScale = std::max(ArgScale, foldReadout({sumUnit(static_cast<uint32_t>(Array)), 1, 0, 0,
+                                                 R.CodeScale, R.NonlinIn, R.NonlinOut})
+                                        .ArgScale);
+    ArgumentsSmall[Array] = tanhArgumentsSmall(LargestSum[Array], ArgScale);
   }
 }
 
@@ -223,6 +247,18 @@ std::vector<int32_t> ChipModel::testRead(uint32_t Array, llvm::ArrayRef<int32_t>
   return Codes;
 }
 
+double ChipModel::sumUnit(uint32_t Array) const {
+  return std::ldexp(SupplyFactor, -CurrentBits[Array]);
+}
+
+bool ChipModel::nonlinear() const {
+  // tanh(a u) / tanh(a) differs from u by at most about a^2 u / 3: below
+  // 2^-12 that is under a float's precision, while the folded read-out
+  // constants (a / FS0 and FS0 / tanh(a)) would leave float's range for
+  // a far smaller a.
+  return Analog && Analog->Nonlinearity >= 0x1p-12;
+}
+
 unsigned ChipModel::inputPhases(const MvmStep &S) const {
   // Only the bits the layer's inputs have are driven: a phase above them
   // would read nothing but noise.
@@ -276,31 +312,30 @@ void ChipModel::subtractOffset(const MvmStep &S, const int64_t *X, int64_t *Acc)
 ColumnReadouts ChipModel::readConstants(const Block &B, unsigned Phase,
                                         ReadConstants &Scratch) const {
   const ArrayImage &A = P.Arrays[B.Array];
-  Scratch.OffsetFS.resize(B.ColCount);
-  Scratch.NoiseFS.resize(B.ColCount);
-  Scratch.CodeScale.resize(B.ColCount);
-  Scratch.NonlinIn.resize(B.ColCount);
-  Scratch.NonlinOut.resize(B.ColCount);
+  Scratch.ArgScale.resize(B.ColCount);
+  Scratch.CodeGain.resize(B.ColCount);
+  Scratch.CodeOffset.resize(B.ColCount);
+  Scratch.CodeNoise.resize(B.ColCount);
+  const double *Gain = ColumnGain[B.Array].data() + B.ColOffset;
   const double *Offset = ColumnOffset[B.Array].data() + B.ColOffset;
+  const double Supply = sumUnit(B.Array);
   for (uint32_t J = 0; J < B.ColCount; ++J) {
     const ReadRange &R = Ranges[B.readShift(A, Phase, J) - MinReadShift];
-    Scratch.OffsetFS[J] = static_cast<float>(Offset[J] * R.FS);
-    Scratch.NoiseFS[J] = R.NoiseFS;
-    Scratch.CodeScale[J] = R.CodeScale;
-    Scratch.NonlinIn[J] = R.NonlinIn;
-    Scratch.NonlinOut[J] = R.NonlinOut;
+    const FoldedReadout F = foldReadout(
+        {Supply, Gain[J], Offset[J] * R.FS, R.NoiseFS, R.CodeScale, R.NonlinIn, R.NonlinOut});
+    Scratch.ArgScale[J] = F.ArgScale;
+    Scratch.CodeGain[J] = F.CodeGain;
+    Scratch.CodeOffset[J] = F.CodeOffset;
+    Scratch.CodeNoise[J] = F.CodeNoise;
   }
   ColumnReadouts C;
-  // Sums come in units of 2^-CurrentBits of a level's current.
-  C.Supply = std::ldexp(SupplyFactor, -CurrentBits[B.Array]);
   C.MaxCode = static_cast<float>(T.maxAdcCode());
-  C.Nonlinear = Analog->Nonlinearity > 0;
-  C.Gain = ColumnGain[B.Array].data() + B.ColOffset;
-  C.OffsetFS = Scratch.OffsetFS.data();
-  C.NoiseFS = Scratch.NoiseFS.data();
-  C.CodeScale = Scratch.CodeScale.data();
-  C.NonlinIn = Scratch.NonlinIn.data();
-  C.NonlinOut = Scratch.NonlinOut.data();
+  C.Nonlinear = nonlinear();
+  C.SmallArguments = C.Nonlinear && ArgumentsSmall[B.Array];
+  C.ArgScale = Scratch.ArgScale.data();
+  C.CodeGain = Scratch.CodeGain.data();
+  C.CodeOffset = Scratch.CodeOffset.data();
+  C.CodeNoise = Scratch.CodeNoise.data();
   return C;
 }
 

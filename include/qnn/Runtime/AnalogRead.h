@@ -71,24 +71,64 @@ void programmedCurrents(const uint8_t *Levels, const float *Z, size_t Count, flo
 /// currents not negative; a result from 2^15 - 1 saturates there).
 void fixedPointCurrents(const float *Currents, size_t Count, int Bits, int16_t *Fixed);
 
-/// What the read-out applies to the current of each column of one read.
-/// The range in use, and with it the noise, the offset and the code scale,
-/// may differ from column to column (a block's read shifts per phase and
-/// column), so each is given per column.
-struct ColumnReadouts {
-  float Supply = 1;                 ///< the instance's supply factor x the sums' unit
-  float MaxCode = 0;                ///< A
-  bool Nonlinear = false;           ///< whether NonlinIn/NonlinOut apply
-  const float *Gain = nullptr;      ///< the column's gain
-  const float *OffsetFS = nullptr;  ///< the column's offset x FS
-  const float *NoiseFS = nullptr;   ///< read noise in current units (docs/analog-model.md)
-  const float *CodeScale = nullptr; ///< A / FS
-  const float *NonlinIn = nullptr, *NonlinOut = nullptr; ///< a / FS0 and FS0 / tanh(a)
+/// One column's read-out chain (docs/analog-model.md, Formulas) for sums
+/// in units of 1 / Supply of a level's current.
+struct ReadoutChain {
+  double Supply = 1;    ///< the instance's supply factor x the sums' unit
+  double Gain = 1;      ///< the column's gain
+  double OffsetFS = 0;  ///< the column's offset x FS
+  double NoiseFS = 0;   ///< read noise in current units
+  double CodeScale = 1; ///< A / FS
+  double NonlinIn = 0;  ///< a / FS0 (0: no non-linearity)
+  double NonlinOut = 0; ///< FS0 / tanh(a)
 };
 
+/// A chain folded into the three or four constants the ADC loop applies:
+/// the code, before rounding and clamping, is
+///   CodeGain * f(sum) + CodeOffset + CodeNoise * z
+/// with f(s) = tanh(ArgScale * s) under a non-linearity and f(s) = s
+/// without (the products taken once per column, in double, not per read).
+struct FoldedReadout {
+  float ArgScale = 0, CodeGain = 0, CodeOffset = 0, CodeNoise = 0;
+};
+inline FoldedReadout foldReadout(const ReadoutChain &C) {
+  // The current after the non-linearity is NonlinOut tanh(NonlinIn I),
+  // I = Supply sum; gain, offset and noise then act in current units and
+  // the ADC scales by CodeScale, adding 1/2 to round.
+  const bool Nonlinear = C.NonlinIn > 0;
+  FoldedReadout F;
+  F.ArgScale = static_cast<float>(C.Supply * C.NonlinIn);
+  F.CodeGain = static_cast<float>(C.CodeScale * C.Gain * (Nonlinear ? C.NonlinOut : C.Supply));
+  F.CodeOffset = static_cast<float>(C.CodeScale * C.OffsetFS + 0.5);
+  F.CodeNoise = static_cast<float>(C.CodeScale * C.NoiseFS);
+  return F;
+}
+
+/// What the read-out applies to each column of one read: foldReadout's
+/// constants per column (the range in use, and with it the noise, the
+/// offset and the code scale, may differ from column to column: a block's
+/// read shifts per phase and column).
+struct ColumnReadouts {
+  float MaxCode = 0;      ///< A
+  bool Nonlinear = false; ///< whether ArgScale and tanh apply
+  /// Every argument of tanh lies below fastmath::TanhSmallBound
+  /// (tanhArgumentsSmall), so tanh's small branch alone serves.
+  bool SmallArguments = false;
+  const float *ArgScale = nullptr;   ///< per column, FoldedReadout's
+  const float *CodeGain = nullptr;   ///< per column
+  const float *CodeOffset = nullptr; ///< per column
+  const float *CodeNoise = nullptr;  ///< per column
+};
+
+/// Whether every sum from 0 to \p Largest keeps the argument of tanh
+/// below fastmath::TanhSmallBound at any ArgScale from 0 to \p ArgScale,
+/// computed as adcCodes computes the arguments (a float product is
+/// monotonic in its factors).
+bool tanhArgumentsSmall(int32_t Largest, float ArgScale);
+
 /// \p Codes[j], j < \p Cols: the ADC codes of one read's column sums
-/// \p Sums[j] (currents in units of R.Supply / supply factor) with
-/// read-noise draws \p Z[j], through the read-outs \p R of the columns.
+/// \p Sums[j] (not negative where tanh applies) with read-noise draws \p Z[j], through the
+/// read-outs \p R of the columns.
 void adcCodes(const ColumnReadouts &R, const int32_t *Sums, const float *Z, uint32_t Cols,
               int32_t *Codes);
 

@@ -112,11 +112,17 @@ private:
                  llvm::MutableArrayRef<int64_t> Readout, std::vector<double> &Currents) const;
   /// Analog mode: per column scratch of readConstants.
   struct ReadConstants {
-    std::vector<float> OffsetFS, NoiseFS, CodeScale, NonlinIn, NonlinOut;
+    std::vector<float> ArgScale, CodeGain, CodeOffset, CodeNoise;
   };
   /// Analog mode: the read-out of each column of block \p B in input phase
   /// \p Phase, at the column's range, in \p Scratch.
   ColumnReadouts readConstants(const image::Block &B, unsigned Phase, ReadConstants &Scratch) const;
+  /// Analog mode: whether the current-mode non-linearity is modelled (a
+  /// strength too small to change a float current is not).
+  bool nonlinear() const;
+  /// Analog mode: the current of a unit of array \p Array's sums (the
+  /// supply factor x 2^-CurrentBits of a level's current).
+  double sumUnit(uint32_t Array) const;
   /// What mvmBlocks keeps of one block while it reads it for many vectors.
   struct BlockScratch {
     std::vector<int8_t> Shifts;           ///< read shift per phase and column
@@ -213,16 +219,18 @@ private:
     return CellCurrents.data() + FirstCell[Array];
   }
   std::vector<int> CurrentBits;
+  /// Analog mode, per array: whether no read can take tanh off its small
+  /// branch (ColumnReadouts::SmallArguments).
+  std::vector<bool> ArgumentsSmall;
   /// Analog mode, per array: every column's gain and offset (relative to
   /// the range in use).
-  std::vector<std::vector<float>> ColumnGain;
+  std::vector<std::vector<double>> ColumnGain;
   std::vector<std::vector<double>> ColumnOffset;
-  float SupplyFactor = 1;
+  double SupplyFactor = 1;
   /// Analog mode: the read-out's constants at each read shift from
   /// MinReadShift to MaxReadShift (docs/analog-model.md).
   struct ReadRange {
-    double FS = 0;
-    float NoiseFS = 0, CodeScale = 1, NonlinIn = 0, NonlinOut = 0;
+    double FS = 0, NoiseFS = 0, CodeScale = 1, NonlinIn = 0, NonlinOut = 0;
   };
   static constexpr int MinReadShift = -16, MaxReadShift = 30;
   std::vector<ReadRange> Ranges;

@@ -193,57 +193,96 @@ TEST(ReadNoise, EveryPartOfThePositionChangesTheDraw) {
   EXPECT_EQ(Base, draw(Noise, 2, 3, 4, 5, 6));
 }
 
+/// Per-column read-out chains folded into the arrays adcCodes reads.
+struct FoldedColumns {
+  std::vector<float> ArgScale, CodeGain, CodeOffset, CodeNoise;
+  ColumnReadouts R;
+  FoldedColumns(const std::vector<ReadoutChain> &Chains, float MaxCode, bool Nonlinear) {
+    for (const ReadoutChain &C : Chains) {
+      const FoldedReadout F = foldReadout(C);
+      ArgScale.push_back(F.ArgScale), CodeGain.push_back(F.CodeGain);
+      CodeOffset.push_back(F.CodeOffset), CodeNoise.push_back(F.CodeNoise);
+    }
+    R.MaxCode = MaxCode, R.Nonlinear = Nonlinear;
+    R.ArgScale = ArgScale.data(), R.CodeGain = CodeGain.data();
+    R.CodeOffset = CodeOffset.data(), R.CodeNoise = CodeNoise.data();
+  }
+  std::vector<int32_t> codes(const std::vector<int32_t> &Sums, const std::vector<float> &Z) const {
+    std::vector<int32_t> Codes(Sums.size());
+    adcCodes(R, Sums.data(), Z.data(), static_cast<uint32_t>(Sums.size()), Codes.data());
+    return Codes;
+  }
+};
+
 TEST(AnalogRead, CodesFollowTheReadOutChain) {
   // Without noise, gain 1 and offset 0: the rounded, clamped current. The
   // sums are in quarters (Supply 1/4).
-  std::vector<float> Gain(6, 1.0f), Offset(6, 0.0f), Z(6, 0.0f), Noise(6, 0.0f), CodeScale(6, 1.0f),
-      NonlinIn(6, 0.0f), NonlinOut(6, 0.0f);
-  ColumnReadouts R;
-  R.Supply = 0.25f;
-  R.MaxCode = 15;
-  R.Gain = Gain.data(), R.OffsetFS = Offset.data(), R.NoiseFS = Noise.data();
-  R.CodeScale = CodeScale.data(), R.NonlinIn = NonlinIn.data(), R.NonlinOut = NonlinOut.data();
+  ReadoutChain Plain;
+  Plain.Supply = 0.25;
+  std::vector<ReadoutChain> Chains(6, Plain);
   const std::vector<int32_t> Sums = {-12, 1, 2, 30, 61, 396}; // -3, 0.25, 0.5, 7.5, 15.25, 99
-  std::vector<int32_t> Codes(6);
-  adcCodes(R, Sums.data(), Z.data(), 6, Codes.data());
-  EXPECT_EQ(Codes, (std::vector<int32_t>{0, 0, 1, 8, 15, 15}));
+  const std::vector<float> Zero(6, 0.0f), Ones(6, 1.0f);
+  EXPECT_EQ(FoldedColumns(Chains, 15, false).codes(Sums, Zero),
+            (std::vector<int32_t>{0, 0, 1, 8, 15, 15}));
   // A read noise of one code moves every read by its draw.
-  std::fill(Noise.begin(), Noise.end(), 1.0f);
-  const std::vector<float> Ones(6, 1.0f);
-  adcCodes(R, Sums.data(), Ones.data(), 6, Codes.data());
-  EXPECT_EQ(Codes, (std::vector<int32_t>{0, 1, 2, 9, 15, 15}));
-  // Each column reads at its own range: twice the code scale, twice the code.
-  std::fill(Noise.begin(), Noise.end(), 0.0f);
-  CodeScale[3] = 2;
-  adcCodes(R, Sums.data(), Z.data(), 6, Codes.data());
-  EXPECT_EQ(Codes, (std::vector<int32_t>{0, 0, 1, 15, 15, 15}));
-  CodeScale[2] = 2;
-  adcCodes(R, Sums.data(), Z.data(), 3, Codes.data());
-  EXPECT_EQ(Codes[2], 1); // 0.5 * 2 + 0.5 rounds down to 1
-  // A read through its own read-out: twice the supply, twice the
-  // current, and its own draws.
-  ColumnReadouts Doubled = R;
-  Doubled.Supply = 0.5f;
-  const std::vector<int32_t> DoubledSums = {0, 8};
-  const std::vector<float> DoubledZ = {0, 2};
-  std::vector<int32_t> DoubledCodes(2);
-  std::fill(Noise.begin(), Noise.end(), 1.0f);
-  adcCodes(Doubled, DoubledSums.data(), DoubledZ.data(), 2, DoubledCodes.data());
-  EXPECT_EQ(DoubledCodes, (std::vector<int32_t>{0, 6}));
-  std::fill(Noise.begin(), Noise.end(), 0.0f);
-  // The non-linearity compresses: tanh(a u) / tanh(a) >= u on [0, 1], and
-  // a read whose arguments all lie below tanh's branch point reads as one
-  // that does not.
-  R.Nonlinear = true, R.MaxCode = 1023, R.Supply = 1.0f;
-  CodeScale[0] = 1.0f / 16, NonlinIn[0] = 0.5f / 1023, NonlinOut[0] = 1023 / std::tanh(0.5f);
+  for (ReadoutChain &C : Chains)
+    C.NoiseFS = 1;
+  EXPECT_EQ(FoldedColumns(Chains, 15, false).codes(Sums, Ones),
+            (std::vector<int32_t>{0, 1, 2, 9, 15, 15}));
+  // Each column reads at its own range: twice the code scale, twice the
+  // code; gain and offset act before the ADC (0.5 * 2 + 0.5 rounds down to
+  // 1; 7.5 * 0.9 + 0.25 = 7 rounds to 7).
+  std::vector<ReadoutChain> Ranges(6, Plain);
+  Ranges[2].CodeScale = 2, Ranges[3].CodeScale = 2;
+  Ranges[4].Gain = 0.9, Ranges[4].OffsetFS = 0.25;
+  const std::vector<int32_t> RangeSums = {0, 1, 2, 30, 30, 0};
+  EXPECT_EQ(FoldedColumns(Ranges, 15, false).codes(RangeSums, Zero),
+            (std::vector<int32_t>{0, 0, 1, 15, 7, 0}));
+  // A noise beyond float's range on a zero draw reads as 0, not as an
+  // undefined conversion of a NaN.
+  std::vector<ReadoutChain> Wild(1, Plain);
+  Wild[0].NoiseFS = 1e300;
+  EXPECT_EQ(FoldedColumns(Wild, 15, false).codes({8}, {0.0f}), (std::vector<int32_t>{0}));
+  EXPECT_EQ(FoldedColumns(Wild, 15, false).codes({8}, {1.0f}), (std::vector<int32_t>{15}));
+  // The non-linearity compresses: tanh(a u) / tanh(a) >= u on [0, 1], the
+  // full scale maps to itself.
+  ReadoutChain Compressed;
+  Compressed.CodeScale = 1.0 / 16, Compressed.NonlinIn = 0.5 / 1023;
+  Compressed.NonlinOut = 1023 / std::tanh(0.5);
   for (double U : {0.3, 0.9, 2.0}) {
-    const int32_t Mid[] = {static_cast<int32_t>(1023 * 16 * U)};
-    adcCodes(R, Mid, Z.data(), 1, Codes.data());
-    EXPECT_NEAR(Codes[0],
+    const std::vector<int32_t> Mid = {static_cast<int32_t>(1023 * 16 * U)};
+    EXPECT_NEAR(FoldedColumns({Compressed}, 1023, true).codes(Mid, {0.0f})[0],
                 std::min(1023.0, 1023 * std::tanh(0.5 * Mid[0] / 1023) / std::tanh(0.5) / 16),
                 0.5 + 1e-3)
         << "u = " << U;
   }
+}
+
+TEST(AnalogRead, ProvenSmallArgumentsReadAsTrackedOnes) {
+  // Arguments up to the bound: the read that knows them small, the one
+  // that tracks the largest and the one through the whole tanh agree
+  // wherever tanh's branches do.
+  ReadoutChain Compressed;
+  Compressed.CodeScale = 1.0 / 4, Compressed.NonlinIn = 0.1 / 1023;
+  Compressed.NonlinOut = 1023 / std::tanh(0.1);
+  FoldedColumns Cols(std::vector<ReadoutChain>(64, Compressed), 1023, true);
+  std::vector<int32_t> Sums(64);
+  std::mt19937 Rng(7);
+  for (int32_t &S : Sums)
+    S = static_cast<int32_t>(Rng() % 6000);
+  const std::vector<float> Z(64, 0.25f);
+  const int32_t Largest = *std::max_element(Sums.begin(), Sums.end());
+  ASSERT_TRUE(tanhArgumentsSmall(Largest, Cols.ArgScale[0]));
+  const std::vector<int32_t> Tracked = Cols.codes(Sums, Z);
+  Cols.R.SmallArguments = true;
+  EXPECT_EQ(Cols.codes(Sums, Z), Tracked);
+  // Far past the bound, the proof fails and the tracked read goes through
+  // the whole tanh, which saturates towards FS0 / tanh(a).
+  const int32_t Far = static_cast<int32_t>(20 * 1023 / 0.1);
+  EXPECT_FALSE(tanhArgumentsSmall(Far, Cols.ArgScale[0]));
+  Compressed.CodeScale = 1.0 / 16;
+  EXPECT_NEAR(FoldedColumns({Compressed}, 1023, true).codes({Far}, {0.0f})[0],
+              1023 / std::tanh(0.1) / 16, 1.0);
 }
 
 TEST(AnalogRead, RowTableSumsEqualDirectSums) {
