@@ -29,6 +29,49 @@ constexpr size_t TableReads = 64;
 /// few enough that the sums and codes stay in the first-level cache.
 constexpr size_t VectorsPerRead = 8;
 
+/// Per block, its columns in runs of one output (a weight's slices and
+/// polarities lie side by side), each run's sum added to the output once:
+/// adds to one accumulator one after another wait on each other.
+struct OutputRun {
+  uint32_t Output, End;
+};
+
+/// Adds the weighted column sums \p Sums of \p Cols columns to their
+/// outputs \p Out, run by run.
+void addRuns(const std::vector<OutputRun> &Runs, const int64_t *Sums, const int64_t *Weight,
+             int64_t *Out) {
+  uint32_t J = 0;
+  for (const OutputRun &Run : Runs) {
+    int64_t Sum = 0;
+    for (; J < Run.End; ++J)
+      Sum += Sums[J] * Weight[J];
+    Out[Run.Output] += Sum;
+  }
+}
+
+/// addRuns where every run has \p L columns and the outputs follow each
+/// other from \p Out[0] (the common layout): a fixed L unrolls the loop,
+/// so no branch waits on where a run ends.
+template <uint32_t L>
+void addUniformRuns(const int64_t *Sums, const int64_t *Weight, uint32_t Cols, int64_t *Out) {
+  for (uint32_t J = 0; J < Cols; J += L, ++Out) {
+    int64_t Sum = 0;
+    for (uint32_t K = 0; K < L; ++K)
+      Sum += Sums[J + K] * Weight[J + K];
+    *Out += Sum;
+  }
+}
+
+/// The length every run of \p Runs has, outputs following each other, or
+/// 0.
+uint32_t uniformRunLength(const std::vector<OutputRun> &Runs) {
+  const uint32_t L = Runs.empty() ? 0 : Runs[0].End;
+  for (size_t I = 0; I < Runs.size(); ++I)
+    if (Runs[I].End != L * (I + 1) || Runs[I].Output != Runs[0].Output + I)
+      return 0;
+  return L;
+}
+
 } // namespace
 
 bool ChipModel::oneBitBytes(const MvmStep &S) const {
@@ -221,12 +264,6 @@ void ChipModel::mvmBlocks(const MvmStep &S, const int64_t *X, int64_t Vectors, u
     }
     return R.Rows.data();
   };
-  // Per block, its columns in runs of one output (a weight's slices and
-  // polarities lie side by side), each run's sum added to the output once:
-  // adds to one accumulator one after another wait on each other.
-  struct OutputRun {
-    uint32_t Output, End;
-  };
   std::vector<OutputRun> Runs;
   std::vector<int64_t> Weight;
   const uint32_t Step = StepIndex.lookup(&S);
@@ -246,6 +283,7 @@ void ChipModel::mvmBlocks(const MvmStep &S, const int64_t *X, int64_t Vectors, u
           Runs.push_back({Columns[J].Output, J});
         Runs.back().End = J + 1;
       }
+      const uint32_t RunLength = uniformRunLength(Runs);
       for (size_t First = 0; First < Read.size(); First += VectorsPerRead) {
         const size_t Count = std::min(VectorsPerRead, Read.size() - First);
         for (size_t I = 0; I < Count; ++I) {
@@ -258,13 +296,12 @@ void ChipModel::mvmBlocks(const MvmStep &S, const int64_t *X, int64_t Vectors, u
         for (size_t I = 0; I < Count; ++I) {
           int64_t *VectorAcc = Acc.data() + Read[First + I] * S.N;
           const int64_t *Sums = ColAcc.data() + I * B.ColCount;
-          uint32_t J = 0;
-          for (const OutputRun &Run : Runs) {
-            int64_t Sum = 0;
-            for (; J < Run.End; ++J)
-              Sum += Sums[J] * Weight[J];
-            VectorAcc[Run.Output] += Sum;
-          }
+          if (RunLength == 4)
+            addUniformRuns<4>(Sums, Weight.data(), B.ColCount, VectorAcc + Runs[0].Output);
+          else if (RunLength == 2)
+            addUniformRuns<2>(Sums, Weight.data(), B.ColCount, VectorAcc + Runs[0].Output);
+          else
+            addRuns(Runs, Sums, Weight.data(), VectorAcc);
         }
       }
     }
