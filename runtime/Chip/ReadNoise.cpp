@@ -13,28 +13,52 @@ namespace qnn::runtime {
 
 namespace {
 
-/// The four normals of each counter (\p C0[i], \p C1[i], \p Array, \p Step),
-/// i < \p Runs x \p Run, keyed by \p Seed: normal k of counter r Run + q in
-/// \p Z[4 Run r + k Run + q]. One Threefry4x32-20 call per counter (words
-/// w0 .. w3), Box-Muller pairs (w0, w1) and (w2, w3): the loop over a run's
-/// counters vectorizes (Threefry is 32-bit additions, rotations and
-/// exclusive ors), the normals stored a vector at a time.
-QNN_VECTOR_CLONES
-void counterNormals(const uint32_t *__restrict C0, const uint32_t *__restrict C1, size_t Runs,
-                    uint32_t Run, uint32_t Array, uint32_t Step, uint64_t Seed,
-                    float *__restrict Z) {
+/// The column bits of a counter's first word.
+constexpr uint32_t ColumnMask = 0x3ffffu;
+
+/// The four normals of counters i < \p Run, keyed by \p Seed: counter i is
+/// (First(i), Second(i), Array, Step), its normal k goes to Z[k][i]. One
+/// Threefry4x32-20 call per counter (words w0 .. w3), Box-Muller pairs
+/// (w0, w1) and (w2, w3): the loop vectorizes (Threefry is 32-bit
+/// additions, rotations and exclusive ors), the normals stored a vector at
+/// a time.
+template <typename FirstFn, typename SecondFn>
+QNN_CLONE_INLINE void drawNormals(FirstFn First, SecondFn Second, uint32_t Run, uint32_t Array,
+                                  uint32_t Step, uint64_t Seed, float *__restrict Z0,
+                                  float *__restrict Z1, float *__restrict Z2,
+                                  float *__restrict Z3) {
   const r123::Threefry4x32::key_type Key = {
       {static_cast<uint32_t>(Seed), static_cast<uint32_t>(Seed >> 32), 0, 0}};
-  for (size_t R = 0; R < Runs; ++R, C0 += Run, C1 += Run, Z += 4 * size_t(Run)) {
-    float *__restrict Z0 = Z, *__restrict Z1 = Z + Run;
-    float *__restrict Z2 = Z + 2 * Run, *__restrict Z3 = Z + 3 * Run;
-    for (uint32_t I = 0; I < Run; ++I) {
-      const r123::Threefry4x32::ctr_type Counter = {{C0[I], C1[I], Array, Step}};
-      const r123::Threefry4x32::ctr_type W = r123::Threefry4x32()(Counter, Key);
-      fastmath::boxMuller(W[0], W[1], Z0[I], Z1[I]);
-      fastmath::boxMuller(W[2], W[3], Z2[I], Z3[I]);
-    }
+  for (uint32_t I = 0; I < Run; ++I) {
+    const r123::Threefry4x32::ctr_type Counter = {{First(I), Second(I), Array, Step}};
+    const r123::Threefry4x32::ctr_type W = r123::Threefry4x32()(Counter, Key);
+    fastmath::boxMuller(W[0], W[1], Z0[I], Z1[I]);
+    fastmath::boxMuller(W[2], W[3], Z2[I], Z3[I]);
   }
+}
+
+/// Reads r < \p Reads of \p Run counters each: read r's counter q is
+/// ((FirstColumn + q) mod 2^18 | High[r], Low[r]), its normal k goes to
+/// \p Z[4 Run r + k Run + q]. The counters are an index plus constants,
+/// computed in the loop.
+QNN_VECTOR_CLONES
+void readNormals(const uint32_t *High, const uint32_t *Low, size_t Reads, uint32_t FirstColumn,
+                 uint32_t Run, uint32_t Array, uint32_t Step, uint64_t Seed, float *Z) {
+  for (size_t R = 0; R < Reads; ++R, Z += 4 * size_t(Run)) {
+    const uint32_t H = High[R], L = Low[R];
+    drawNormals([=](uint32_t I) { return ((FirstColumn + I) & ColumnMask) | H; },
+                [=](uint32_t) { return L; }, Run, Array, Step, Seed, Z, Z + Run, Z + 2 * Run,
+                Z + 3 * Run);
+  }
+}
+
+/// Counters i < \p Count listed as (\p C0[i], \p C1[i]): normal k of
+/// counter i goes to \p Z[k Count + i].
+QNN_VECTOR_CLONES
+void listedNormals(const uint32_t *C0, const uint32_t *C1, uint32_t Count, uint32_t Array,
+                   uint32_t Step, uint64_t Seed, float *Z) {
+  drawNormals([=](uint32_t I) { return C0[I]; }, [=](uint32_t I) { return C1[I]; }, Count, Array,
+              Step, Seed, Z, Z + Count, Z + 2 * size_t(Count), Z + 3 * size_t(Count));
 }
 
 } // namespace
@@ -49,29 +73,34 @@ const float *ReadNoise::normalRows(uint32_t Step, uint32_t Array, llvm::ArrayRef
   // The blocks of a layer never share an array's column, so neither do
   // their counters (q < Q <= Count).
   const uint32_t Q = (Count + 3) / 4;
-  const size_t Reads = Phases.size(), Counters = Reads * Q;
-  S.C0.resize(Counters);
-  S.C1.resize(Counters);
+  const size_t Reads = Phases.size();
+  S.High.resize(Reads);
+  S.Low.resize(Reads);
   for (size_t R = 0; R < Reads; ++R) {
-    const uint32_t High =
-        uint32_t(Phases[R]) << 18 | (static_cast<uint32_t>(Vectors[R] >> 32) & 0x3f) << 26;
-    for (uint32_t I = 0; I < Q; ++I) {
-      S.C0[R * Q + I] = ((FirstColumn + I) & 0x3ffffu) | High;
-      S.C1[R * Q + I] = static_cast<uint32_t>(Vectors[R]);
-    }
+    S.High[R] = uint32_t(Phases[R]) << 18 | (static_cast<uint32_t>(Vectors[R] >> 32) & 0x3f) << 26;
+    S.Low[R] = static_cast<uint32_t>(Vectors[R]);
   }
   Stride = 4 * size_t(Q);
   S.Rows.resize(Reads * Stride);
   // Runs of whole vectors of 16 lanes go straight to their reads' rows; a
   // short or ragged run would leave most lanes idle or to a scalar loop,
-  // so those blocks draw all their reads' counters in one loop and copy.
+  // so those blocks list all their reads' counters for one loop and copy.
   if (Q % 16 == 0) {
-    counterNormals(S.C0.data(), S.C1.data(), Reads, Q, Array, Step, Seed, S.Rows.data());
+    readNormals(S.High.data(), S.Low.data(), Reads, FirstColumn, Q, Array, Step, Seed,
+                S.Rows.data());
     return S.Rows.data();
   }
+  const size_t Counters = Reads * Q;
+  S.C0.resize(Counters);
+  S.C1.resize(Counters);
+  for (size_t R = 0; R < Reads; ++R)
+    for (uint32_t I = 0; I < Q; ++I) {
+      S.C0[R * Q + I] = ((FirstColumn + I) & ColumnMask) | S.High[R];
+      S.C1[R * Q + I] = S.Low[R];
+    }
   S.Draws.resize(4 * Counters);
-  counterNormals(S.C0.data(), S.C1.data(), 1, static_cast<uint32_t>(Counters), Array, Step, Seed,
-                 S.Draws.data());
+  listedNormals(S.C0.data(), S.C1.data(), static_cast<uint32_t>(Counters), Array, Step, Seed,
+                S.Draws.data());
   for (size_t R = 0; R < Reads; ++R)
     for (size_t K = 0; K < 4; ++K)
       std::copy_n(S.Draws.data() + K * Counters + R * Q, Q, S.Rows.data() + R * Stride + K * Q);

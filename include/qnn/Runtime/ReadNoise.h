@@ -45,7 +45,9 @@ public:
 
   /// The buffers of normals(), kept by its caller between calls.
   struct Scratch {
-    std::vector<uint32_t> C0, C1; ///< the counters' first two words
+    /// Per read, the counters' first word without the column, and the
+    /// second word; blocks of ragged runs list every counter (C0, C1).
+    std::vector<uint32_t> High, Low, C0, C1;
     std::vector<float> Draws, Rows;
   };
 
