@@ -11,6 +11,7 @@
 #include "qnn/Runtime/ChipModel.h"
 #include <algorithm>
 #include <map>
+#include <type_traits>
 
 namespace qnn::runtime {
 
@@ -122,8 +123,9 @@ void ChipModel::prepareBlockReads(const MvmStep &S, const Block &B, size_t Vecto
   Scratch.Drive.resize(B.KCount);
 }
 
+template <typename Input>
 void ChipModel::readBlockVectors(const MvmStep &S, const Block &B, uint32_t Step,
-                                 const int64_t *const *X, const OneBitRows *Bits,
+                                 const Input *const *X, const OneBitRows *Bits,
                                  const uint64_t *Vectors, size_t Count, BlockScratch &Scratch,
                                  int64_t *ColAcc) const {
   const unsigned Phases = inputPhases(S);
@@ -172,7 +174,7 @@ void ChipModel::readBlockVectors(const MvmStep &S, const Block &B, uint32_t Step
                  Scratch.Table.data(), Cols, Scratch.Sums.data());
   } else {
     for (size_t R = 0; R < Reads; ++R) {
-      const int64_t *In = X[Scratch.ReadOf[R]];
+      const Input *In = X[Scratch.ReadOf[R]];
       const unsigned Shift = Scratch.ReadPhase[R] * T.DacBits;
       for (uint32_t K = 0; K < B.KCount; ++K)
         Scratch.Drive[K] = static_cast<int32_t>((In[K] >> Shift) & DacMask);
@@ -216,7 +218,8 @@ void ChipModel::readBlockVectors(const MvmStep &S, const Block &B, uint32_t Step
   }
 }
 
-void ChipModel::mvmBlocks(const MvmStep &S, const int64_t *X, int64_t Vectors, uint64_t FirstVector,
+template <typename Input>
+void ChipModel::mvmBlocks(const MvmStep &S, const Input *X, int64_t Vectors, uint64_t FirstVector,
                           const uint32_t *Copies, int64_t *Out, uint64_t *FixedDiffs) const {
   // The vectors each copy of the weights reads (vector v of the call is
   // number FirstVector + v).
@@ -224,14 +227,19 @@ void ChipModel::mvmBlocks(const MvmStep &S, const int64_t *X, int64_t Vectors, u
   for (int64_t V = 0; V < Vectors; ++V)
     ByCopy[Copies ? Copies[V] : 0].push_back(V);
   std::vector<int64_t> Acc(size_t(Vectors) * S.N, 0), ColAcc;
-  // One-bit inputs of at most 8 phases also as bytes, for the row tables.
-  std::vector<uint8_t> Bytes;
-  if (oneBitBytes(S)) {
-    Bytes.resize(size_t(Vectors) * S.K);
-    for (size_t I = 0; I < Bytes.size(); ++I)
-      Bytes[I] = static_cast<uint8_t>(X[I] & 0xff);
+  // One-bit inputs of at most 8 phases also as bytes, for the row tables
+  // (the phases read bits 0 .. 7).
+  std::vector<uint8_t> ByteCopy;
+  const uint8_t *Bytes = nullptr;
+  if constexpr (std::is_same_v<Input, uint8_t>) {
+    Bytes = X;
+  } else if (oneBitBytes(S)) {
+    ByteCopy.resize(size_t(Vectors) * S.K);
+    for (size_t I = 0; I < ByteCopy.size(); ++I)
+      ByteCopy[I] = static_cast<uint8_t>(X[I] & 0xff);
+    Bytes = ByteCopy.data();
   }
-  std::vector<const int64_t *> Inputs(VectorsPerRead);
+  std::vector<const Input *> Inputs(VectorsPerRead);
   std::vector<uint64_t> Numbers(VectorsPerRead);
   BlockScratch Scratch;
   // Reads through row tables: per row range of the blocks, every vector's
@@ -253,7 +261,7 @@ void ChipModel::mvmBlocks(const MvmStep &S, const int64_t *X, int64_t Vectors, u
     R.Patterns.resize(Read.size() * 8 * Groups);
     R.Rows.resize(Read.size());
     for (size_t V = 0; V < Read.size(); ++V) {
-      const uint8_t *In = Bytes.data() + Read[V] * S.K + B.KBegin;
+      const uint8_t *In = Bytes + Read[V] * S.K + B.KBegin;
       uint64_t *Masks = R.Masks.data() + V * 8 * Words;
       uint8_t *Patterns = R.Patterns.data() + V * 8 * Groups;
       const uint32_t Phases = drivenGroups(In, B.KCount, Masks);
@@ -311,5 +319,10 @@ void ChipModel::mvmBlocks(const MvmStep &S, const int64_t *X, int64_t Vectors, u
     nmpuOutputs(S, Acc.data() + V * S.N, Out + V * S.N, FixedDiffs);
   }
 }
+
+template void ChipModel::mvmBlocks(const MvmStep &, const int64_t *, int64_t, uint64_t,
+                                   const uint32_t *, int64_t *, uint64_t *) const;
+template void ChipModel::mvmBlocks(const MvmStep &, const uint8_t *, int64_t, uint64_t,
+                                   const uint32_t *, int64_t *, uint64_t *) const;
 
 } // namespace qnn::runtime

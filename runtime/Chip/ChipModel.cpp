@@ -299,7 +299,8 @@ void ChipModel::mvm(const MvmStep &S, llvm::ArrayRef<int64_t> X, llvm::MutableAr
   nmpuOutputs(S, Acc.data(), Out.data(), FixedDiffs);
 }
 
-void ChipModel::subtractOffset(const MvmStep &S, const int64_t *X, int64_t *Acc) const {
+template <typename Input>
+void ChipModel::subtractOffset(const MvmStep &S, const Input *X, int64_t *Acc) const {
   if (S.Polarity != PolarityMode::Offset)
     return;
   int64_t SumX = 0;
@@ -308,6 +309,9 @@ void ChipModel::subtractOffset(const MvmStep &S, const int64_t *X, int64_t *Acc)
   for (uint32_t N = 0; N < S.N; ++N)
     Acc[N] -= S.Offset * SumX;
 }
+
+template void ChipModel::subtractOffset(const MvmStep &, const int64_t *, int64_t *) const;
+template void ChipModel::subtractOffset(const MvmStep &, const uint8_t *, int64_t *) const;
 
 ColumnReadouts ChipModel::readConstants(const Block &B, unsigned Phase,
                                         ReadConstants &Scratch) const {

@@ -73,6 +73,58 @@ void gatherWindow(const MvmStep &S, const uint8_t *Driven, int64_t OH, int64_t O
     }
 }
 
+/// A convolution's windows as bytes: one sample at a time, the inputs of
+/// the step's channels as the arrays see them, then each output pixel's
+/// window copied out of them (gatherWindow). Only where every input and
+/// the padding lie in [0, Max]: gather() returns false on a sample that
+/// leaves it.
+template <typename E> class ByteWindows {
+public:
+  ByteWindows(const MvmStep &S, const TypedTensor &In, int64_t Max)
+      : S(S), Src(In.data<E>()), Plane(int64_t(S.InH) * S.InW), Pixels(int64_t(S.OutH) * S.OutW),
+        Max(Max), Padding(S.InputZeroPoint >> S.InputStepShift),
+        Driven(size_t(S.InChannels) * Plane) {}
+
+  /// Whether the padding and every input of \p Samples samples fit.
+  bool allFit(int64_t Samples) {
+    for (int64_t B = 0; B < Samples; ++B)
+      if (!drive(B))
+        return false;
+    return paddingFits();
+  }
+
+  /// Vector \p V's window (pixel V mod Pixels of sample V / Pixels).
+  bool gather(int64_t V, uint8_t *Row) {
+    if (!paddingFits() || (V / Pixels != DrivenSample && !drive(V / Pixels)))
+      return false;
+    gatherWindow(S, Driven.data(), V % Pixels / S.OutW, V % Pixels % S.OutW,
+                 static_cast<uint8_t>(Padding), Row);
+    return true;
+  }
+
+private:
+  bool paddingFits() const { return Padding >= 0 && Padding <= Max; }
+
+  bool drive(int64_t B) {
+    const E *Sample = Src + B * S.InChannels * Plane;
+    bool InRange = true;
+    // Only the step's channels are driven (grouped convolutions).
+    for (int64_t I = S.ChannelBegin * Plane; I < (S.ChannelBegin + S.Channels) * Plane; ++I) {
+      const int64_t X = arrayInput(S, Sample[I]);
+      InRange &= X >= 0 && X <= Max;
+      Driven[I] = static_cast<uint8_t>(X);
+    }
+    DrivenSample = B;
+    return InRange;
+  }
+
+  const MvmStep &S;
+  const E *Src;
+  const int64_t Plane, Pixels, Max, Padding;
+  std::vector<uint8_t> Driven;
+  int64_t DrivenSample = -1;
+};
+
 /// The MVMs of \p Vectors vectors as GEMMs of ChunkVectors: Gather(v, Row)
 /// fills vector v's K inputs and returns false when one leaves the
 /// matrix's range; Store(First, Count, Outputs) takes the N outputs of each
@@ -96,16 +148,21 @@ bool batched(const MvmStep &S, const ExactMatrix &M, int64_t Vectors, KernelEnv 
 
 /// The MVMs of \p Vectors vectors through ChipModel::mvmBlocks, the first
 /// being vector \p FirstVector of the session, in chunks: Gather(v, Row)
-/// fills vector v's K inputs, CopyOf(v) names the copy of the weights that
-/// reads it and Store(First, Count, Outputs) takes the N outputs of each
-/// vector of a chunk.
-template <typename GatherFn, typename CopyFn, typename StoreFn>
+/// fills vector v's K inputs (as Input: int64_t, or uint8_t where every
+/// input fits a byte), CopyOf(v) names the copy of the weights that reads
+/// it and Store(First, Count, Outputs) takes the N outputs of each vector
+/// of a chunk.
+template <typename Input, typename GatherFn, typename CopyFn, typename StoreFn>
 void blocksBatched(const MvmStep &S, int64_t Vectors, uint64_t FirstVector, KernelEnv &Env,
                    GatherFn &&Gather, CopyFn &&CopyOf, StoreFn &&Store) {
-  // About 2 MiB of gathered inputs per chunk.
+  // About 2 MiB of gathered inputs per chunk: each chunk sets every block
+  // up again (its constants and row table), so byte inputs, which fit
+  // eight times the vectors, pay that far less often.
   const int64_t Chunk =
-      std::min(Vectors, std::clamp<int64_t>((int64_t(1) << 18) / S.K, 1, ChunkVectors));
-  std::vector<int64_t> X(size_t(Chunk) * S.K), Y(size_t(Chunk) * S.N);
+      std::min(Vectors, std::clamp<int64_t>((int64_t(1) << 21) / (int64_t(S.K) * sizeof(Input)), 1,
+                                            ChunkVectors));
+  std::vector<Input> X(size_t(Chunk) * S.K);
+  std::vector<int64_t> Y(size_t(Chunk) * S.N);
   std::vector<uint32_t> Copies(Chunk);
   for (int64_t First = 0; First < Vectors; First += Chunk) {
     const int64_t Count = std::min(Chunk, Vectors - First);
@@ -163,35 +220,10 @@ llvm::Error runConv(const MvmStep &S, const TypedTensor &In, TypedTensor &Out, K
   };
 
   if (const ExactMatrix *M = Env.Chip.exactMatrix(S)) {
-    // Each sample's inputs as the arrays see them, once, then the pixels'
-    // windows copied out of it.
-    std::vector<uint8_t> Driven(size_t(S.InChannels) * Plane);
-    int64_t DrivenSample = -1;
-    const int64_t Max = M->maxInput(), Padding = S.InputZeroPoint >> S.InputStepShift;
-    bool Done = Padding >= 0 && Padding <= Max;
-    auto drive = [&](int64_t B) {
-      const E *Src = source(B);
-      bool InRange = true;
-      // Only the step's channels are driven (grouped convolutions).
-      for (int64_t I = S.ChannelBegin * Plane; I < (S.ChannelBegin + S.Channels) * Plane; ++I) {
-        int64_t X = arrayInput(S, Src[I]);
-        InRange &= X >= 0 && X <= Max;
-        Driven[I] = static_cast<uint8_t>(X);
-      }
-      DrivenSample = B;
-      return InRange;
-    };
-    Done = Done && batched(
-                       S, *M, Samples * Pixels, Env,
-                       [&](int64_t V, uint8_t *Row) {
-                         if (V / Pixels != DrivenSample && !drive(V / Pixels))
-                           return false;
-                         gatherWindow(S, Driven.data(), V % Pixels / S.OutW, V % Pixels % S.OutW,
-                                      static_cast<uint8_t>(Padding), Row);
-                         return true;
-                       },
-                       outputChunk);
-    if (Done) {
+    ByteWindows<E> Windows(S, In, M->maxInput());
+    if (batched(
+            S, *M, Samples * Pixels, Env,
+            [&](int64_t V, uint8_t *Row) { return Windows.gather(V, Row); }, outputChunk)) {
       countConvMvms(S, Samples, Pixels, Env, Stats);
       ++Env.BatchedMvmRuns;
       return llvm::Error::success();
@@ -199,13 +231,20 @@ llvm::Error runConv(const MvmStep &S, const TypedTensor &In, TypedTensor &Out, K
   }
 
   if (!Env.StepByStep) {
-    blocksBatched(
-        S, Samples * Pixels, Env.FirstSample * Pixels, Env,
-        [&](int64_t V, int64_t *Row) {
-          gatherPixel(S, source(V / Pixels), V % Pixels / S.OutW, V % Pixels % S.OutW,
-                      [&](size_t K, int64_t X) { Row[K] = X; });
-        },
-        [&](int64_t V) { return static_cast<uint32_t>(V % Pixels % S.Replicas); }, outputChunk);
+    auto copyOf = [&](int64_t V) { return static_cast<uint32_t>(V % Pixels % S.Replicas); };
+    ByteWindows<E> Windows(S, In, 255);
+    if (Windows.allFit(Samples))
+      blocksBatched<uint8_t>(
+          S, Samples * Pixels, Env.FirstSample * Pixels, Env,
+          [&](int64_t V, uint8_t *Row) { Windows.gather(V, Row); }, copyOf, outputChunk);
+    else
+      blocksBatched<int64_t>(
+          S, Samples * Pixels, Env.FirstSample * Pixels, Env,
+          [&](int64_t V, int64_t *Row) {
+            gatherPixel(S, source(V / Pixels), V % Pixels / S.OutW, V % Pixels % S.OutW,
+                        [&](size_t K, int64_t X) { Row[K] = X; });
+          },
+          copyOf, outputChunk);
     countConvMvms(S, Samples, Pixels, Env, Stats);
     ++Env.BatchedMvmRuns;
     return llvm::Error::success();
@@ -261,13 +300,28 @@ llvm::Error runRows(const MvmStep &S, const TypedTensor &In, TypedTensor &Out, K
   }
 
   if (!Env.StepByStep) {
-    blocksBatched(
-        S, Rows, FirstRow, Env,
-        [&](int64_t R, int64_t *Row) {
-          for (uint32_t K = 0; K < S.K; ++K)
-            Row[K] = arrayInput(S, Src[R * S.K + K]);
-        },
-        [](int64_t) { return 0u; }, output);
+    bool Bytes = true;
+    for (int64_t I = 0; I < Rows * S.K; ++I) {
+      const int64_t X = arrayInput(S, Src[I]);
+      Bytes &= X >= 0 && X <= 255;
+    }
+    auto copyOf = [](int64_t) { return 0u; };
+    if (Bytes)
+      blocksBatched<uint8_t>(
+          S, Rows, FirstRow, Env,
+          [&](int64_t R, uint8_t *Row) {
+            for (uint32_t K = 0; K < S.K; ++K)
+              Row[K] = static_cast<uint8_t>(arrayInput(S, Src[R * S.K + K]));
+          },
+          copyOf, output);
+    else
+      blocksBatched<int64_t>(
+          S, Rows, FirstRow, Env,
+          [&](int64_t R, int64_t *Row) {
+            for (uint32_t K = 0; K < S.K; ++K)
+              Row[K] = arrayInput(S, Src[R * S.K + K]);
+          },
+          copyOf, output);
     Env.Chip.countMvms(S, 0, static_cast<uint64_t>(Rows), Stats);
     ++Env.BatchedMvmRuns;
     return llvm::Error::success();

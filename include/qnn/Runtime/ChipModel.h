@@ -86,8 +86,11 @@ public:
   /// mode. Vector v is read by copy \p Copies[v] of the weights (all copy 0
   /// when null) and is vector \p FirstVector + v of the session. \p Out
   /// receives Vectors x N outputs: for each vector what mvm() gives, bit for
-  /// bit. Counts no statistics (countMvms does).
-  void mvmBlocks(const image::MvmStep &S, const int64_t *X, int64_t Vectors, uint64_t FirstVector,
+  /// bit. Counts no statistics (countMvms does). The inputs come as
+  /// int64_t, or as uint8_t where they all fit a byte (a quarter of the
+  /// memory for the same vectors; BlockReads.cpp instantiates both).
+  template <typename Input>
+  void mvmBlocks(const image::MvmStep &S, const Input *X, int64_t Vectors, uint64_t FirstVector,
                  const uint32_t *Copies, int64_t *Out, uint64_t *FixedDiffs = nullptr) const;
 
   /// Builds the whole-batch form (ExactMatrix.h) of every MVM step that has
@@ -168,8 +171,9 @@ private:
   /// \p Step) over the input phases of vector \p Vectors[v] of the
   /// session, whose inputs to the block are \p X[v] (and \p Bits[v] when
   /// the block reads through its row table).
+  template <typename Input>
   void readBlockVectors(const image::MvmStep &S, const image::Block &B, uint32_t Step,
-                        const int64_t *const *X, const OneBitRows *Bits, const uint64_t *Vectors,
+                        const Input *const *X, const OneBitRows *Bits, const uint64_t *Vectors,
                         size_t Count, BlockScratch &Scratch, int64_t *ColAcc) const;
   /// Whether the reads of \p S take one bit of each input in at most 8
   /// phases: mvmBlocks then keeps the inputs as bytes too, from which it
@@ -187,7 +191,8 @@ private:
   bool requantizeFixedBatch(const image::MvmStep &S, const int32_t *Acc, int64_t Vectors,
                             int64_t *Out) const;
   /// Offset polarity: subtracts Offset * sum(X) from every accumulator.
-  void subtractOffset(const image::MvmStep &S, const int64_t *X, int64_t *Acc) const;
+  template <typename Input>
+  void subtractOffset(const image::MvmStep &S, const Input *X, int64_t *Acc) const;
   /// The NMPU's outputs from the offset-corrected accumulators \p Acc.
   void nmpuOutputs(const image::MvmStep &S, const int64_t *Acc, int64_t *Out,
                    uint64_t *FixedDiffs) const;
