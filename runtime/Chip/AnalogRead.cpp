@@ -295,35 +295,64 @@ namespace {
 /// whole tanh.
 enum class Stage { Linear, ProvenSmallTanh, SmallTanh, Tanh };
 
-/// adcCodes for one read-out stage: loops without a branch, so that each
-/// vectorizes. Returns the largest argument of tanh as bits, 0 unless
-/// tracked: an integer maximum, which vectorizes where a float
+/// The ADC code of column \p J of a read with sum \p Sum and draw \p Z at
+/// read-out stage Current, branch-free so that loops over it vectorize;
+/// \p Largest takes the largest argument of tanh as bits where the stage
+/// tracks it: an integer maximum, which vectorizes where a float
 /// comparison's would not, and orders non-negative floats as their values
 /// (a negative one, which no sum gives, counts as large).
+template <Stage Current>
+QNN_CLONE_INLINE int32_t adcCode(const ColumnReadouts &R, uint32_t J, int32_t Sum, float Z,
+                                 uint32_t &Largest) {
+  float Read;
+  if constexpr (Current == Stage::Linear) {
+    Read = static_cast<float>(Sum);
+  } else {
+    const float Argument = tanhArgument(Sum, R.ArgScale[J]);
+    if constexpr (Current == Stage::SmallTanh)
+      Largest = std::max(Largest, fastmath::floatToBits(Argument));
+    Read = Current == Stage::Tanh ? fastmath::tanh(Argument) : fastmath::tanhSmall(Argument);
+  }
+  // floor(code + 1/2) clamped to [0, A]: clamping first, truncation is
+  // the floor; a NaN (an infinite noise times a zero draw) clamps to 0.
+  const float Code = std::fma(Read, R.CodeGain[J], std::fma(R.CodeNoise[J], Z, R.CodeOffset[J]));
+  return static_cast<int32_t>(std::min(R.MaxCode, std::max(0.0f, Code)));
+}
+
+/// adcCodes for one read-out stage. Returns the largest argument of tanh
+/// as bits, 0 unless tracked.
 template <Stage Current>
 QNN_CLONE_INLINE uint32_t adcCodesOf(const ColumnReadouts &R, const int32_t *__restrict Sums,
                                      const float *__restrict Z, uint32_t Cols,
                                      int32_t *__restrict Codes) {
-  const float *__restrict ArgScale = R.ArgScale, *__restrict CodeGain = R.CodeGain;
-  const float *__restrict CodeOffset = R.CodeOffset, *__restrict CodeNoise = R.CodeNoise;
-  const float MaxCode = R.MaxCode;
   uint32_t Largest = 0;
-  // floor(code + 1/2) clamped to [0, A]: clamping first, truncation is
-  // the floor; a NaN (an infinite noise times a zero draw) clamps to 0.
-  for (uint32_t J = 0; J < Cols; ++J) {
-    float Read;
-    if constexpr (Current == Stage::Linear) {
-      Read = static_cast<float>(Sums[J]);
-    } else {
-      const float Argument = tanhArgument(Sums[J], ArgScale[J]);
-      if constexpr (Current == Stage::SmallTanh)
-        Largest = std::max(Largest, fastmath::floatToBits(Argument));
-      Read = Current == Stage::Tanh ? fastmath::tanh(Argument) : fastmath::tanhSmall(Argument);
-    }
-    const float Code = std::fma(Read, CodeGain[J], std::fma(CodeNoise[J], Z[J], CodeOffset[J]));
-    Codes[J] = static_cast<int32_t>(std::min(MaxCode, std::max(0.0f, Code)));
-  }
+  for (uint32_t J = 0; J < Cols; ++J)
+    Codes[J] = adcCode<Current>(R, J, Sums[J], Z[J], Largest);
   return Largest;
+}
+
+/// nmpu::readoutValue(\p Code, \p Shift) * 2^\p PhaseShift without a
+/// branch: a gain (negative shift) divides rounding half up, a positive
+/// shift multiplies. Codes are never negative: unsigned arithmetic, whose
+/// shifts by a count per lane every vector ISA has.
+QNN_CLONE_INLINE int64_t shiftedReadout(int32_t Code, int8_t Shift, unsigned PhaseShift) {
+  const uint32_t Right = static_cast<uint32_t>(std::max(-Shift, 0));
+  const uint64_t Left = static_cast<uint64_t>(std::max<int>(Shift, 0)) + PhaseShift;
+  const uint32_t Value = (static_cast<uint32_t>(Code) + ((1u << Right) >> 1)) >> Right;
+  return static_cast<int64_t>(static_cast<uint64_t>(Value) << Left);
+}
+
+/// addAnalogReadouts for one read at a stage that needs no second pass.
+template <Stage Current>
+QNN_CLONE_INLINE void addReadoutOf(const AnalogReadout &Read, uint32_t Cols) {
+  const int32_t *__restrict Sums = Read.Sums;
+  const float *__restrict Z = Read.Z;
+  const int8_t *__restrict Shifts = Read.Shifts;
+  int64_t *__restrict Acc = Read.Acc;
+  uint32_t Largest = 0;
+  for (uint32_t J = 0; J < Cols; ++J)
+    Acc[J] += shiftedReadout(adcCode<Current>(*Read.Readouts, J, Sums[J], Z[J], Largest), Shifts[J],
+                             Read.PhaseShift);
 }
 
 } // namespace
@@ -343,6 +372,23 @@ void adcCodes(const ColumnReadouts &R, const int32_t *Sums, const float *Z, uint
 }
 
 QNN_VECTOR_CLONES
+void addAnalogReadouts(const AnalogReadout *Reads, size_t Count, uint32_t Cols, int32_t *Codes) {
+  for (size_t R = 0; R < Count; ++R) {
+    const AnalogReadout &Read = Reads[R];
+    // Reads that need no second pass go from sums to accumulators without
+    // storing their codes.
+    if (!Read.Readouts->Nonlinear) {
+      addReadoutOf<Stage::Linear>(Read, Cols);
+    } else if (Read.Readouts->SmallArguments) {
+      addReadoutOf<Stage::ProvenSmallTanh>(Read, Cols);
+    } else {
+      adcCodes(*Read.Readouts, Read.Sums, Read.Z, Cols, Codes);
+      addReadouts(Codes, Read.Shifts, Read.PhaseShift, Cols, Read.Acc);
+    }
+  }
+}
+
+QNN_VECTOR_CLONES
 void idealCodes(const int32_t *Sums, const int8_t *Shifts, unsigned AdcBits, uint32_t Cols,
                 int32_t *Codes) {
   // nmpu::idealCode without a branch: a positive shift rounds half up, a
@@ -358,16 +404,8 @@ void idealCodes(const int32_t *Sums, const int8_t *Shifts, unsigned AdcBits, uin
 QNN_VECTOR_CLONES
 void addReadouts(const int32_t *Codes, const int8_t *Shifts, unsigned PhaseShift, uint32_t Cols,
                  int64_t *Acc) {
-  // nmpu::readoutValue without a branch: a gain (negative shift) divides
-  // rounding half up, a positive shift multiplies.
-  // Codes are never negative: unsigned arithmetic, whose shifts by a
-  // count per lane every vector ISA has.
-  for (uint32_t J = 0; J < Cols; ++J) {
-    const uint32_t Right = static_cast<uint32_t>(std::max(-Shifts[J], 0));
-    const uint64_t Left = static_cast<uint64_t>(std::max<int>(Shifts[J], 0)) + PhaseShift;
-    const uint32_t Value = (static_cast<uint32_t>(Codes[J]) + ((1u << Right) >> 1)) >> Right;
-    Acc[J] += static_cast<int64_t>(static_cast<uint64_t>(Value) << Left);
-  }
+  for (uint32_t J = 0; J < Cols; ++J)
+    Acc[J] += shiftedReadout(Codes[J], Shifts[J], PhaseShift);
 }
 
 } // namespace qnn::runtime

@@ -199,6 +199,20 @@ void ChipModel::readBlockVectors(const MvmStep &S, const Block &B, uint32_t Step
   // the first-level cache.
   const bool Calibrated = calibrated(B.Array);
   int32_t *Codes = Scratch.Codes.data();
+  if (Analog && !Calibrated) {
+    Scratch.AnalogReads.resize(Reads);
+    for (size_t R = 0; R < Reads; ++R) {
+      const unsigned Phase = Scratch.ReadPhase[R];
+      Scratch.AnalogReads[R] = {Scratch.Sums.data() + R * SumsStride,
+                                Z + R * ZStride,
+                                &Scratch.Readouts[Phase],
+                                Scratch.Shifts.data() + size_t(Phase) * Cols,
+                                Phase * T.DacBits,
+                                ColAcc + size_t(Scratch.ReadOf[R]) * Cols};
+    }
+    addAnalogReadouts(Scratch.AnalogReads.data(), Reads, Cols, Codes);
+    return;
+  }
   for (size_t R = 0; R < Reads; ++R) {
     const unsigned Phase = Scratch.ReadPhase[R];
     const int32_t *Sums = Scratch.Sums.data() + R * SumsStride;

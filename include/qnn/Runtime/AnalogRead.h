@@ -132,6 +132,23 @@ bool tanhArgumentsSmall(int32_t Largest, float ArgScale);
 void adcCodes(const ColumnReadouts &R, const int32_t *Sums, const float *Z, uint32_t Cols,
               int32_t *Codes);
 
+/// One analog read of a batch: its column sums and noise draws, its
+/// read-out and read shifts (per column), its input phase's weight
+/// (2^PhaseShift) and the accumulators its read-outs add to.
+struct AnalogReadout {
+  const int32_t *Sums = nullptr;
+  const float *Z = nullptr;
+  const ColumnReadouts *Readouts = nullptr;
+  const int8_t *Shifts = nullptr;
+  unsigned PhaseShift = 0;
+  int64_t *Acc = nullptr;
+};
+
+/// For each read of \p Reads[0 .. Count): adcCodes, then addReadouts of
+/// the codes, over \p Cols columns (\p Codes: scratch of Cols). Reads
+/// that need no second pass through tanh keep their codes in registers.
+void addAnalogReadouts(const AnalogReadout *Reads, size_t Count, uint32_t Cols, int32_t *Codes);
+
 /// \p Codes[j] = nmpu::idealCode(Sums[j], \p AdcBits, \p Shifts[j]), j <
 /// \p Cols: the ideal chip's read-out.
 void idealCodes(const int32_t *Sums, const int8_t *Shifts, unsigned AdcBits, uint32_t Cols,

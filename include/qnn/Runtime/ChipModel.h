@@ -146,9 +146,10 @@ private:
     std::vector<uint32_t> ReadOf;
     std::vector<uint64_t> ReadVector;
     std::vector<uint8_t> ReadPhase;
-    std::vector<int32_t> Drive, Sums; ///< Sums: per read
-    std::vector<int32_t> Codes;       ///< of the read being added up
-    std::vector<float> Z;             ///< zero draws, without read noise
+    std::vector<int32_t> Drive, Sums;       ///< Sums: per read
+    std::vector<AnalogReadout> AnalogReads; ///< analog, uncalibrated: per read
+    std::vector<int32_t> Codes;             ///< of the read being added up
+    std::vector<float> Z;                   ///< zero draws, without read noise
     ReadNoise::Scratch NoiseScratch;
   };
   /// A vector's one-bit inputs to the rows of a block, for reads through

@@ -285,6 +285,42 @@ TEST(AnalogRead, ProvenSmallArgumentsReadAsTrackedOnes) {
               1023 / std::tanh(0.1) / 16, 1.0);
 }
 
+TEST(AnalogRead, FusedReadoutsEqualCodesThenShiftAdds) {
+  // Linear, proven-small and tracked read-outs (the last with sums far
+  // enough to need the whole tanh): each read's accumulators as adcCodes
+  // then addReadouts make them.
+  constexpr uint32_t Cols = 40;
+  std::mt19937 Rng(11);
+  ReadoutChain Linear, Compressed;
+  Linear.CodeScale = 0.25, Linear.NoiseFS = 3;
+  Compressed.CodeScale = 1.0 / 64, Compressed.NoiseFS = 2, Compressed.NonlinIn = 0.3 / 1023;
+  Compressed.NonlinOut = 1023 / std::tanh(0.3);
+  FoldedColumns Lin(std::vector<ReadoutChain>(Cols, Linear), 1023, false);
+  FoldedColumns Small(std::vector<ReadoutChain>(Cols, Compressed), 1023, true);
+  FoldedColumns Tracked(std::vector<ReadoutChain>(Cols, Compressed), 1023, true);
+  Small.R.SmallArguments = true;
+  const ColumnReadouts *Kinds[] = {&Lin.R, &Small.R, &Tracked.R};
+  std::vector<int32_t> Sums(3 * Cols), Codes(Cols);
+  std::vector<float> Z(3 * Cols);
+  std::vector<int8_t> Shifts(Cols);
+  for (size_t I = 0; I < Sums.size(); ++I)
+    Sums[I] = static_cast<int32_t>(Rng() % 4000), Z[I] = float(int(Rng() % 200) - 100) / 25;
+  Sums[2 * Cols + 5] = 400000; // tanh's large branch
+  for (int8_t &S : Shifts)
+    S = static_cast<int8_t>(int(Rng() % 7) - 4);
+  std::vector<int64_t> Fused(3 * Cols, 7), Apart(3 * Cols, 7);
+  std::vector<AnalogReadout> Reads;
+  for (unsigned K = 0; K < 3; ++K) {
+    Reads.push_back({Sums.data() + K * Cols, Z.data() + K * Cols, Kinds[K], Shifts.data(), K + 1,
+                     Fused.data() + K * Cols});
+    adcCodes(*Kinds[K], Sums.data() + K * Cols, Z.data() + K * Cols, Cols, Codes.data());
+    addReadouts(Codes.data(), Shifts.data(), K + 1, Cols, Apart.data() + K * Cols);
+  }
+  addAnalogReadouts(Reads.data(), Reads.size(), Cols, Codes.data());
+  EXPECT_EQ(Fused, Apart);
+  EXPECT_NE(Fused, std::vector<int64_t>(3 * Cols, 7));
+}
+
 TEST(AnalogRead, RowTableSumsEqualDirectSums) {
   // Random cells and one-bit inputs: sums through a row table equal those
   // row by row, for block widths on and off the table's tiles and row
