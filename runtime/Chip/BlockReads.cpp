@@ -37,7 +37,7 @@ struct OutputRun {
   uint32_t Output, End;
 };
 
-/// Adds the weighted column sums \p Sums of \p Cols columns to their
+/// Adds the block's column sums \p Sums, weighted by \p Weight, to their
 /// outputs \p Out, run by run.
 void addRuns(const std::vector<OutputRun> &Runs, const int64_t *Sums, const int64_t *Weight,
              int64_t *Out) {

@@ -12,6 +12,7 @@
 #include "llvm/ADT/DenseSet.h"
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 namespace qnn::runtime {
@@ -46,13 +47,17 @@ int currentFractionBits(llvm::ArrayRef<float> G, uint32_t Cols, double MaxDrive)
 
 /// The largest sum a read of an array of fixed-point currents \p Cells
 /// (\p Cols per row) can reach: a column's with every row driven at
-/// \p MaxDrive. Below 2^30 (currentFractionBits).
+/// \p MaxDrive. Below 2^30 (currentFractionBits) but where a variation
+/// beyond reason left the currents no fraction bits to shed; saturated at
+/// the int32 maximum there.
 int32_t largestColumnSum(const int16_t *Cells, size_t Count, uint32_t Cols, int32_t MaxDrive) {
   std::vector<int64_t> ColumnSum(Cols, 0);
   for (size_t Row = 0; Row < Count; Row += Cols)
     for (uint32_t J = 0; J < Cols; ++J)
       ColumnSum[J] += Cells[Row + J];
-  return static_cast<int32_t>(MaxDrive * *std::max_element(ColumnSum.begin(), ColumnSum.end()));
+  return static_cast<int32_t>(
+      std::min<int64_t>(MaxDrive * *std::max_element(ColumnSum.begin(), ColumnSum.end()),
+                        std::numeric_limits<int32_t>::max()));
 }
 
 } // namespace

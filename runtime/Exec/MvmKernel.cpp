@@ -22,6 +22,9 @@ namespace {
 /// gathered inputs stay small (K <= 65000 bytes each).
 constexpr int64_t ChunkVectors = 512;
 
+/// The largest input gathered as a byte.
+constexpr int64_t ByteMax = 255;
+
 /// The stored input as the arrays see it: shifted to unsigned, then cut to
 /// the layer's input step. Inputs are read as their storage type \p E
 /// (TypedTensor.h): the kernels below are instantiated for each.
@@ -232,7 +235,8 @@ llvm::Error runConv(const MvmStep &S, const TypedTensor &In, TypedTensor &Out, K
 
   if (!Env.StepByStep) {
     auto copyOf = [&](int64_t V) { return static_cast<uint32_t>(V % Pixels % S.Replicas); };
-    ByteWindows<E> Windows(S, In, 255);
+    ByteWindows<E> Windows(S, In, ByteMax);
+    // Every sample fits, so no gather below fails.
     if (Windows.allFit(Samples))
       blocksBatched<uint8_t>(
           S, Samples * Pixels, Env.FirstSample * Pixels, Env,
@@ -303,7 +307,7 @@ llvm::Error runRows(const MvmStep &S, const TypedTensor &In, TypedTensor &Out, K
     bool Bytes = true;
     for (int64_t I = 0; I < Rows * S.K; ++I) {
       const int64_t X = arrayInput(S, Src[I]);
-      Bytes &= X >= 0 && X <= 255;
+      Bytes &= X >= 0 && X <= ByteMax;
     }
     auto copyOf = [](int64_t) { return 0u; };
     if (Bytes)
