@@ -13,8 +13,8 @@ namespace qnn::runtime {
 
 namespace {
 
-/// The column bits of a counter's first word.
-constexpr uint32_t ColumnMask = 0x3ffffu;
+/// A counter's first word: its column (18 bits) below a read's \p High.
+inline uint32_t firstWord(uint32_t Column, uint32_t High) { return (Column & 0x3ffffu) | High; }
 
 /// The four normals of counters i < \p Run, keyed by \p Seed: counter i is
 /// (First(i), Second(i), Array, Step), its normal k goes to Z[k][i]. One
@@ -46,7 +46,7 @@ void readNormals(const uint32_t *High, const uint32_t *Low, size_t Reads, uint32
                  uint32_t Run, uint32_t Array, uint32_t Step, uint64_t Seed, float *Z) {
   for (size_t R = 0; R < Reads; ++R, Z += 4 * size_t(Run)) {
     const uint32_t H = High[R], L = Low[R];
-    drawNormals([=](uint32_t I) { return ((FirstColumn + I) & ColumnMask) | H; },
+    drawNormals([=](uint32_t I) { return firstWord(FirstColumn + I, H); },
                 [=](uint32_t) { return L; }, Run, Array, Step, Seed, Z, Z + Run, Z + 2 * Run,
                 Z + 3 * Run);
   }
@@ -95,7 +95,7 @@ const float *ReadNoise::normalRows(uint32_t Step, uint32_t Array, llvm::ArrayRef
   S.C1.resize(Counters);
   for (size_t R = 0; R < Reads; ++R)
     for (uint32_t I = 0; I < Q; ++I) {
-      S.C0[R * Q + I] = ((FirstColumn + I) & ColumnMask) | S.High[R];
+      S.C0[R * Q + I] = firstWord(FirstColumn + I, S.High[R]);
       S.C1[R * Q + I] = S.Low[R];
     }
   S.Draws.resize(4 * Counters);

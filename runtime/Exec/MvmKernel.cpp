@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 #include "Kernels.h"
 #include "qnn/Support/Diagnostics.h"
+#include <type_traits>
 
 namespace qnn::runtime {
 
@@ -310,22 +311,15 @@ llvm::Error runRows(const MvmStep &S, const TypedTensor &In, TypedTensor &Out, K
       Bytes &= X >= 0 && X <= ByteMax;
     }
     auto copyOf = [](int64_t) { return 0u; };
+    auto gatherRow = [&](int64_t R, auto *Row) {
+      using Input = std::remove_pointer_t<decltype(Row)>;
+      for (uint32_t K = 0; K < S.K; ++K)
+        Row[K] = static_cast<Input>(arrayInput(S, Src[R * S.K + K]));
+    };
     if (Bytes)
-      blocksBatched<uint8_t>(
-          S, Rows, FirstRow, Env,
-          [&](int64_t R, uint8_t *Row) {
-            for (uint32_t K = 0; K < S.K; ++K)
-              Row[K] = static_cast<uint8_t>(arrayInput(S, Src[R * S.K + K]));
-          },
-          copyOf, output);
+      blocksBatched<uint8_t>(S, Rows, FirstRow, Env, gatherRow, copyOf, output);
     else
-      blocksBatched<int64_t>(
-          S, Rows, FirstRow, Env,
-          [&](int64_t R, int64_t *Row) {
-            for (uint32_t K = 0; K < S.K; ++K)
-              Row[K] = arrayInput(S, Src[R * S.K + K]);
-          },
-          copyOf, output);
+      blocksBatched<int64_t>(S, Rows, FirstRow, Env, gatherRow, copyOf, output);
     Env.Chip.countMvms(S, 0, static_cast<uint64_t>(Rows), Stats);
     ++Env.BatchedMvmRuns;
     return llvm::Error::success();

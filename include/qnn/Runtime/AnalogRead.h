@@ -127,8 +127,8 @@ struct ColumnReadouts {
 bool tanhArgumentsSmall(int32_t Largest, float ArgScale);
 
 /// \p Codes[j], j < \p Cols: the ADC codes of one read's column sums
-/// \p Sums[j] (not negative where tanh applies) with read-noise draws \p Z[j], through the
-/// read-outs \p R of the columns.
+/// \p Sums[j] (not negative where tanh applies) with read-noise draws
+/// \p Z[j], through the read-outs \p R of the columns.
 void adcCodes(const ColumnReadouts &R, const int32_t *Sums, const float *Z, uint32_t Cols,
               int32_t *Codes);
 

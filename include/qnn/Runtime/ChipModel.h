@@ -87,7 +87,7 @@ public:
   /// when null) and is vector \p FirstVector + v of the session. \p Out
   /// receives Vectors x N outputs: for each vector what mvm() gives, bit for
   /// bit. Counts no statistics (countMvms does). The inputs come as
-  /// int64_t, or as uint8_t where they all fit a byte (a quarter of the
+  /// int64_t, or as uint8_t where they all fit a byte (an eighth of the
   /// memory for the same vectors; BlockReads.cpp instantiates both).
   template <typename Input>
   void mvmBlocks(const image::MvmStep &S, const Input *X, int64_t Vectors, uint64_t FirstVector,
