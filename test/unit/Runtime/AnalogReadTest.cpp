@@ -42,6 +42,33 @@ TEST(FastMath, SinCosMatchTheCLibraryOnAQuarterTurn) {
   }
 }
 
+TEST(FastMath, BoxMullerTakesEvenlySpacedDirectionsOffTheAxes) {
+  // The low 10 bits of a word pick one of 1,024 directions, evenly spaced
+  // and a half step off the axes (boxMuller's case for so few bits); the
+  // top 22 the radius, sqrt(-2 ln u) with u = (bits + 1) / 2^22.
+  const double Pi = 3.14159265358979323846, Step = 2 * Pi / 1024;
+  for (uint32_t RadiusBits : {0u, 1234567u, 4194303u}) {
+    const double Radius = std::sqrt(-2 * std::log((RadiusBits + 1) / 4194304.0));
+    std::vector<double> Angles;
+    for (uint32_t Direction = 0; Direction < 1024; ++Direction) {
+      float X, Y;
+      fastmath::boxMuller(RadiusBits << 10 | Direction, X, Y);
+      EXPECT_NEAR(std::hypot(X, Y), Radius, 1e-6 * std::max(1.0, Radius)) << Direction;
+      if (Radius > 0)
+        Angles.push_back(std::atan2(Y, X) + Pi);
+    }
+    std::sort(Angles.begin(), Angles.end());
+    for (size_t I = 0; I < Angles.size(); ++I) {
+      // Angle k, in [0, 2 pi), is (k + 1/2) steps.
+      EXPECT_NEAR(Angles[I], (I + 0.5) * Step, 1e-5) << "direction " << I;
+    }
+  }
+  // The largest radius, where u = 2^-22, is the tail cut.
+  float X, Y;
+  fastmath::boxMuller(0x3ff, X, Y);
+  EXPECT_LT(std::hypot(X, Y), 5.523); // sqrt(-2 ln 2^-22) = 5.5225
+}
+
 TEST(FastMath, TanhMatchesTheCLibrary) {
   // Both branches (below and above 0.625), both signs, and saturation.
   for (int I = -4000; I <= 4000; ++I) {
@@ -147,24 +174,29 @@ TEST(ReadNoise, ADrawDependsOnlyOnWhereItIsRead) {
     EXPECT_EQ(std::count(Next.begin(), Next.end(), Z), 0) << Z;
 }
 
-TEST(ReadNoise, WideAndNarrowBlocksLayTheirDrawsOutAlike) {
+TEST(ReadNoise, WideRaggedAndNarrowBlocksLayTheirDrawsOutAlike) {
   // Column c = k Q + q of a block takes normal k of the counter of column
-  // q. A block of 128 columns (Q = 32: its draws go straight to each
-  // read's row) against blocks of four columns (Q = 1: drawn in one run
-  // and copied), for three reads.
+  // q, k < 8. Blocks of 128 columns (Q = 16: the draws go straight to each
+  // read's row) and of 37 columns (Q = 5: a padded list, copied in runs
+  // whose pieces overhang) against blocks of eight columns (Q = 1), for
+  // three reads.
   const ReadNoise Noise(11);
   ReadNoise::Scratch Scratch;
   const std::vector<uint64_t> Vectors = {3, 4, 5000000000};
   const std::vector<uint8_t> Phases = {0, 7, 2};
-  const uint32_t First = 100, Q = 32;
-  std::vector<float> Wide(Vectors.size() * 4 * Q), Narrow(Vectors.size() * 4);
-  Noise.normals(6, 1, Vectors, Phases, First, 4 * Q, Wide.data(), Scratch);
-  for (uint32_t Column = 0; Column < Q; ++Column) {
-    Noise.normals(6, 1, Vectors, Phases, First + Column, 4, Narrow.data(), Scratch);
-    for (size_t R = 0; R < Vectors.size(); ++R)
-      for (uint32_t K = 0; K < 4; ++K)
-        ASSERT_EQ(Wide[R * 4 * Q + K * Q + Column], Narrow[R * 4 + K])
-            << "read " << R << " normal " << K << " of column " << First + Column;
+  const uint32_t First = 100, PerCounter = 8;
+  for (uint32_t Width : {128u, 37u}) {
+    const uint32_t Q = (Width + PerCounter - 1) / PerCounter;
+    std::vector<float> Block(Vectors.size() * Width), Narrow(Vectors.size() * PerCounter);
+    Noise.normals(6, 1, Vectors, Phases, First, Width, Block.data(), Scratch);
+    for (uint32_t Column = 0; Column < Q; ++Column) {
+      Noise.normals(6, 1, Vectors, Phases, First + Column, PerCounter, Narrow.data(), Scratch);
+      for (size_t R = 0; R < Vectors.size(); ++R)
+        for (uint32_t K = 0; K < PerCounter && K * Q + Column < Width; ++K)
+          ASSERT_EQ(Block[R * Width + K * Q + Column], Narrow[R * PerCounter + K])
+              << "width " << Width << " read " << R << " normal " << K << " of column "
+              << First + Column;
+    }
   }
 }
 
