@@ -388,6 +388,33 @@ void addAnalogReadouts(const AnalogReadout *Reads, size_t Count, uint32_t Cols, 
   }
 }
 
+namespace {
+
+/// addUniformRuns for runs of \p L columns: the loop over outputs
+/// vectorizes, each run's products summed across registers.
+template <uint32_t L>
+QNN_CLONE_INLINE void addUniformRunsOf(const int64_t *__restrict Sums,
+                                       const int64_t *__restrict Weights, uint32_t Cols,
+                                       int64_t *__restrict Out) {
+  for (uint32_t J = 0; J < Cols / L; ++J) {
+    int64_t Sum = 0;
+    for (uint32_t K = 0; K < L; ++K)
+      Sum += Sums[J * L + K] * Weights[J * L + K];
+    Out[J] += Sum;
+  }
+}
+
+} // namespace
+
+QNN_VECTOR_CLONES
+void addUniformRuns(uint32_t L, const int64_t *Sums, const int64_t *Weights, uint32_t Cols,
+                    int64_t *Out) {
+  if (L == 4)
+    addUniformRunsOf<4>(Sums, Weights, Cols, Out);
+  else
+    addUniformRunsOf<2>(Sums, Weights, Cols, Out);
+}
+
 QNN_VECTOR_CLONES
 void idealCodes(const int32_t *Sums, const int8_t *Shifts, unsigned AdcBits, uint32_t Cols,
                 int32_t *Codes) {

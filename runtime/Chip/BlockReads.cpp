@@ -50,21 +50,8 @@ void addRuns(const std::vector<OutputRun> &Runs, const int64_t *Sums, const int6
   }
 }
 
-/// addRuns where every run has \p L columns and the outputs follow each
-/// other from \p Out[0] (the common layout): a fixed L unrolls the loop,
-/// so no branch waits on where a run ends.
-template <uint32_t L>
-void addUniformRuns(const int64_t *Sums, const int64_t *Weight, uint32_t Cols, int64_t *Out) {
-  for (uint32_t J = 0; J < Cols; J += L, ++Out) {
-    int64_t Sum = 0;
-    for (uint32_t K = 0; K < L; ++K)
-      Sum += Sums[J + K] * Weight[J + K];
-    *Out += Sum;
-  }
-}
-
 /// The length every run of \p Runs has, outputs following each other, or
-/// 0.
+/// 0. (addUniformRuns takes runs of 2 and 4.)
 uint32_t uniformRunLength(const std::vector<OutputRun> &Runs) {
   const uint32_t L = Runs.empty() ? 0 : Runs[0].End;
   for (size_t I = 0; I < Runs.size(); ++I)
@@ -318,10 +305,8 @@ void ChipModel::mvmBlocks(const MvmStep &S, const Input *X, int64_t Vectors, uin
         for (size_t I = 0; I < Count; ++I) {
           int64_t *VectorAcc = Acc.data() + Read[First + I] * S.N;
           const int64_t *Sums = ColAcc.data() + I * B.ColCount;
-          if (RunLength == 4)
-            addUniformRuns<4>(Sums, Weight.data(), B.ColCount, VectorAcc + Runs[0].Output);
-          else if (RunLength == 2)
-            addUniformRuns<2>(Sums, Weight.data(), B.ColCount, VectorAcc + Runs[0].Output);
+          if (RunLength == 4 || RunLength == 2)
+            addUniformRuns(RunLength, Sums, Weight.data(), B.ColCount, VectorAcc + Runs[0].Output);
           else
             addRuns(Runs, Sums, Weight.data(), VectorAcc);
         }

@@ -149,6 +149,13 @@ struct AnalogReadout {
 /// that need no second pass through tanh keep their codes in registers.
 void addAnalogReadouts(const AnalogReadout *Reads, size_t Count, uint32_t Cols, int32_t *Codes);
 
+/// \p Out[j] += sum over k < \p L of Sums[L j + k] * Weights[L j + k], for
+/// j < \p Cols / L, L = 2 or 4: a block's column sums (each read-out's
+/// slices and polarities, weighted) added to its outputs where every
+/// output takes a run of L columns, in order.
+void addUniformRuns(uint32_t L, const int64_t *Sums, const int64_t *Weights, uint32_t Cols,
+                    int64_t *Out);
+
 /// \p Codes[j] = nmpu::idealCode(Sums[j], \p AdcBits, \p Shifts[j]), j <
 /// \p Cols: the ideal chip's read-out.
 void idealCodes(const int32_t *Sums, const int8_t *Shifts, unsigned AdcBits, uint32_t Cols,

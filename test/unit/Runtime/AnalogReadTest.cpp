@@ -439,4 +439,26 @@ TEST(AnalogRead, IdealCodesAndReadoutsFollowTheNmpuArithmetic) {
   }
 }
 
+TEST(AnalogRead, UniformRunsAddTheirWeightedColumnsToTheirOutputs) {
+  // Runs of 2 and 4 columns over blocks of 128 and 40 columns, sums and
+  // weights (signed powers of two) of both signs and up to 2^40: the
+  // vector loop against the sum written out.
+  std::mt19937_64 Rng(3);
+  for (uint32_t L : {2u, 4u})
+    for (uint32_t Cols : {128u, 40u}) {
+      std::vector<int64_t> Sums(Cols), Weights(Cols), Out(Cols / L), Expected(Cols / L);
+      for (uint32_t J = 0; J < Cols; ++J) {
+        Sums[J] = static_cast<int64_t>(Rng() % (uint64_t(1) << 41)) - (int64_t(1) << 40);
+        Weights[J] = (Rng() % 2 ? 1 : -1) * (int64_t(1) << (Rng() % 16));
+      }
+      for (uint32_t O = 0; O < Cols / L; ++O) {
+        Out[O] = Expected[O] = static_cast<int64_t>(Rng() % 1000);
+        for (uint32_t K = 0; K < L; ++K)
+          Expected[O] += Sums[O * L + K] * Weights[O * L + K];
+      }
+      addUniformRuns(L, Sums.data(), Weights.data(), Cols, Out.data());
+      EXPECT_EQ(Out, Expected) << "runs of " << L << ", " << Cols << " columns";
+    }
+}
+
 } // namespace
