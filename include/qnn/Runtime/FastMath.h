@@ -32,31 +32,38 @@ QNN_CLONE_INLINE uint32_t floatToBits(float F) {
   return Bits;
 }
 
-/// Natural logarithm of a normal positive float.
-QNN_CLONE_INLINE float log(float X) {
+/// \p Factor * ln(\p X * 2^-\p Shift) for a normal positive float X and a
+/// power of two Factor (a compile-time constant where it is inlined). The
+/// factor scales the coefficients and the shift the exponent, both
+/// exactly, so the result has the bits of Factor times log() of the
+/// scaled X, without the two multiplications.
+QNN_CLONE_INLINE float scaledLog(float X, float Factor, int32_t Shift) {
   const uint32_t Bits = floatToBits(X);
   // X = M * 2^E with M in [1/2, 1), then M in [sqrt(1/2), sqrt(2)).
-  int32_t E = int32_t(Bits >> 23) - 126;
+  int32_t E = int32_t(Bits >> 23) - 126 - Shift;
   float M = bitsToFloat((Bits & 0x007fffffu) | 0x3f000000u);
   const bool Low = M < 0.707106781186547524f;
   E -= Low;
   M = Low ? M + M : M;
   const float F = M - 1.0f, Z = F * F;
-  float Y = 7.0376836292e-2f;
-  Y = std::fma(Y, F, -1.1514610310e-1f);
-  Y = std::fma(Y, F, 1.1676998740e-1f);
-  Y = std::fma(Y, F, -1.2420140846e-1f);
-  Y = std::fma(Y, F, 1.4249322787e-1f);
-  Y = std::fma(Y, F, -1.6668057665e-1f);
-  Y = std::fma(Y, F, 2.0000714765e-1f);
-  Y = std::fma(Y, F, -2.4999993993e-1f);
-  Y = std::fma(Y, F, 3.3333331174e-1f);
+  float Y = Factor * 7.0376836292e-2f;
+  Y = std::fma(Y, F, Factor * -1.1514610310e-1f);
+  Y = std::fma(Y, F, Factor * 1.1676998740e-1f);
+  Y = std::fma(Y, F, Factor * -1.2420140846e-1f);
+  Y = std::fma(Y, F, Factor * 1.4249322787e-1f);
+  Y = std::fma(Y, F, Factor * -1.6668057665e-1f);
+  Y = std::fma(Y, F, Factor * 2.0000714765e-1f);
+  Y = std::fma(Y, F, Factor * -2.4999993993e-1f);
+  Y = std::fma(Y, F, Factor * 3.3333331174e-1f);
   Y = Y * F * Z;
   const float Ef = static_cast<float>(E);
-  Y = std::fma(-2.12194440e-4f, Ef, Y);
-  Y = std::fma(-0.5f, Z, Y);
-  return std::fma(0.693359375f, Ef, F + Y);
+  Y = std::fma(Factor * -2.12194440e-4f, Ef, Y);
+  Y = std::fma(Factor * -0.5f, Z, Y);
+  return std::fma(Factor * 0.693359375f, Ef, std::fma(Factor, F, Y));
 }
+
+/// Natural logarithm of a normal positive float.
+QNN_CLONE_INLINE float log(float X) { return scaledLog(X, 1.0f, 0); }
 
 /// Sine and cosine of \p A in [-pi/4, pi/4].
 QNN_CLONE_INLINE void sinCosQuarter(float A, float &Sin, float &Cos) {
@@ -139,19 +146,21 @@ QNN_CLONE_INLINE float tanhSmall(float X) {
 /// at 5.52 (a normal is beyond with probability 3e-8). Through int32
 /// (exact below 2^24 + 1), as int32 to float vectorizes.
 QNN_CLONE_INLINE void boxMuller(uint32_t Word, float &X, float &Y) {
-  constexpr float Two22 = 1.0f / 4194304.0f, Two8 = 1.0f / 256.0f,
-                  QuarterTurn = 1.57079632679489662f;
-  const float U = static_cast<float>(static_cast<int32_t>((Word >> 10) + 1)) * Two22;
-  const float Radius = std::sqrt(-2.0f * log(U));
-  const uint32_t Quarter = (Word >> 8) & 3;
+  constexpr float Two8 = 1.0f / 256.0f, QuarterTurn = 1.57079632679489662f;
+  // sqrt(-2 ln u), u = (bits + 1) 2^-22, the 2^-22 and the -2 folded in.
+  const float Radius =
+      std::sqrt(scaledLog(static_cast<float>(static_cast<int32_t>((Word >> 10) + 1)), -2.0f, 22));
   // Positions (k + 1/2) / 256 - 1/2, k < 256: never an axis.
   const float Position =
       std::fma(static_cast<float>(static_cast<int32_t>(Word & 0xffu)), Two8, 0.5f * Two8 - 0.5f);
   float Sin, Cos;
   sinCosQuarter(Position * QuarterTurn, Sin, Cos);
-  const bool Swap = Quarter & 1;
+  // Bits 8 and 9 are the quarter turn q: an odd q swaps cos and sin, X is
+  // negative for q = 1 and 2 (bit 8 xor bit 9), Y for q = 2 and 3 (bit 9).
+  const bool Swap = (Word >> 8) & 1;
   const float SwappedX = Swap ? Sin : Cos, SwappedY = Swap ? Cos : Sin;
-  const uint32_t NegX = (((Quarter + 1) >> 1) & 1) << 31, NegY = (Quarter >> 1) << 31;
+  constexpr uint32_t SignBit = 0x80000000u;
+  const uint32_t NegX = ((Word << 22) ^ (Word << 23)) & SignBit, NegY = (Word << 22) & SignBit;
   X = Radius * bitsToFloat(floatToBits(SwappedX) ^ NegX);
   Y = Radius * bitsToFloat(floatToBits(SwappedY) ^ NegY);
 }

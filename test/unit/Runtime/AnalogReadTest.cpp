@@ -32,6 +32,24 @@ TEST(FastMath, LogMatchesTheCLibrary) {
     }
 }
 
+TEST(FastMath, ScaledLogHasTheBitsOfTheScaledLog) {
+  // The factor and the shift are folded in exactly: every integer the
+  // Box-Muller radius takes near the ends and 1,000 between, and powers
+  // of two times a few mantissas, against the two multiplications.
+  std::vector<float> Xs;
+  for (int32_t N = 1; N <= 1000; ++N)
+    Xs.push_back(static_cast<float>(N)), Xs.push_back(static_cast<float>((1 << 22) + 1 - N));
+  for (int32_t N = 1; N < (1 << 22); N += 4099)
+    Xs.push_back(static_cast<float>(N));
+  for (float X : Xs)
+    ASSERT_EQ(fastmath::scaledLog(X, -2.0f, 22), -2.0f * fastmath::log(X * 0x1p-22f)) << X;
+  for (int E = -20; E <= 20; ++E)
+    for (float M : {1.0f, 1.3f, 1.7f}) {
+      const float X = std::ldexp(M, E);
+      ASSERT_EQ(fastmath::scaledLog(X, 4.0f, -3), 4.0f * fastmath::log(X * 8.0f)) << X;
+    }
+}
+
 TEST(FastMath, SinCosMatchTheCLibraryOnAQuarterTurn) {
   for (int I = -1000; I <= 1000; ++I) {
     const float A = 0.78539816f * I / 1000;
