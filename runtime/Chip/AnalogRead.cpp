@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 namespace qnn::runtime {
 
@@ -272,6 +273,34 @@ void fixedPointCurrents(const float *Currents, size_t Count, int Bits, int16_t *
   for (size_t I = 0; I < Count; ++I)
     Fixed[I] =
         static_cast<int16_t>(static_cast<int32_t>(std::min(Currents[I] * Scale + 0.5f, MaxFixed)));
+}
+
+QNN_VECTOR_CLONES
+CurrentExtremes currentExtremes(const float *G, size_t Count, uint32_t Cols) {
+  // Column sums in a vector the loop over a row's columns adds to; the
+  // largest current as bits, an integer maximum that vectorizes where a
+  // float one would not, and orders non-negative floats as their values.
+  std::vector<double> ColumnSum(Cols, 0.0);
+  uint32_t LargestBits = 0;
+  for (size_t Row = 0; Row < Count; Row += Cols)
+    for (uint32_t J = 0; J < Cols; ++J) {
+      ColumnSum[J] += G[Row + J];
+      LargestBits = std::max(LargestBits, fastmath::floatToBits(G[Row + J]));
+    }
+  CurrentExtremes E;
+  for (double Sum : ColumnSum)
+    E.LargestColumnSum = std::max(E.LargestColumnSum, Sum);
+  E.LargestCell = fastmath::bitsToFloat(LargestBits);
+  return E;
+}
+
+QNN_VECTOR_CLONES
+int64_t largestFixedColumnSum(const int16_t *Cells, size_t Count, uint32_t Cols) {
+  std::vector<int64_t> ColumnSum(Cols, 0);
+  for (size_t Row = 0; Row < Count; Row += Cols)
+    for (uint32_t J = 0; J < Cols; ++J)
+      ColumnSum[J] += Cells[Row + J];
+  return Cols == 0 ? 0 : *std::max_element(ColumnSum.begin(), ColumnSum.end());
 }
 
 namespace {

@@ -30,12 +30,9 @@ namespace {
 /// 24 (beyond, a unit is far below any noise). Fewer than none where a
 /// huge variation makes a cell's current exceed 2^15 levels.
 int currentFractionBits(llvm::ArrayRef<float> G, uint32_t Cols, double MaxDrive) {
-  std::vector<double> ColumnSum(Cols, 0.0);
-  for (size_t Row = 0; Row < G.size(); Row += Cols)
-    for (uint32_t J = 0; J < Cols; ++J)
-      ColumnSum[J] += G[Row + J];
-  const double Largest = MaxDrive * *std::max_element(ColumnSum.begin(), ColumnSum.end());
-  const double LargestCell = *std::max_element(G.begin(), G.end());
+  const CurrentExtremes Extremes = currentExtremes(G.data(), G.size(), Cols);
+  const double Largest = MaxDrive * Extremes.LargestColumnSum;
+  const double LargestCell = Extremes.LargestCell;
   // A float is below 2^128: at -128 + 15 bits every cell fits.
   int Bits = 24;
   while (Bits > -113 &&
@@ -51,13 +48,8 @@ int currentFractionBits(llvm::ArrayRef<float> G, uint32_t Cols, double MaxDrive)
 /// beyond reason left the currents no fraction bits to shed; saturated at
 /// the int32 maximum there.
 int32_t largestColumnSum(const int16_t *Cells, size_t Count, uint32_t Cols, int32_t MaxDrive) {
-  std::vector<int64_t> ColumnSum(Cols, 0);
-  for (size_t Row = 0; Row < Count; Row += Cols)
-    for (uint32_t J = 0; J < Cols; ++J)
-      ColumnSum[J] += Cells[Row + J];
-  return static_cast<int32_t>(
-      std::min<int64_t>(MaxDrive * *std::max_element(ColumnSum.begin(), ColumnSum.end()),
-                        std::numeric_limits<int32_t>::max()));
+  return static_cast<int32_t>(std::min<int64_t>(
+      MaxDrive * largestFixedColumnSum(Cells, Count, Cols), std::numeric_limits<int32_t>::max()));
 }
 
 } // namespace

@@ -71,6 +71,20 @@ void programmedCurrents(const uint8_t *Levels, const float *Z, size_t Count, flo
 /// currents not negative; a result from 2^15 - 1 saturates there).
 void fixedPointCurrents(const float *Currents, size_t Count, int Bits, int16_t *Fixed);
 
+/// The largest column sum of an array's float cell currents \p G[i], i <
+/// \p Count, \p Cols per row (each column summed row by row in double),
+/// and its largest current (the currents are not negative): what fixes
+/// the fixed point of its cells.
+struct CurrentExtremes {
+  double LargestColumnSum = 0;
+  float LargestCell = 0;
+};
+CurrentExtremes currentExtremes(const float *G, size_t Count, uint32_t Cols);
+
+/// The largest column sum of fixed-point currents \p Cells[i], i <
+/// \p Count, \p Cols per row.
+int64_t largestFixedColumnSum(const int16_t *Cells, size_t Count, uint32_t Cols);
+
 /// One column's read-out chain (docs/analog-model.md, Formulas) for sums
 /// in units of 1 / Supply of a level's current.
 struct ReadoutChain {

@@ -457,6 +457,39 @@ TEST(AnalogRead, IdealCodesAndReadoutsFollowTheNmpuArithmetic) {
   }
 }
 
+TEST(AnalogRead, ExtremesOfAnArrayAreItsLargestColumnSumAndCell) {
+  // Arrays of 1 to 130 columns and 1 to 9 rows, currents spread over many
+  // binades (and zeros): the vector loops against the sums written out.
+  std::mt19937 Rng(8);
+  for (uint32_t Cols : {1u, 5u, 128u, 130u})
+    for (uint32_t Rows : {1u, 9u}) {
+      std::vector<float> G(size_t(Rows) * Cols);
+      std::vector<int16_t> Cells(G.size());
+      for (size_t I = 0; I < G.size(); ++I) {
+        G[I] = Rng() % 5 == 0 ? 0.0f : std::ldexp(float(Rng() % 1000) + 0.5f, int(Rng() % 20) - 10);
+        Cells[I] = static_cast<int16_t>(Rng() % 32768);
+      }
+      double LargestSum = 0;
+      float LargestCell = 0;
+      int64_t LargestFixed = 0;
+      for (uint32_t J = 0; J < Cols; ++J) {
+        double Sum = 0;
+        int64_t Fixed = 0;
+        for (uint32_t R = 0; R < Rows; ++R) {
+          Sum += G[R * Cols + J];
+          Fixed += Cells[R * Cols + J];
+          LargestCell = std::max(LargestCell, G[R * Cols + J]);
+        }
+        LargestSum = std::max(LargestSum, Sum);
+        LargestFixed = std::max(LargestFixed, Fixed);
+      }
+      const CurrentExtremes E = currentExtremes(G.data(), G.size(), Cols);
+      EXPECT_EQ(E.LargestColumnSum, LargestSum) << Rows << " x " << Cols;
+      EXPECT_EQ(E.LargestCell, LargestCell) << Rows << " x " << Cols;
+      EXPECT_EQ(largestFixedColumnSum(Cells.data(), Cells.size(), Cols), LargestFixed);
+    }
+}
+
 TEST(AnalogRead, UniformRunsAddTheirWeightedColumnsToTheirOutputs) {
   // Runs of 2 and 4 columns over blocks of 128 and 40 columns, sums and
   // weights (signed powers of two) of both signs and up to 2^40: the
