@@ -7,21 +7,31 @@
 #     64 images of 3x64x64.
 # Every time is the whole process, as a user sees it (reading the image or
 # model and the inputs, running, writing the outputs); ONNX Runtime's
-# inference alone is printed beside it. Results: docs/performance.md.
+# inference alone is printed beside it. The three commands run in turn,
+# REPEAT times, and each time printed is the median of its REPEAT: one
+# process of the three caught in a slow moment of the machine moves a
+# ratio by a tenth and more, the median of three rarely. Results:
+# docs/performance.md.
 #
-#   bash bench/run.sh [--ort=DIR]    DIR/node_modules holds onnxruntime-node
-#                                    (default /tmp/ort; made when missing:
-#                                    ONNXRUNTIME_NODE_INSTALL=skip npm install)
+#   bash bench/run.sh [--ort=DIR] [--repeat=N]
+#     --ort=DIR     DIR/node_modules holds onnxruntime-node (default
+#                   /tmp/ort; made when missing:
+#                   ONNXRUNTIME_NODE_INSTALL=skip npm install)
+#     --repeat=N    runs of each command (default 3)
 # Needs build/ (tools/build.sh), node and npm.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 ort_dir=/tmp/ort
+repeat=3
+usage="usage: bash bench/run.sh [--ort=DIR] [--repeat=N]"
 for arg in "$@"; do
   case "$arg" in
     --ort=*) ort_dir="${arg#--ort=}" ;;
-    *) echo "usage: bash bench/run.sh [--ort=DIR]" >&2; exit 2 ;;
+    --repeat=*) repeat="${arg#--repeat=}" ;;
+    *) echo "$usage" >&2; exit 2 ;;
   esac
 done
+[[ "$repeat" =~ ^[1-9][0-9]*$ ]] || { echo "$usage" >&2; exit 2; }
 bin="$root/build/bin"
 [ -x "$bin/qnn-run" ] || { echo "bench: build first (bash tools/build.sh)" >&2; exit 1; }
 if [ ! -d "$ort_dir/node_modules/onnxruntime-node" ]; then
@@ -39,19 +49,30 @@ seconds() { # seconds COMMAND...: wall time of the command, its output dropped
   echo "$end - $start" | bc -l
 }
 
+median() { # median NUMBER...
+  printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'
+}
+
 # bench NAME MODEL INPUT SAMPLES BATCH QNNC-ARGS...
 bench() {
   local name=$1 model=$2 input=$3 samples=$4 batch=$5
   shift 5
   "$bin/qnnc" "$model" "$@" -o "$work/$name.img"
   mkdir -p "$work/out"
-  local ideal analog ort ort_inference
-  ideal=$(seconds "$bin/qnn-run" "$work/$name.img" --input="$input" --output-dir="$work/out")
-  analog=$(seconds "$bin/qnn-run" "$work/$name.img" --input="$input" --output-dir="$work/out" \
-    --mode=analog --seed=1)
-  ort=$(seconds env NODE_PATH="$ort_dir/node_modules" node "$root/bench/ort_throughput.js" \
-    "$model" "$input" "$batch")
-  ort_inference=$(tail -1 "$work/out.log")
+  local ideals=() analogs=() orts=() ort_inferences=() ideal analog ort ort_inference
+  for _ in $(seq "$repeat"); do
+    ideals+=("$(seconds "$bin/qnn-run" "$work/$name.img" --input="$input" \
+      --output-dir="$work/out")")
+    analogs+=("$(seconds "$bin/qnn-run" "$work/$name.img" --input="$input" \
+      --output-dir="$work/out" --mode=analog --seed=1)")
+    orts+=("$(seconds env NODE_PATH="$ort_dir/node_modules" node "$root/bench/ort_throughput.js" \
+      "$model" "$input" "$batch")")
+    ort_inferences+=("$(tail -1 "$work/out.log")")
+  done
+  ideal=$(median "${ideals[@]}")
+  analog=$(median "${analogs[@]}")
+  ort=$(median "${orts[@]}")
+  ort_inference=$(median "${ort_inferences[@]}")
   printf '%-22s %8d %10.2f %10.2f %10.2f %10.2f %14.2f %14.2f\n' "$name" "$samples" "$ideal" \
     "$analog" "$ort" "$ort_inference" "$(echo "$ort / $ideal" | bc -l)" \
     "$(echo "$analog / $ideal" | bc -l)"
@@ -61,7 +82,7 @@ fashion=/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz
 /usr/bin/python3 "$root/bench/make_inputs.py" fashion "$fashion" 10000 "$work/fashion.npy"
 /usr/bin/python3 "$root/bench/make_inputs.py" tile "$root/test/models/torchvision_input.npy" 64 \
   "$work/resnet.npy"
-echo "$(nproc) cores; seconds per run (whole process); ORT inference alone; ratios"
+echo "$(nproc) cores; seconds per run (whole process, median of $repeat); ORT inference alone; ratios"
 printf '%-22s %8s %10s %10s %10s %10s %14s %14s\n' model samples ideal analog ort \
   ort-infer "ort/ideal" "analog/ideal"
 bench fashion-int8-cnn "$root/test/models/torch_qdq_cnn.onnx" "$work/fashion.npy" 10000 1000 \
