@@ -227,7 +227,8 @@ void ChipModel::mvmBlocks(const MvmStep &S, const Input *X, int64_t Vectors, uin
   std::vector<std::vector<int64_t>> ByCopy(S.Replicas);
   for (int64_t V = 0; V < Vectors; ++V)
     ByCopy[Copies ? Copies[V] : 0].push_back(V);
-  std::vector<int64_t> Acc(size_t(Vectors) * S.N, 0), ColAcc;
+  std::vector<int64_t> Acc(size_t(Vectors) * S.N, 0);
+  AlignedVector<int64_t> ColAcc;
   // One-bit inputs of at most 8 phases also as bytes, for the row tables
   // (the phases read bits 0 .. 7).
   std::vector<uint8_t> ByteCopy;

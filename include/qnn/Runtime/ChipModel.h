@@ -12,6 +12,7 @@
 #define QNN_RUNTIME_CHIPMODEL_H
 
 #include "qnn/Image/Program.h"
+#include "qnn/Runtime/AlignedVector.h"
 #include "qnn/Runtime/AnalogRead.h"
 #include "qnn/Runtime/ExactMatrix.h"
 #include "qnn/Runtime/HugePageArray.h"
@@ -115,7 +116,7 @@ private:
                  llvm::MutableArrayRef<int64_t> Readout, std::vector<double> &Currents) const;
   /// Analog mode: per column scratch of readConstants.
   struct ReadConstants {
-    std::vector<float> ArgScale, CodeGain, CodeOffset, CodeNoise;
+    AlignedVector<float> ArgScale, CodeGain, CodeOffset, CodeNoise;
   };
   /// Analog mode: the read-out of each column of block \p B in input phase
   /// \p Phase, at the column's range, in \p Scratch.
@@ -136,7 +137,7 @@ private:
     std::vector<int16_t> IdealCells;      ///< ideal: the block's levels
     bool UseTable = false;                ///< one-bit reads through Table
     uint32_t Groups = 0;                  ///< row groups of the table
-    std::vector<int32_t> Table;           ///< buildRowTable of Cells
+    AlignedVector<int32_t> Table;         ///< buildRowTable of Cells
     /// Per read through the table: its row groups' patterns and the groups
     /// its phase drives (OneBitRows).
     std::vector<const uint8_t *> ReadPatterns;
@@ -146,7 +147,8 @@ private:
     std::vector<uint32_t> ReadOf;
     std::vector<uint64_t> ReadVector;
     std::vector<uint8_t> ReadPhase;
-    std::vector<int32_t> Drive, Sums;       ///< Sums: per read
+    std::vector<int32_t> Drive;             ///< direct reads: a row's input
+    AlignedVector<int32_t> Sums;            ///< per read
     std::vector<AnalogReadout> AnalogReads; ///< analog, uncalibrated: per read
     std::vector<int32_t> Codes;             ///< of the read being added up
     std::vector<float> Z;                   ///< zero draws, without read noise

@@ -15,6 +15,7 @@
 #ifndef QNN_RUNTIME_READNOISE_H
 #define QNN_RUNTIME_READNOISE_H
 
+#include "qnn/Runtime/AlignedVector.h"
 #include "llvm/ADT/ArrayRef.h"
 #include <cstdint>
 #include <vector>
@@ -48,7 +49,7 @@ public:
     /// Per read, the counters' first word without the column, and the
     /// second word; blocks of ragged runs list every counter (C0, C1).
     std::vector<uint32_t> High, Low, C0, C1;
-    std::vector<float> Draws, Rows;
+    AlignedVector<float> Draws, Rows;
   };
 
   /// \p Z[i * Count + c] = the standard normal draw of column

@@ -4,10 +4,11 @@
 // of ReadNoise.h: standard normal moments and tails, no correlation between
 // neighbours, and draws that depend only on where they are read (not on
 // how the reads are grouped); the inner loops of AnalogRead.h against
-// their scalar definitions.
+// their scalar definitions, and the alignment of their buffers.
 //
 //===----------------------------------------------------------------------===//
 #include "qnn/Runtime/AnalogRead.h"
+#include "qnn/Runtime/AlignedVector.h"
 #include "qnn/Runtime/FastMath.h"
 #include "qnn/Runtime/ReadNoise.h"
 #include "qnn/Target/NmpuArith.h"
@@ -510,6 +511,19 @@ TEST(AnalogRead, UniformRunsAddTheirWeightedColumnsToTheirOutputs) {
       addUniformRuns(L, Sums.data(), Weights.data(), Cols, Out.data());
       EXPECT_EQ(Out, Expected) << "runs of " << L << ", " << Cols << " columns";
     }
+}
+
+TEST(AlignedVector, StartsOnACacheLineAfterEveryGrowth) {
+  // Sizes that malloc would place 16 bytes off a line, grown one element
+  // at a time and copied.
+  AlignedVector<int32_t> V;
+  for (int I = 0; I < 300; ++I) {
+    V.push_back(I);
+    ASSERT_EQ(reinterpret_cast<uintptr_t>(V.data()) % CacheLine, 0u) << V.size();
+  }
+  const AlignedVector<int32_t> Copy = V;
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(Copy.data()) % CacheLine, 0u);
+  EXPECT_EQ(Copy, V);
 }
 
 } // namespace
