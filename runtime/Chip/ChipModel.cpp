@@ -71,7 +71,7 @@ ChipModel::ChipModel(const Target &T, const Program &P, NmpuMode Nmpu,
     ReadNoise::Scratch Scratch;
     std::vector<uint64_t> Vectors;
     std::vector<uint8_t> Phases;
-    std::vector<float> Z, G;
+    AlignedVector<float> Z, G;
   };
   auto normals = [&](uint32_t Kind, uint32_t Array, uint32_t Rows, uint32_t Cols, Draws &D) {
     D.Vectors.resize(Rows);

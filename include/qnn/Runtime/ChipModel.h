@@ -134,7 +134,7 @@ private:
     std::vector<ReadConstants> Constants; ///< analog: what Readouts point to
     const int16_t *Cells = nullptr;       ///< the block's first cell current
     size_t Stride = 0;                    ///< between rows of Cells
-    std::vector<int16_t> IdealCells;      ///< ideal: the block's levels
+    AlignedVector<int16_t> IdealCells;    ///< ideal: the block's levels
     bool UseTable = false;                ///< one-bit reads through Table
     uint32_t Groups = 0;                  ///< row groups of the table
     AlignedVector<int32_t> Table;         ///< buildRowTable of Cells

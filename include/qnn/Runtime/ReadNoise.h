@@ -48,7 +48,8 @@ public:
   struct Scratch {
     /// Per read, the counters' first word without the column, and the
     /// second word; blocks of ragged runs list every counter (C0, C1).
-    std::vector<uint32_t> High, Low, C0, C1;
+    std::vector<uint32_t> High, Low;
+    AlignedVector<uint32_t> C0, C1;
     AlignedVector<float> Draws, Rows;
   };
 
