@@ -130,8 +130,10 @@ const float *ReadNoise::normalRows(uint32_t Step, uint32_t Array, llvm::ArrayRef
   // (7 % of the Fashion-MNIST CNN's analog time).
   const size_t Counters = Reads * Q;
   const size_t Padded = (Counters + VectorLanes - 1) / VectorLanes * VectorLanes;
-  S.C0.assign(Padded, 0);
-  S.C1.assign(Padded, 0);
+  // The padding keeps what the lists held before (or zeros): its normals
+  // are never read.
+  S.C0.resize(Padded);
+  S.C1.resize(Padded);
   for (size_t R = 0; R < Reads; ++R)
     for (uint32_t I = 0; I < Q; ++I) {
       S.C0[R * Q + I] = firstWord(FirstColumn + I, S.High[R]);
