@@ -262,8 +262,13 @@ void addTableSums(const uint8_t *const *Patterns, const uint64_t *const *Driven,
 QNN_VECTOR_CLONES
 void programmedCurrents(const uint8_t *Levels, const float *Z, size_t Count, float Sigma,
                         float Drift, float *Currents) {
+  // A variation beyond float's range (a target's absurd sigma) saturates
+  // inside exp's domain, at e^80, which times the largest level stays
+  // finite: a current is never infinite, NaN (0 x inf) or negative, and a
+  // level of 0 stays 0.
   for (size_t I = 0; I < Count; ++I)
-    Currents[I] = static_cast<float>(Levels[I]) * fastmath::exp(Sigma * Z[I]) * Drift;
+    Currents[I] = static_cast<float>(Levels[I]) *
+                  fastmath::exp(std::clamp(Sigma * Z[I], -87.0f, 80.0f)) * Drift;
 }
 
 QNN_VECTOR_CLONES

@@ -491,6 +491,29 @@ TEST(AnalogRead, ExtremesOfAnArrayAreItsLargestColumnSumAndCell) {
     }
 }
 
+TEST(AnalogRead, AbsurdProgrammingVariationSaturates) {
+  // A sigma of 1000 puts the variation's exponent far beyond float: the
+  // currents stay finite and not negative, level 0 stays 0, and the fixed
+  // point saturates instead of converting a NaN.
+  const std::vector<uint8_t> Levels = {0, 1, 15, 0, 7, 3};
+  const std::vector<float> Z = {5.0f, 5.0f, -5.0f, -5.0f, 0.5f, -0.01f};
+  std::vector<float> Currents(Levels.size());
+  programmedCurrents(Levels.data(), Z.data(), Levels.size(), 1000.0f, 0.5f, Currents.data());
+  for (size_t I = 0; I < Levels.size(); ++I) {
+    EXPECT_TRUE(std::isfinite(Currents[I])) << I;
+    EXPECT_GE(Currents[I], 0.0f) << I;
+  }
+  EXPECT_EQ(Currents[0], 0.0f);
+  EXPECT_EQ(Currents[3], 0.0f);
+  // A drift to nothing leaves nothing, not 0 x inf.
+  std::vector<float> Drifted(Levels.size());
+  programmedCurrents(Levels.data(), Z.data(), Levels.size(), 1000.0f, 0.0f, Drifted.data());
+  EXPECT_EQ(Drifted, std::vector<float>(Levels.size(), 0.0f));
+  std::vector<int16_t> Fixed(Levels.size());
+  fixedPointCurrents(Currents.data(), Currents.size(), 10, Fixed.data());
+  EXPECT_EQ(Fixed, (std::vector<int16_t>{0, 32767, 0, 0, 32767, 0}));
+}
+
 TEST(AnalogRead, UniformRunsAddTheirWeightedColumnsToTheirOutputs) {
   // Runs of 2 and 4 columns over blocks of 128 and 40 columns, sums and
   // weights (signed powers of two) of both signs and up to 2^40: the
